@@ -1,0 +1,93 @@
+package io.portredirect.protocol.packet;
+
+/** Big-endian field access on byte arrays, shared by every view. */
+public final class Bytes {
+    private Bytes() {
+    }
+
+    public static int u8(byte[] b, int off) {
+        return b[off] & 0xFF;
+    }
+
+    public static int u16(byte[] b, int off) {
+        return ((b[off] & 0xFF) << 8) | (b[off + 1] & 0xFF);
+    }
+
+    public static int i32(byte[] b, int off) {
+        return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
+    }
+
+    public static long u32(byte[] b, int off) {
+        return i32(b, off) & 0xFFFFFFFFL;
+    }
+
+    public static void put8(byte[] b, int off, int v) {
+        b[off] = (byte) v;
+    }
+
+    public static void put16(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 8);
+        b[off + 1] = (byte) v;
+    }
+
+    public static void put32(byte[] b, int off, long v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
+    }
+
+    /** Lower-case hex of a range, for tools and toString. */
+    public static String hex(byte[] b, int off, int len) {
+        StringBuilder sb = new StringBuilder(len * 2);
+        for (int i = 0; i < len; i++) {
+            sb.append(Character.forDigit((b[off + i] >> 4) & 0xF, 16)).append(Character.forDigit(b[off + i] & 0xF, 16));
+        }
+        return sb.toString();
+    }
+
+    /** Parses hex, ignoring whitespace, colons and an optional 0x prefix. */
+    public static byte[] fromHex(String s) {
+        String t = s.replaceAll("(?i)0x|[\\s:]", "");
+        if (t.length() % 2 != 0) {
+            throw new IllegalArgumentException("odd number of hex digits");
+        }
+        byte[] out = new byte[t.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            int hi = Character.digit(t.charAt(2 * i), 16);
+            int lo = Character.digit(t.charAt(2 * i + 1), 16);
+            if (hi < 0 || lo < 0) {
+                throw new IllegalArgumentException("not a hex digit near position " + (2 * i));
+            }
+            out[i] = (byte) ((hi << 4) | lo);
+        }
+        return out;
+    }
+
+    /** Formats a MAC address at the offset. */
+    public static String mac(byte[] b, int off) {
+        StringBuilder sb = new StringBuilder(17);
+        for (int i = 0; i < 6; i++) {
+            if (i > 0) {
+                sb.append(':');
+            }
+            sb.append(Character.forDigit((b[off + i] >> 4) & 0xF, 16)).append(Character.forDigit(b[off + i] & 0xF, 16));
+        }
+        return sb.toString();
+    }
+
+    /** Formats an IPv4 (4 bytes) or IPv6 (16 bytes) address at the offset. */
+    public static String ip(byte[] b, int off, int len) {
+        try {
+            byte[] a = java.util.Arrays.copyOfRange(b, off, off + len);
+            return java.net.InetAddress.getByAddress(a).getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return hex(b, off, len);
+        }
+    }
+
+    /** True when the two ranges hold the same bytes. */
+    public static boolean equal(byte[] a, int aOff, byte[] b, int bOff, int len) {
+        return java.util.Arrays.equals(a, aOff, aOff + len, b, bOff, bOff + len);
+    }
+}
