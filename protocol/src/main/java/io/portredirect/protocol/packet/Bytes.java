@@ -76,14 +76,59 @@ public final class Bytes {
         return sb.toString();
     }
 
-    /** Formats an IPv4 (4 bytes) or IPv6 (16 bytes) address at the offset. */
+    /**
+     * Formats an IPv4 (4 bytes, dotted quad) or IPv6 (16 bytes) address at the offset. IPv6 follows
+     * RFC 5952 as tshark and inet_ntop print it: lower-case hex without leading zeros, the longest
+     * run of two or more zero groups (the first on a tie) as {@code ::}, IPv4-mapped addresses as
+     * {@code ::ffff:a.b.c.d}. Any other length prints as hex.
+     */
     public static String ip(byte[] b, int off, int len) {
-        try {
-            byte[] a = java.util.Arrays.copyOfRange(b, off, off + len);
-            return java.net.InetAddress.getByAddress(a).getHostAddress();
-        } catch (java.net.UnknownHostException e) {
+        if (len == 4) {
+            return ipv4(b, off);
+        }
+        if (len != 16) {
             return hex(b, off, len);
         }
+        boolean mapped = u16(b, off + 10) == 0xFFFF;
+        for (int i = 0; i < 10 && mapped; i++) {
+            mapped = b[off + i] == 0;
+        }
+        if (mapped) {
+            return "::ffff:" + ipv4(b, off + 12);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int g = 0; g < 8; ) {
+            if (u16(b, off + 2 * g) != 0) {
+                g++;
+                continue;
+            }
+            int s = g;
+            while (g < 8 && u16(b, off + 2 * g) == 0) {
+                g++;
+            }
+            if (g - s > bestLen) {
+                bestStart = s;
+                bestLen = g - s;
+            }
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int g = 0; g < 8; g++) {
+            if (g == bestStart) {
+                sb.append("::");
+                g += bestLen - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(u16(b, off + 2 * g)));
+        }
+        return sb.toString();
+    }
+
+    private static String ipv4(byte[] b, int off) {
+        return (b[off] & 0xFF) + "." + (b[off + 1] & 0xFF) + "." + (b[off + 2] & 0xFF) + "." + (b[off + 3] & 0xFF);
     }
 
     /** True when the two ranges hold the same bytes. */

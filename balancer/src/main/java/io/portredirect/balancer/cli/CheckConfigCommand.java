@@ -1,0 +1,120 @@
+package io.portredirect.balancer.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.packet.IpProtocol;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code check-config FILE}: validates a balancer configuration and prints the tables it yields. */
+@Command(name = "check-config", mixinStandardHelpOptions = true,
+        description = {"Validates a balancer configuration file and prints a summary of the forwarding tables it yields:",
+                "servers, their modes and service ports, and for every redirect port the share of the weighted",
+                "distribution table each group member holds.",
+                "Every problem is reported as FILE:LINE: KEY: what is wrong.",
+                "'auto' MACs are read from /sys/class/net when the interface exists here, else a placeholder is shown."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:configuration is valid", "1:internal failure", "2:invalid or unreadable configuration, bad usage"})
+public final class CheckConfigCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The balancer YAML configuration.")
+    Path file;
+
+    @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        BalancerConfig config;
+        ForwardingTables tables;
+        try {
+            config = ConfigLoader.load(file);
+            tables = ForwardingTables.build(config, InterfaceMacs.sysfsOrPlaceholder());
+        } catch (ConfigException e) {
+            if (json) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("valid", false);
+                m.put("problems", e.problems());
+                out.println(mapper().writeValueAsString(m));
+            } else {
+                e.problems().forEach(err::println);
+            }
+            out.flush();
+            err.flush();
+            return 2;
+        }
+        if (json) {
+            out.println(mapper().writeValueAsString(toJson(tables)));
+        } else {
+            out.print(tables.summary());
+            out.println("OK");
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    static Map<String, Object> toJson(ForwardingTables t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("valid", true);
+        m.put("file", t.config().source());
+        m.put("vips", t.vips());
+        m.put("networkInterface", t.networkInterface());
+        m.put("tableSize", t.tableSize());
+        List<Map<String, Object>> servers = new ArrayList<>();
+        for (int i = 0; i < t.serverCount(); i++) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("name", t.serverName(i));
+            s.put("interface", t.serverInterface(i));
+            s.put("mode", t.serverMode(i).yamlName());
+            s.put("weight", t.config().servers().get(i).weight());
+            s.put("servicePorts", t.config().servers().get(i).servicePorts().stream().map(Object::toString).toList());
+            servers.add(s);
+        }
+        m.put("servers", servers);
+        List<Map<String, Object>> redirects = new ArrayList<>();
+        for (int slot = 0; slot < t.redirectSlotCount(); slot++) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("port", t.redirectSlotPort(slot));
+            r.put("protocol", IpProtocol.name(t.redirectSlotProtocol(slot)).toLowerCase());
+            int owner = t.redirectOwner(slot);
+            r.put("owner", owner < 0 ? null : t.serverName(owner));
+            Map<String, Integer> shares = new LinkedHashMap<>();
+            int[] sh = t.redirectShares(slot);
+            for (int i = 0; i < sh.length; i++) {
+                if (sh[i] > 0) {
+                    shares.put(t.serverName(i), sh[i]);
+                }
+            }
+            r.put("tableSlots", shares);
+            redirects.add(r);
+        }
+        m.put("redirectPorts", redirects);
+        m.put("defaultServer", t.defaultServer() < 0 ? null : t.serverName(t.defaultServer()));
+        m.put("policies", t.policies().toString());
+        return m;
+    }
+}

@@ -1,0 +1,187 @@
+package io.portredirect.balancer.cli;
+
+import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.io.IoMode;
+import io.portredirect.balancer.io.LiveBalancer;
+import io.portredirect.balancer.io.ReturnPath;
+import io.portredirect.balancer.metrics.BalancerCounters;
+import io.portredirect.balancer.ops.ConfigReloader;
+import io.portredirect.balancer.ops.EventLog;
+import io.portredirect.balancer.ops.MetricsEndpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** {@code redirect-balancer run}: forwards live traffic until SIGTERM/SIGINT. */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        versionProvider = BalancerCommand.Version.class,
+        header = "Forward live traffic between the network side and the servers.",
+        description = {
+                "",
+                "Opens every interface the config names with libpcap (immediate mode, inbound direction,",
+                "a large kernel ring), answers ARP and neighbour solicitations for the VIPs on the network",
+                "interface, and sends each packet from the network side to the server the decision rules",
+                "pick. Replies of l3 and raw servers are read back and sent out of the network side; l2",
+                "servers answer from the VIP and their replies go straight back (direct return).",
+                "",
+                "The host's kernel must not handle VIP traffic itself: give it no VIP address and drop",
+                "VIP-addressed packets in its input path (e.g. nft prerouting); capture sees them first.",
+                "",
+                "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does",
+                "not validate, or tables that cannot be built, are logged with file, line and key and",
+                "the running config stays. Swapping tables is atomic: no packet sees half a config.",
+                "",
+                "Logs: one line per event on standard error, key=value (ts, level, event, ...).",
+                "Metrics: Prometheus text on http://LISTEN/metrics, liveness on /healthz.",
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:stopped by SIGTERM/SIGINT",
+                "1:an interface cannot be opened, failed while running, or the metrics port is taken",
+                "2:bad usage, or the config file is unreadable or invalid",
+        })
+public final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE",
+            description = "Balancer config (YAML). Watched for changes; see check-config.")
+    Path config;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve /metrics and /healthz here; overrides metrics.listen of the config. 'off' disables.")
+    String metrics;
+
+    @Option(names = "--io", paramLabel = "MODE", defaultValue = "direct",
+            description = "How frames move between libpcap and Java: direct (pcap_next_ex into a reused buffer, "
+                    + "no allocation per packet) or pcap4j (pcap4j's getNextRawPacket/sendPacket, slower). Default: ${DEFAULT-VALUE}.")
+    IoMode io;
+
+    @Option(names = "--buffer-mb", paramLabel = "MB", defaultValue = "32",
+            description = "Kernel capture ring per interface, in MiB. Default: ${DEFAULT-VALUE}.")
+    int bufferMb;
+
+    @Option(names = "--return-path", paramLabel = "WHICH", defaultValue = "auto",
+            description = "Server interfaces to read replies from: auto (those with l3 or raw servers), all "
+                    + "(l2 replies through the balancer too; the kernel must not forward them), none. Default: ${DEFAULT-VALUE}.")
+    ReturnPath returnPath;
+
+    @Option(names = "--no-watch", description = "Do not reload when the config file changes (SIGHUP still reloads).")
+    boolean noWatch;
+
+    @Option(names = "--debug", description = "Log debug events.")
+    boolean debug;
+
+    @Override
+    public Integer call() {
+        EventLog.debug(debug);
+        if (bufferMb < 1 || bufferMb > 2048) {
+            EventLog.error("bad_option", "option", "--buffer-mb", "value", bufferMb, "error", "expected 1..2048");
+            return 2;
+        }
+        byte[] bytes;
+        BalancerConfig cfg;
+        try {
+            bytes = Files.readAllBytes(config);
+            cfg = ConfigLoader.load(config);
+        } catch (IOException e) {
+            EventLog.error("config_invalid", "file", config, "line", 0, "key", "(file)", "error", "cannot read: " + e);
+            return 2;
+        } catch (ConfigException e) {
+            EventLog.error("config_invalid", "file", e.file(), "line", e.line(), "key", e.key(), "error", e.getMessage());
+            for (String p : e.problems()) {
+                System.err.println(p);
+            }
+            return 2;
+        }
+        String listen = metrics != null ? metrics : cfg.metricsListen();
+        InetSocketAddress metricsAddress = null;
+        if (listen != null && !"off".equals(listen)) {
+            try {
+                metricsAddress = MetricsEndpoint.parseListen(listen);
+            } catch (IllegalArgumentException e) {
+                EventLog.error("bad_option", "option", "--metrics", "value", listen, "error", e.getMessage());
+                return 2;
+            }
+        }
+
+        BalancerCounters counters = new BalancerCounters();
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger exit = new AtomicInteger(0);
+        LiveBalancer live = new LiveBalancer(io, bufferMb * 1024 * 1024, returnPath, counters, e -> {
+            exit.compareAndSet(0, 1);
+            stop.countDown();
+        });
+        MetricsEndpoint endpoint = null;
+        ConfigReloader reloader = null;
+        // SIGTERM/SIGINT stop the data plane and let call() return 0; a shutdown hook would make
+        // the JVM exit with 143 whatever call() returns
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    EventLog.info("signal", "name", "SIG" + name, "action", "stop");
+                    stop.countDown();
+                });
+            } catch (IllegalArgumentException e) {
+                EventLog.warn("signal_unavailable", "name", name, "error", e.getMessage());
+            }
+        }
+        try {
+            EventLog.info("starting", "config", config.toAbsolutePath(), "io", io.name().toLowerCase(),
+                    "buffer_mb", bufferMb, "return_path", returnPath.name().toLowerCase(), "pid", ProcessHandle.current().pid());
+            try {
+                live.apply(cfg);
+            } catch (ConfigException e) {
+                EventLog.error("config_invalid", "file", e.file(), "line", e.line(), "key", e.key(), "error", e.getMessage());
+                return 2;
+            } catch (IOException e) {
+                EventLog.error("interface_failed", "error", e.getMessage());
+                return 1;
+            }
+            reloader = new ConfigReloader(config, live::apply, bytes);
+            ConfigReloader r = reloader;
+            if (metricsAddress != null) {
+                try {
+                    endpoint = MetricsEndpoint.start(metricsAddress,
+                            List.of(counters::writePrometheus, live::writePrometheus, r::writePrometheus),
+                            () -> stop.getCount() > 0);
+                    EventLog.info("metrics_listening", "address", endpoint.address());
+                } catch (IOException e) {
+                    EventLog.error("metrics_failed", "address", metricsAddress, "error", e.toString());
+                    return 1;
+                }
+            }
+            reloader.handleSighup();
+            if (!noWatch) {
+                try {
+                    reloader.watch();
+                } catch (IOException e) {
+                    EventLog.warn("config_watch_failed", "error", e.toString(), "reload", "SIGHUP only");
+                }
+            }
+            EventLog.info("started", "generation", live.generation(), "vips", cfg.vips().size(), "servers", cfg.servers().size());
+            stop.await();
+            return exit.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } finally {
+            if (reloader != null) {
+                reloader.close();
+            }
+            if (endpoint != null) {
+                endpoint.close();
+            }
+            live.close();
+            EventLog.info("stopped", "exit", exit.get(), "drops_total", counters.totalDrops());
+        }
+    }
+}

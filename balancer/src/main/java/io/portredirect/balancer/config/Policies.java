@@ -1,0 +1,38 @@
+package io.portredirect.balancer.config;
+
+/**
+ * What to do with packets the port rules cannot place (DESIGN.md section 2, rules 4-6).
+ *
+ * @param icmpError ICMP errors whose quote is truncated, not from a VIP, or from an unknown port
+ * @param icmpEcho  ICMP echo request/reply to a VIP
+ * @param echoServer the server named by {@code icmpEcho: server:NAME}, else null
+ * @param fragments non-first IP fragments (no ports to look at)
+ */
+public record Policies(IcmpError icmpError, IcmpEcho icmpEcho, String echoServer, Fragments fragments) {
+    /** ICMP error policy: drop, or send to the default server. */
+    public enum IcmpError { DROP, DEFAULT }
+
+    /** ICMP echo policy. */
+    public enum IcmpEcho {
+        DROP, DEFAULT,
+        /** Weighted consistent hash of (source, VIP) over all servers. */
+        BALANCE,
+        /** One named server. */
+        SERVER
+    }
+
+    /** Non-first fragment policy. */
+    public enum Fragments { DROP, DEFAULT }
+
+    /** All drop: the safe default when nothing is configured. */
+    public static Policies defaults() {
+        return new Policies(IcmpError.DROP, IcmpEcho.DROP, null, Fragments.DROP);
+    }
+
+    @Override
+    public String toString() {
+        return "icmpError=" + icmpError.name().toLowerCase() + " icmpEcho="
+                + (icmpEcho == IcmpEcho.SERVER ? "server:" + echoServer : icmpEcho.name().toLowerCase())
+                + " fragments=" + fragments.name().toLowerCase();
+    }
+}

@@ -1,0 +1,37 @@
+package io.portredirect.balancer.config;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * One server (the seed's "recipient server" behind an external connector).
+ *
+ * @param name          unique name; hashed for its place in the distribution tables
+ * @param interfaceName the balancer's interface toward the server
+ * @param mac           the server's MAC (null only for raw servers that leave frames unchanged)
+ * @param interfaceMac  the balancer's own MAC on {@code interfaceName} (source MAC toward the server)
+ * @param ips           the server's own addresses, at most one per family (l3)
+ * @param vips          per family, the VIP an l3 server answers for (empty: the only VIP of that family)
+ * @param mode          forwarding mode
+ * @param weight        share in redirect groups and echo balancing (entry frequency in the table)
+ * @param servicePorts  the server-unique ports that name this server
+ */
+public record ServerConfig(String name, String interfaceName, MacSpec mac, MacSpec interfaceMac, List<InetAddress> ips,
+                           List<InetAddress> vips, ForwardingMode mode, int weight, List<PortRange> servicePorts) {
+    public ServerConfig {
+        ips = List.copyOf(ips);
+        vips = List.copyOf(vips);
+        servicePorts = List.copyOf(servicePorts);
+    }
+
+    /** The server's address of the family of {@code like}, or null. */
+    public InetAddress ipLike(InetAddress like) {
+        for (InetAddress a : ips) {
+            if ((a instanceof Inet4Address) == (like instanceof Inet4Address)) {
+                return a;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,376 @@
+package io.portredirect.balancer.io;
+
+import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.balancer.config.ForwardingMode;
+import io.portredirect.balancer.metrics.BalancerCounters;
+import io.portredirect.balancer.ops.EventLog;
+import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.balancer.table.InterfaceMacs;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The running data plane: one {@link FramePort} per interface of the config, one reader thread
+ * per interface it reads (the network side, and server sides per {@link ReturnPath}), and the
+ * current {@link Snapshot} of tables and ports that readers pin per packet. {@link #apply}
+ * swaps in a new config atomically; a config that cannot be applied leaves the old one running.
+ */
+public final class LiveBalancer implements AutoCloseable {
+    private static final long RESOLVE_RETRY_MILLIS = 1000;
+    private static final long RESOLVE_REFRESH_MILLIS = 30_000;
+
+    /** What readers see: tables, and the port each server index is sent out of. */
+    static final class Snapshot {
+        final BalancerConfig config;
+        final ForwardingTables tables;
+        final FramePort network;
+        final FramePort[] serverPorts;
+        final long generation;
+
+        Snapshot(BalancerConfig config, ForwardingTables tables, FramePort network, FramePort[] serverPorts, long generation) {
+            this.config = config;
+            this.tables = tables;
+            this.network = network;
+            this.serverPorts = serverPorts;
+            this.generation = generation;
+        }
+
+        Snapshot withTables(ForwardingTables t) {
+            return new Snapshot(config, t, network, serverPorts, generation);
+        }
+    }
+
+    private final IoMode mode;
+    private final int bufferBytes;
+    private final ReturnPath returnPath;
+    private final BalancerCounters counters;
+    private final Function<String, byte[]> interfaceMacs;
+    private final Consumer<Throwable> onFatal;
+    private final Map<String, PortReader> readers = new LinkedHashMap<>();
+    private final AtomicReference<Snapshot> live = new AtomicReference<>();
+    private final LongAdder arpAnswered = new LongAdder();
+    private final LongAdder ndpAnswered = new LongAdder();
+    private final LongAdder neighborIgnored = new LongAdder();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "next-hop-resolver");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile NextHopResolver resolver;
+    private volatile boolean closed;
+    private long generation;
+
+    /**
+     * @param onFatal called (from a reader thread) when an interface fails for good; the caller
+     *                should stop the process with a failure status
+     */
+    public LiveBalancer(IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters, Consumer<Throwable> onFatal) {
+        this(mode, bufferBytes, returnPath, counters, InterfaceMacs.sysfs(), onFatal);
+    }
+
+    LiveBalancer(IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters,
+                 Function<String, byte[]> interfaceMacs, Consumer<Throwable> onFatal) {
+        this.mode = mode;
+        this.bufferBytes = bufferBytes;
+        this.returnPath = returnPath;
+        this.counters = counters;
+        this.interfaceMacs = interfaceMacs;
+        this.onFatal = onFatal;
+    }
+
+    /**
+     * Builds tables for {@code cfg}, opens any interface not open yet, swaps the new snapshot in
+     * and (first call) starts the readers. Throws, leaving the running config untouched, when the
+     * tables cannot be built, an interface cannot be opened, or the network interface changed.
+     */
+    public synchronized void apply(BalancerConfig cfg) throws ConfigException, IOException {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        Snapshot old = live.get();
+        String netIf = cfg.network().interfaceName();
+        if (old != null && !old.config.network().interfaceName().equals(netIf)) {
+            throw cfg.problem("network.interface", "changed from " + old.config.network().interfaceName() + " to " + netIf
+                    + "; moving the network side needs a restart");
+        }
+        NextHopResolver r = resolver;
+        if (r == null || !r.hops().equals(cfg.network().nextHops())) {
+            NextHopResolver next = new NextHopResolver(cfg.network().nextHops(), this::nextHopChanged);
+            if (r != null) {
+                next.seedFrom(r);
+            }
+            r = next;
+        }
+        NextHopResolver resolverForBuild = r;
+        ForwardingTables t = ForwardingTables.build(cfg, interfaceMacs, (iface, ip) -> resolverForBuild.lookup(ip));
+
+        // open what is new before publishing anything; a failure here leaves the old state
+        List<PortReader> opened = new ArrayList<>();
+        try {
+            for (String iface : t.interfaces()) {
+                if (!readers.containsKey(iface)) {
+                    FramePort p = PcapPorts.open(iface, mode, bufferBytes);
+                    opened.add(new PortReader(p, iface.equals(netIf)));
+                }
+            }
+        } catch (IOException e) {
+            opened.forEach(o -> o.port.close());
+            throw e;
+        }
+        for (PortReader o : opened) {
+            readers.put(o.port.name(), o);
+        }
+        FramePort[] serverPorts = new FramePort[t.serverCount()];
+        for (int i = 0; i < serverPorts.length; i++) {
+            serverPorts[i] = readers.get(t.serverInterface(i)).port;
+        }
+        resolver = r;
+        Snapshot s = new Snapshot(cfg, t, readers.get(netIf).port, serverPorts, ++generation);
+        live.set(s);
+        for (PortReader pr : readers.values()) {
+            pr.configure(s);
+        }
+        NextHopResolver.announce(s.network, t.networkMac(), t.vipAddresses());
+        if (old == null) {
+            timer.schedule(this::solicitNextHops, 0, TimeUnit.MILLISECONDS);
+        } else if (!t.nextHopResolved()) {
+            timer.execute(() -> resolverForBuild.solicit(s.network, s.tables.networkMac(), s.tables.vipAddresses()));
+        }
+        EventLog.info("tables_applied", "generation", s.generation, "config", cfg.source(), "servers", t.serverCount(),
+                "interfaces", String.join(",", t.interfaces()), "reading", readingList(), "next_hop_mac",
+                t.nextHopResolved() ? io.portredirect.protocol.packet.Bytes.mac(t.nextHopMac(), 0) : "unresolved");
+    }
+
+    private String readingList() {
+        List<String> names = new ArrayList<>();
+        for (PortReader pr : readers.values()) {
+            if (pr.reading) {
+                names.add(pr.port.name());
+            }
+        }
+        return String.join(",", names);
+    }
+
+    /** The current config generation (1 after the first apply). */
+    public long generation() {
+        Snapshot s = live.get();
+        return s == null ? 0 : s.generation;
+    }
+
+    public BalancerConfig config() {
+        Snapshot s = live.get();
+        return s == null ? null : s.config;
+    }
+
+    /** The tables readers use now. */
+    public ForwardingTables tables() {
+        Snapshot s = live.get();
+        return s == null ? null : s.tables;
+    }
+
+    private synchronized void nextHopChanged(NextHopResolver from, byte[] mac) {
+        Snapshot s = live.get();
+        if (s == null || closed || from != resolver || !s.config.network().nextHopMac().isAuto()) {
+            return;
+        }
+        live.set(s.withTables(s.tables.withNextHopMac(mac)));
+    }
+
+    private void solicitNextHops() {
+        long delay = RESOLVE_RETRY_MILLIS;
+        try {
+            Snapshot s = live.get();
+            NextHopResolver r = resolver;
+            if (s != null && r != null && r.hasHops() && !closed) {
+                r.solicit(s.network, s.tables.networkMac(), s.tables.vipAddresses());
+                if (s.tables.nextHopResolved()) {
+                    delay = RESOLVE_REFRESH_MILLIS;
+                }
+            }
+        } catch (RuntimeException e) {
+            EventLog.warn("next_hop_solicit_failed", "error", e.toString());
+        } finally {
+            if (!closed) {
+                timer.schedule(this::solicitNextHops, delay, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Appends the I/O side's metrics in Prometheus text format. */
+    public void writePrometheus(Appendable out) throws IOException {
+        List<PortReader> rs;
+        synchronized (this) {
+            rs = new ArrayList<>(readers.values());
+        }
+        out.append("# HELP portredirect_balancer_io_packets_total Frames read from (rx) and sent out of (tx) an interface.\n");
+        out.append("# TYPE portredirect_balancer_io_packets_total counter\n");
+        for (PortReader r : rs) {
+            PortCounters c = r.port.counters();
+            sample(out, "portredirect_balancer_io_packets_total", r.port.name(), "rx", c.rxPackets());
+            sample(out, "portredirect_balancer_io_packets_total", r.port.name(), "tx", c.txPackets());
+        }
+        out.append("# HELP portredirect_balancer_io_bytes_total Bytes of frames read (rx) and sent (tx).\n");
+        out.append("# TYPE portredirect_balancer_io_bytes_total counter\n");
+        for (PortReader r : rs) {
+            PortCounters c = r.port.counters();
+            sample(out, "portredirect_balancer_io_bytes_total", r.port.name(), "rx", c.rxBytes());
+            sample(out, "portredirect_balancer_io_bytes_total", r.port.name(), "tx", c.txBytes());
+        }
+        out.append("# HELP portredirect_balancer_io_errors_total Frames lost at the I/O edge: send refused by the kernel (tx), captured truncated (rx_truncated), dropped by the kernel ring before read (rx_ring).\n");
+        out.append("# TYPE portredirect_balancer_io_errors_total counter\n");
+        for (PortReader r : rs) {
+            PortCounters c = r.port.counters();
+            sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "tx", c.txErrors());
+            sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "rx_truncated", c.rxTruncated());
+            long ring = r.port.kernelDrops();
+            if (ring >= 0) {
+                sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "rx_ring", ring);
+            }
+        }
+        out.append("# HELP portredirect_balancer_io_reading 1 when the balancer reads this interface, 0 when it only sends on it.\n");
+        out.append("# TYPE portredirect_balancer_io_reading gauge\n");
+        for (PortReader r : rs) {
+            out.append("portredirect_balancer_io_reading{interface=\"").append(r.port.name()).append("\"} ")
+                    .append(r.reading ? "1" : "0").append('\n');
+        }
+        out.append("# HELP portredirect_balancer_neighbor_frames_total ARP/NDP frames: VIP questions answered (arp_reply, ndp_advert) or left to the kernel (ignored).\n");
+        out.append("# TYPE portredirect_balancer_neighbor_frames_total counter\n");
+        out.append("portredirect_balancer_neighbor_frames_total{result=\"arp_reply\"} ").append(Long.toString(arpAnswered.sum())).append('\n');
+        out.append("portredirect_balancer_neighbor_frames_total{result=\"ndp_advert\"} ").append(Long.toString(ndpAnswered.sum())).append('\n');
+        out.append("portredirect_balancer_neighbor_frames_total{result=\"ignored\"} ").append(Long.toString(neighborIgnored.sum())).append('\n');
+        ForwardingTables t = tables();
+        out.append("# HELP portredirect_balancer_next_hop_resolved 1 when the network-side next hop MAC is known.\n");
+        out.append("# TYPE portredirect_balancer_next_hop_resolved gauge\n");
+        out.append("portredirect_balancer_next_hop_resolved ").append(t != null && t.nextHopResolved() ? "1" : "0").append('\n');
+    }
+
+    private static void sample(Appendable out, String name, String iface, String dir, long v) throws IOException {
+        out.append(name).append("{interface=\"").append(iface).append("\",direction=\"").append(dir).append("\"} ")
+                .append(Long.toString(v)).append('\n');
+    }
+
+    @Override
+    public void close() {
+        List<PortReader> rs;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rs = new ArrayList<>(readers.values());
+        }
+        timer.shutdownNow();
+        for (PortReader r : rs) {
+            r.port.wakeUp();
+        }
+        for (PortReader r : rs) {
+            r.join();
+        }
+        // only now: a reader inside pcap_next_ex must not see its pcap_t freed
+        for (PortReader r : rs) {
+            r.port.close();
+        }
+    }
+
+    /** Blocks until {@link #close()} stopped every reader thread. */
+    public void awaitReaders() throws InterruptedException {
+        List<PortReader> rs;
+        synchronized (this) {
+            rs = new ArrayList<>(readers.values());
+        }
+        for (PortReader r : rs) {
+            if (r.thread != null) {
+                r.thread.join();
+            }
+        }
+    }
+
+    /** One interface: its port, and the thread that reads it when it should be read. */
+    private final class PortReader {
+        final FramePort port;
+        final boolean network;
+        volatile boolean reading;
+        Thread thread;
+
+        PortReader(FramePort port, boolean network) {
+            this.port = port;
+            this.network = network;
+        }
+
+        /** Reads this interface or not under the new snapshot; starts the thread the first time. */
+        void configure(Snapshot s) {
+            boolean read = network || shouldRead(s.tables, port.name());
+            if (read != reading || thread == null) {
+                try {
+                    port.captureAll(read);
+                } catch (IOException e) {
+                    EventLog.warn("capture_filter_failed", "interface", port.name(), "error", e.getMessage());
+                }
+            }
+            reading = read;
+            if (read && thread == null) {
+                Runnable loop = network ? new NetworkLoop(port, live, counters, responder()) : new ServerLoop(port, live, counters);
+                thread = new Thread(() -> run(loop), (network ? "net-" : "srv-") + port.name());
+                thread.setDaemon(true);
+                thread.start();
+            }
+        }
+
+        private NeighborResponder responder() {
+            return new NeighborResponder(() -> resolver, arpAnswered, ndpAnswered, neighborIgnored);
+        }
+
+        private void run(Runnable loop) {
+            try {
+                loop.run();
+            } catch (RuntimeException | Error e) {
+                if (!closed) {
+                    EventLog.error("reader_failed", "interface", port.name(), "error", String.valueOf(e));
+                    onFatal.accept(e);
+                }
+            }
+        }
+
+        void join() {
+            Thread t = thread;
+            if (t != null) {
+                try {
+                    t.join(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private boolean shouldRead(ForwardingTables t, String iface) {
+        if (returnPath == ReturnPath.NONE) {
+            return false;
+        }
+        int[] servers = t.serversOnInterface(iface);
+        if (servers.length == 0) {
+            return false;
+        }
+        if (returnPath == ReturnPath.ALL) {
+            return true;
+        }
+        for (int i : servers) {
+            if (t.serverMode(i) != ForwardingMode.L2) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,243 @@
+package io.portredirect.balancer.io;
+
+import com.sun.jna.Pointer;
+import org.pcap4j.core.BpfProgram;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.PcapNetworkInterface;
+import org.pcap4j.core.PcapStat;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+
+/**
+ * Opens live {@link FramePort}s: a pcap4j {@link PcapHandle} in immediate mode, snap length
+ * 65536, inbound direction only (our own sends are not read back), a large kernel ring, and a
+ * short read timeout so reader threads notice a stop request.
+ */
+public final class PcapPorts {
+    /** Largest frame we read; longer ones arrive truncated and are skipped. */
+    public static final int SNAPLEN = 65536;
+    /** Read timeout; only bounds how long a stop request waits, immediate mode delivers at once. */
+    static final int READ_TIMEOUT_MILLIS = 100;
+
+    private PcapPorts() {
+    }
+
+    /**
+     * Opens one interface.
+     *
+     * @param bufferBytes kernel ring size (pcap_set_buffer_size)
+     */
+    public static FramePort open(String ifName, IoMode mode, int bufferBytes) throws IOException {
+        PcapHandle handle;
+        try {
+            handle = new PcapHandle.Builder(ifName)
+                    .snaplen(SNAPLEN)
+                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.PROMISCUOUS)
+                    .timeoutMillis(READ_TIMEOUT_MILLIS)
+                    .bufferSize(bufferBytes)
+                    .immediateMode(true)
+                    .direction(PcapHandle.PcapDirection.IN)
+                    .build();
+        } catch (PcapNativeException | RuntimeException e) {
+            throw new IOException("cannot open interface " + ifName + " for capture: " + e.getMessage(), e);
+        }
+        return switch (mode) {
+            case DIRECT -> new DirectPort(ifName, handle, pcapT(handle));
+            case PCAP4J -> new Pcap4jPort(ifName, handle);
+        };
+    }
+
+    /** The {@code pcap_t*} inside a pcap4j 1.8.2 handle (a private field; checked at open). */
+    private static Pointer pcapT(PcapHandle handle) throws IOException {
+        try {
+            Field f = PcapHandle.class.getDeclaredField("handle");
+            f.setAccessible(true);
+            Pointer p = (Pointer) f.get(handle);
+            if (p == null) {
+                throw new IOException("pcap4j handle has no pcap_t");
+            }
+            return p;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            handle.close();
+            throw new IOException("this pcap4j version hides its pcap_t (" + e + "); run with --io pcap4j", e);
+        }
+    }
+
+    private abstract static class Base implements FramePort {
+        final String name;
+        final PcapHandle handle;
+        final PortCounters counters = new PortCounters();
+        volatile boolean stopped;
+
+        Base(String name, PcapHandle handle) {
+            this.name = name;
+            this.handle = handle;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public PortCounters counters() {
+            return counters;
+        }
+
+        @Override
+        public void captureAll(boolean all) throws IOException {
+            try {
+                // "less 1": no frame is that short, so the kernel's filter drops all before copying
+                handle.setFilter(all ? "" : "less 1", BpfProgram.BpfCompileMode.OPTIMIZE);
+            } catch (Exception e) {
+                throw new IOException("cannot set capture filter on " + name + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public long kernelDrops() {
+            try {
+                PcapStat s = handle.getStats();
+                return s.getNumPacketsDropped() + s.getNumPacketsDroppedByIf();
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public void close() {
+            stopped = true;
+            handle.close();
+        }
+
+        @Override
+        public String toString() {
+            return getClass().getSimpleName() + '{' + name + '}';
+        }
+    }
+
+    /** pcap_next_ex / pcap_sendpacket through {@link LibPcap}: no allocation per packet. */
+    static final class DirectPort extends Base {
+        private final Pointer pcapT;
+        // reused by the single reader thread: out-parameters and a movable view of native memory
+        private final long[] headerAddress = new long[1];
+        private final long[] dataAddress = new long[1];
+        private final Pointer view = new Pointer(0);
+
+        DirectPort(String name, PcapHandle handle, Pointer pcapT) {
+            super(name, handle);
+            this.pcapT = pcapT;
+        }
+
+        @Override
+        public int receive(byte[] buf) throws IOException {
+            while (true) {
+                if (stopped) {
+                    return STOPPED;
+                }
+                int rc = LibPcap.pcap_next_ex(pcapT, headerAddress, dataAddress);
+                if (rc == 1) {
+                    Pointer.nativeValue(view, headerAddress[0]);
+                    int caplen = view.getInt(LibPcap.PKTHDR_CAPLEN_OFFSET);
+                    int wireLen = view.getInt(LibPcap.PKTHDR_LEN_OFFSET);
+                    if (caplen != wireLen || caplen > buf.length) {
+                        counters.rxTruncated.increment();
+                        continue;
+                    }
+                    Pointer.nativeValue(view, dataAddress[0]);
+                    view.read(0, buf, 0, caplen);
+                    counters.rxPackets.increment();
+                    counters.rxBytes.add(caplen);
+                    return caplen;
+                }
+                if (rc == 0) {
+                    return TIMEOUT;
+                }
+                if (rc == -2 || stopped) {
+                    return STOPPED;
+                }
+                throw new IOException("pcap_next_ex on " + name + ": " + LibPcap.pcap_geterr(pcapT));
+            }
+        }
+
+        @Override
+        public boolean send(byte[] buf, int length) {
+            if (LibPcap.pcap_sendpacket(pcapT, buf, length) == 0) {
+                counters.txPackets.increment();
+                counters.txBytes.add(length);
+                return true;
+            }
+            counters.txErrors.increment();
+            return false;
+        }
+
+        @Override
+        public void wakeUp() {
+            stopped = true;
+            LibPcap.pcap_breakloop(pcapT);
+        }
+    }
+
+    /** pcap4j's own calls; allocates a byte[] (and more) per packet. */
+    static final class Pcap4jPort extends Base {
+        Pcap4jPort(String name, PcapHandle handle) {
+            super(name, handle);
+        }
+
+        @Override
+        public int receive(byte[] buf) throws IOException {
+            while (true) {
+                if (stopped) {
+                    return STOPPED;
+                }
+                byte[] p;
+                Integer wire;
+                try {
+                    p = handle.getNextRawPacket();
+                    wire = p == null ? null : handle.getOriginalLength();
+                } catch (Exception e) {
+                    if (stopped) {
+                        return STOPPED;
+                    }
+                    throw new IOException("getNextRawPacket on " + name + ": " + e.getMessage(), e);
+                }
+                if (p == null) {
+                    return stopped ? STOPPED : TIMEOUT;
+                }
+                if ((wire != null && wire != p.length) || p.length > buf.length) {
+                    counters.rxTruncated.increment();
+                    continue;
+                }
+                System.arraycopy(p, 0, buf, 0, p.length);
+                counters.rxPackets.increment();
+                counters.rxBytes.add(p.length);
+                return p.length;
+            }
+        }
+
+        @Override
+        public boolean send(byte[] buf, int length) {
+            try {
+                handle.sendPacket(buf, length);
+                counters.txPackets.increment();
+                counters.txBytes.add(length);
+                return true;
+            } catch (Exception e) {
+                counters.txErrors.increment();
+                return false;
+            }
+        }
+
+        @Override
+        public void wakeUp() {
+            stopped = true;
+            try {
+                handle.breakLoop();
+            } catch (Exception ignored) {
+                // closed already: the reader sees stopped
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.portredirect.balancer.ops;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The balancer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, one thread, off the data
+ * path): {@code GET /metrics} in Prometheus text format, {@code GET /healthz} 200 "ok" while
+ * the data plane runs (503 otherwise).
+ */
+public final class MetricsEndpoint implements AutoCloseable {
+    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    private MetricsEndpoint(HttpServer server, ExecutorService executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /** Binds {@code listen} and serves until {@link #close()}. */
+    public static MetricsEndpoint start(InetSocketAddress listen, List<PrometheusSource> sources, BooleanSupplier healthy)
+            throws IOException {
+        HttpServer server = HttpServer.create(listen, 16);
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "metrics-http");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/metrics", ex -> {
+            if (!allowGet(ex)) {
+                return;
+            }
+            StringBuilder sb = new StringBuilder(8192);
+            try {
+                for (PrometheusSource s : sources) {
+                    s.writePrometheus(sb);
+                }
+            } catch (IOException | RuntimeException e) {
+                respond(ex, 500, "text/plain; charset=utf-8", "metrics failed: " + e + "\n");
+                return;
+            }
+            respond(ex, 200, PROMETHEUS_TYPE, sb.toString());
+        });
+        server.createContext("/healthz", ex -> {
+            if (allowGet(ex)) {
+                boolean ok = healthy.getAsBoolean();
+                respond(ex, ok ? 200 : 503, "text/plain; charset=utf-8", ok ? "ok\n" : "not running\n");
+            }
+        });
+        server.createContext("/", ex -> {
+            if (allowGet(ex)) {
+                respond(ex, 404, "text/plain; charset=utf-8", "redirect-balancer: see /metrics and /healthz\n");
+            }
+        });
+        server.start();
+        return new MetricsEndpoint(server, executor);
+    }
+
+    /** The bound address (port resolved when 0 was asked for). */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private static boolean allowGet(HttpExchange ex) throws IOException {
+        String m = ex.getRequestMethod();
+        if ("GET".equals(m) || "HEAD".equals(m)) {
+            return true;
+        }
+        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(ex, 405, "text/plain; charset=utf-8", "method not allowed\n");
+        return false;
+    }
+
+    private static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        boolean head = "HEAD".equals(ex.getRequestMethod());
+        ex.sendResponseHeaders(status, head ? -1 : b.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            if (!head) {
+                os.write(b);
+            }
+        }
+    }
+
+    /** Parses {@code host:port} or {@code [v6]:port}. */
+    public static InetSocketAddress parseListen(String spec) {
+        int colon = spec.lastIndexOf(':');
+        if (colon <= 0 || colon == spec.length() - 1) {
+            throw new IllegalArgumentException("expected host:port, got '" + spec + "'");
+        }
+        String host = spec.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.equals("*")) {
+            host = "0.0.0.0";
+        }
+        int port;
+        try {
+            port = Integer.parseInt(spec.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in '" + spec + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range in '" + spec + "'");
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,64 @@
+package io.portredirect.balancer.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portredirect.balancer.cli.CheckConfigCommand;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CheckConfigCommandTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = new CommandLine(new CheckConfigCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void sampleIsValidAndSummarized() {
+        assertEquals(0, run(ConfigLoaderTest.TESTDATA.resolve("sample.yaml").toString()), err.toString());
+        String s = out.toString();
+        System.out.println(s);
+        assertTrue(s.contains("8080/tcp owner s1 shares s1=50.00% s2=25.00% s3=25.00%"), s);
+        assertTrue(s.contains("5000/udp owner - shares s1=66.67% s2=33.33%"), s);
+        assertTrue(s.trim().endsWith("OK"), s);
+    }
+
+    @Test
+    void jsonSummary() throws Exception {
+        assertEquals(0, run("--json", ConfigLoaderTest.TESTDATA.resolve("sample.yaml").toString()));
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        assertTrue(j.get("valid").asBoolean());
+        assertEquals(3, j.get("servers").size());
+        assertEquals(3, j.get("redirectPorts").size());
+        assertEquals(65537, j.get("redirectPorts").get(0).get("tableSlots").get("s1").asInt()
+                + j.get("redirectPorts").get(0).get("tableSlots").get("s2").asInt()
+                + j.get("redirectPorts").get(0).get("tableSlots").get("s3").asInt());
+    }
+
+    @Test
+    void invalidFileExitsTwoWithEveryProblem() throws Exception {
+        Path bad = ConfigLoaderTest.TESTDATA.resolve("bad/duplicate-service-port.yaml");
+        assertEquals(2, run(bad.toString()));
+        assertTrue(err.toString().startsWith(bad + ":21: servers[1].servicePorts[1]: port 10003/tcp is already"), err.toString());
+        assertEquals(2, run("--json", bad.toString()));
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        assertTrue(!j.get("valid").asBoolean());
+        assertEquals(1, j.get("problems").size());
+    }
+
+    @Test
+    void missingArgumentIsUsageErrorTwo() {
+        assertEquals(2, run());
+    }
+}

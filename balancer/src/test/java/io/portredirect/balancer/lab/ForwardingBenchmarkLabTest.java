@@ -1,0 +1,130 @@
+package io.portredirect.balancer.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portredirect.protocol.lab.LabSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Lab benchmark, printed side by side, never asserted on speed: the same client, veths and server
+ * (s1, l2, VIP on loopback) with the gw kernel routing the VIP itself ("kernel", lab.sh mode
+ * kernel) and with the balancer forwarding it (direct I/O, and pcap4j's own calls for
+ * comparison). Per scenario: TCP throughput (iperf3, 3 s), 18-byte UDP datagrams (iperf3 -b 0,
+ * 3 s) delivered to s1's interface per second, and SYN/SYN-ACK round trip (hping3, 200 probes).
+ * Loads are bounded in time and count. Also runnable as a main (as root).
+ */
+class ForwardingBenchmarkLabTest {
+    private static final int SECONDS = 3;
+    private static BalancerLab lab;
+
+    record Figures(String scenario, double tcpMbps, double udpSentPps, double udpDeliveredPps, double rttAvgMs, double rttMinMs) {
+    }
+
+    @BeforeAll
+    static void up() throws Exception {
+        LabSupport.assumeLab();
+        lab = BalancerLab.up("prbx", false);
+        lab.start("s1", List.of("iperf3", "-s", "-p", "5201", "-B", BalancerLab.VIP4), null);
+        Thread.sleep(300);
+    }
+
+    @AfterAll
+    static void down() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void balancerVersusKernelForwarding() throws Exception {
+        List<Figures> all = new ArrayList<>();
+        lab.mode("kernel");
+        all.add(measure("kernel routing"));
+        lab.mode("balancer");
+        for (String io : List.of("direct", "pcap4j")) {
+            Process b = lab.startBalancer(lab.labConfig(), "--io", io);
+            try {
+                all.add(measure("balancer --io " + io));
+            } finally {
+                BalancerLab.stop(b);
+            }
+        }
+        print(all);
+        for (Figures f : all) {
+            assertTrue(f.tcpMbps() > 0 && f.udpDeliveredPps() > 0 && f.rttAvgMs() > 0, "traffic flowed in " + f);
+        }
+    }
+
+    private static Figures measure(String scenario) throws Exception {
+        BalancerLab.Result tcp = lab.tryExec("client", SECONDS + 20, "iperf3", "-c", BalancerLab.VIP4, "-p", "5201",
+                "-t", "" + SECONDS, "-J");
+        double mbps = new ObjectMapper().readTree(tcp.output()).path("end").path("sum_received").path("bits_per_second").asDouble() / 1e6;
+
+        long rx0 = rxPackets();
+        long t0 = System.nanoTime();
+        BalancerLab.Result udp = lab.tryExec("client", SECONDS + 20, "iperf3", "-c", BalancerLab.VIP4, "-p", "5201",
+                "-u", "-b", "0", "-l", "18", "-t", "" + SECONDS, "-J");
+        long rx1 = rxPackets();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        JsonNode sum = new ObjectMapper().readTree(udp.output()).path("end").path("sum");
+        double sentPps = sum.path("packets").asDouble() / Math.max(0.001, sum.path("seconds").asDouble());
+        // delivered: what reached s1's interface during the run (the iperf3 receiver may lag behind it)
+        double deliveredPps = (rx1 - rx0) / Math.min(wall, SECONDS + 0.5);
+
+        BalancerLab.Result ping = lab.tryExec("client", 30, "hping3", "-S", "-p", "8001", "-c", "200", "-i", "u5000",
+                BalancerLab.VIP4);
+        Matcher m = Pattern.compile("round-trip min/avg/max = ([\\d.]+)/([\\d.]+)/([\\d.]+) ms").matcher(ping.output());
+        double min = 0;
+        double avg = 0;
+        if (m.find()) {
+            min = Double.parseDouble(m.group(1));
+            avg = Double.parseDouble(m.group(2));
+        }
+        Figures f = new Figures(scenario, mbps, sentPps, deliveredPps, avg, min);
+        System.out.println("measured " + f);
+        return f;
+    }
+
+    private static long rxPackets() {
+        return Long.parseLong(lab.exec("s1", "cat", "/sys/class/net/eth0/statistics/rx_packets").trim());
+    }
+
+    private static void print(List<Figures> all) {
+        Figures k = all.get(0);
+        StringBuilder sb = new StringBuilder();
+        sb.append("\nLab benchmark: client -> gw -> s1 (veths, offloads off), ").append(Runtime.getRuntime().availableProcessors())
+                .append(" CPUs shared by client, gw, server and the load generator; one run, noisy\n");
+        sb.append(String.format("%-22s %12s %8s %16s %8s %14s %11s %10s%n", "scenario", "TCP Mbit/s", "ratio",
+                "UDP18 pps deliv.", "ratio", "(UDP pps sent)", "SYN rtt avg", "added"));
+        for (Figures f : all) {
+            sb.append(String.format("%-22s %12.0f %7.0f%% %16.0f %7.0f%% %14.0f %8.3f ms %7.3f ms%n", f.scenario(), f.tcpMbps(),
+                    100 * f.tcpMbps() / k.tcpMbps(), f.udpDeliveredPps(), 100 * f.udpDeliveredPps() / k.udpDeliveredPps(),
+                    f.udpSentPps(), f.rttAvgMs(), f.rttAvgMs() - k.rttAvgMs()));
+        }
+        System.out.println(sb);
+    }
+
+    /** Standalone: {@code java -cp <test classpath> ...ForwardingBenchmarkLabTest} as root. */
+    public static void main(String[] args) throws Exception {
+        String why = LabSupport.whyNot();
+        if (why != null) {
+            System.err.println("SKIPPED: " + why);
+            return;
+        }
+        up();
+        try {
+            new ForwardingBenchmarkLabTest().balancerVersusKernelForwarding();
+        } finally {
+            down();
+        }
+    }
+}

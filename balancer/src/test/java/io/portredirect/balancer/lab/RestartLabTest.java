@@ -1,0 +1,85 @@
+package io.portredirect.balancer.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portredirect.protocol.lab.LabSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * No connection table, so nothing to lose: two long TCP transfers (iperf3, one to an l2 server,
+ * one to the l3 server) keep going while the balancer process is stopped and a new one started.
+ */
+class RestartLabTest {
+    private static final int SECONDS = 12;
+    private static BalancerLab lab;
+
+    @BeforeAll
+    static void up() throws Exception {
+        LabSupport.assumeLab();
+        lab = BalancerLab.up("prbr", false);
+    }
+
+    @AfterAll
+    static void down() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    @Test
+    void restartingTheBalancerBreaksNoEstablishedConnection() throws Exception {
+        lab.start("s2", List.of("iperf3", "-s", "-p", "5202", "-B", BalancerLab.VIP4), null);
+        lab.start("s3", List.of("iperf3", "-s", "-p", "5203"), null);
+        Thread.sleep(500);
+        Process first = lab.startBalancer(lab.labConfig());
+
+        File l2Out = lab.work.resolve("iperf-l2.json").toFile();
+        File l3Out = lab.work.resolve("iperf-l3.json").toFile();
+        // bounded: -t seconds, rate-capped so the 2-core lab machine keeps up
+        Process l2 = lab.start("client", List.of("iperf3", "-c", BalancerLab.VIP4, "-p", "5202", "-t", "" + SECONDS,
+                "-b", "100M", "-i", "1", "-J"), l2Out);
+        Process l3 = lab.start("client", List.of("iperf3", "-c", BalancerLab.VIP4, "-p", "5203", "-t", "" + SECONDS,
+                "-b", "100M", "-i", "1", "-J"), l3Out);
+        Thread.sleep(3000);
+
+        long t0 = System.nanoTime();
+        assertEquals(0, BalancerLab.stop(first), "SIGTERM stops the balancer cleanly");
+        lab.startBalancer(lab.labConfig());
+        double gap = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("balancer restarted; no balancer for %.2f s%n", gap);
+        assertTrue(lab.balancerLog(1).contains("event=stopped exit=0"), lab.balancerLog(1));
+
+        assertTrue(l2.waitFor(SECONDS + 20, TimeUnit.SECONDS) && l3.waitFor(SECONDS + 20, TimeUnit.SECONDS), "iperf3 finished");
+        check("l2 (s2)", l2.exitValue(), Files.readString(l2Out.toPath()));
+        check("l3 (s3)", l3.exitValue(), Files.readString(l3Out.toPath()));
+    }
+
+    private static void check(String what, int exit, String json) throws Exception {
+        JsonNode root = new ObjectMapper().readTree(json);
+        assertFalse(root.has("error"), what + ": iperf3 reported " + root.path("error").asText());
+        assertEquals(0, exit, what + ": iperf3 exit status");
+        JsonNode intervals = root.path("intervals");
+        StringBuilder sb = new StringBuilder(what + " Mbit/s per second:");
+        for (JsonNode i : intervals) {
+            sb.append(String.format(" %.0f", i.path("sum").path("bits_per_second").asDouble() / 1e6));
+        }
+        System.out.println(sb);
+        assertTrue(intervals.size() >= SECONDS - 1, what + ": " + sb);
+        // the same connection carried data again after the restart (last seconds)
+        for (int i = intervals.size() - 3; i < intervals.size(); i++) {
+            assertTrue(intervals.get(i).path("sum").path("bytes").asLong() > 0, what + ": no data late in the run: " + sb);
+        }
+        assertTrue(root.path("end").path("sum_received").path("bytes").asLong() > 0, what);
+    }
+}

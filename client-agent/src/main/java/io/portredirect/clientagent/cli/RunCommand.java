@@ -1,0 +1,107 @@
+package io.portredirect.clientagent.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portredirect.clientagent.ClientAgent;
+import io.portredirect.clientagent.config.AgentConfig;
+import io.portredirect.clientagent.config.ConfigException;
+import io.portredirect.clientagent.config.ConfigLoader;
+import io.portredirect.clientagent.stats.AgentStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code run}: starts the agent and serves until SIGTERM/SIGINT. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Start the agent: reserve the probe ports, install the nft table that keeps the kernel from "
+                + "resetting probe answers, open the capture and the listeners, and serve until SIGTERM or SIGINT. "
+                + "On exit the nft table and the port reservation are removed.",
+            "Exit status 1 when the host cannot run the agent (not root, no libpcap or nft, a listen address "
+                    + "taken), 2 when the configuration is invalid."})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration file.")
+    Path config;
+
+    @Option(names = "--stats-file", paramLabel = "FILE",
+            description = "Write the counters as JSON to FILE every --stats-interval and at exit (replaced atomically).")
+    Path statsFile;
+
+    @Option(names = "--stats-interval", paramLabel = "DURATION", defaultValue = "1s",
+            description = "How often to write --stats-file, e.g. 200ms, 1s (default: ${DEFAULT-VALUE}).")
+    String statsInterval;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log every connection and probe step (debug level).")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
+        System.setProperty("org.slf4j.simpleLogger.log.org.pcap4j", "warn");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        Duration interval;
+        try {
+            interval = ConfigLoader.parseDuration(statsInterval);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: --stats-interval: " + e.getMessage());
+            return 2;
+        }
+        AgentConfig c;
+        try {
+            c = ConfigLoader.load(config);
+        } catch (ConfigException e) {
+            System.err.println("error: " + e.getMessage());
+            return 2;
+        }
+        AgentStats stats = new AgentStats();
+        ClientAgent agent;
+        try {
+            agent = ClientAgent.start(c, stats);
+        } catch (IOException e) {
+            System.err.println("error: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            agent.close();
+            writeStats(stats);
+            System.out.println("stopped: " + stats.snapshot());
+            stopped.countDown();
+        }, "client-agent-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.out.println("client agent running (pid " + ProcessHandle.current().pid() + ", nft table "
+                + agent.runtime().nftTable() + ")");
+        System.out.flush();
+        while (!stopped.await(Math.max(10, interval.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            writeStats(stats);
+        }
+        return 0;
+    }
+
+    private void writeStats(AgentStats stats) {
+        if (statsFile == null) {
+            return;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("time", Instant.now().toString());
+        m.put("counters", stats.snapshot());
+        try {
+            Path tmp = statsFile.resolveSibling(statsFile.getFileName() + ".tmp");
+            Files.writeString(tmp, new ObjectMapper().writeValueAsString(m));
+            Files.move(tmp, statsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // stats are best effort; the agent keeps serving
+        }
+    }
+}

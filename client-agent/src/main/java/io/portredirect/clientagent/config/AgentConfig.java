@@ -1,0 +1,26 @@
+package io.portredirect.clientagent.config;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The client agent's whole configuration, validated: every listener's VIP is declared, ranges are
+ * sane, durations positive. Built by {@link ConfigLoader}.
+ *
+ * @param cacheTtl  how long a learned redirect-port -> service-port mapping stays fresh
+ * @param maxChain  most redirects followed for one VIP:port before a fresh probe is forced
+ * @param udpIdle   a UDP client with no traffic for this long is forgotten
+ */
+public record AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
+                          Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners) {
+    public AgentConfig {
+        vips = List.copyOf(vips);
+        listeners = List.copyOf(listeners);
+    }
+
+    public Optional<VipConfig> vip(InetAddress address) {
+        return vips.stream().filter(v -> v.address().equals(address)).findFirst();
+    }
+}

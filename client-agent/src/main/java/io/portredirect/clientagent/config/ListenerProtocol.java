@@ -1,0 +1,4 @@
+package io.portredirect.clientagent.config;
+
+/** Transport a listener relays. */
+public enum ListenerProtocol { TCP, UDP }

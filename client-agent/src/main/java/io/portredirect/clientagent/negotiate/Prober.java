@@ -1,0 +1,12 @@
+package io.portredirect.clientagent.negotiate;
+
+import java.net.InetAddress;
+import java.util.concurrent.CompletableFuture;
+
+/** Runs one probe against VIP:port and completes with its outcome; never completes exceptionally. */
+public interface Prober {
+    /**
+     * @param previousPort 0, or the port being moved away from (sent as REDIRECT_OPT in the SYN)
+     */
+    CompletableFuture<ProbeOutcome> probe(InetAddress vip, int port, int previousPort);
+}

@@ -1,0 +1,89 @@
+package io.portredirect.clientagent.probe;
+
+import io.portredirect.clientagent.negotiate.MidFlowWatcher;
+import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.packet.PacketParser;
+import io.portredirect.protocol.packet.ParsedPacket;
+import io.portredirect.protocol.packet.TcpView;
+
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Receives the capture's frames and routes each, on the probe loop, to whoever it concerns: an
+ * answer to a probe, a mid-connection redirect on an established flow, or a UDP notice. Parsing
+ * happens once, on the loop, into a reused {@link ParsedPacket}.
+ */
+public final class CaptureDispatcher implements RawPort.FrameHandler {
+    /** Receives UDP datagrams that carry the redirect option. */
+    @FunctionalInterface
+    public interface UdpNoticeHandler {
+        /** Returns true when the notice was for one of the handler's sessions. */
+        boolean onNotice(ParsedPacket p);
+    }
+
+    private final Executor loop;
+    private final boolean ethernet;
+    private final ProbeEngine probes;
+    private final MidFlowWatcher midFlow;
+    private final AgentStats stats;
+    private final ParsedPacket parsed = new ParsedPacket();
+    private volatile UdpNoticeHandler[] udp = new UdpNoticeHandler[0];
+
+    public CaptureDispatcher(Executor loop, boolean ethernet, ProbeEngine probes, MidFlowWatcher midFlow, AgentStats stats) {
+        this.loop = loop;
+        this.ethernet = ethernet;
+        this.probes = probes;
+        this.midFlow = midFlow;
+        this.stats = stats;
+    }
+
+    /** Adds a receiver of UDP notices (one per UDP listener). */
+    public synchronized void addUdpHandler(UdpNoticeHandler h) {
+        UdpNoticeHandler[] next = Arrays.copyOf(udp, udp.length + 1);
+        next[udp.length] = h;
+        udp = next;
+    }
+
+    @Override
+    public void frame(byte[] frame, int length) {
+        byte[] copy = Arrays.copyOf(frame, length);
+        try {
+            loop.execute(() -> dispatch(copy));
+        } catch (RejectedExecutionException e) {
+            // shutting down
+        }
+    }
+
+    /** Routes one frame; runs on the loop (tests call it directly). */
+    public void dispatch(byte[] frame) {
+        stats.inc(Counter.CAPTURED);
+        ParsedPacket p = ethernet ? PacketParser.parseFrame(frame, 0, frame.length, parsed)
+                : PacketParser.parseIp(frame, 0, frame.length, parsed);
+        if (!p.ok()) {
+            stats.inc(Counter.CAPTURE_UNPARSED);
+            return;
+        }
+        if (probes.wants(p)) {
+            probes.onPacket(p);
+            return;
+        }
+        if (p.isTcp()) {
+            if ((p.tcpFlags() & TcpView.SYN) == 0 && p.redirect().isPresent()) {
+                midFlow.onSegment(p);
+            }
+            return;
+        }
+        if (p.isUdp() && p.redirect().isPresent()) {
+            for (UdpNoticeHandler h : udp) {
+                if (h.onNotice(p)) {
+                    return;
+                }
+            }
+            stats.inc(Counter.UDP_NOTICES_IGNORED);
+        }
+    }
+}

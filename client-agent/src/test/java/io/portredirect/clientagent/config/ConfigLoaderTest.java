@@ -1,0 +1,179 @@
+package io.portredirect.clientagent.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A full configuration binds; every kind of mistake names file, line and key. */
+class ConfigLoaderTest {
+    static final String GOOD = """
+            probe:
+              interface: prc-c0
+              source-ports: 61000-61099
+              timeout: 150ms
+              retries: 3
+            cache:
+              ttl: 2m
+            fallback: fail
+            max-chain: 4
+            udp-idle: 30s
+            vips:
+              - address: 198.18.53.10
+                service-ports: 20000-20099
+              - address: 2001:2:0:1::10
+                service-ports: [20000-20009, 30000]
+            listeners:
+              - listen: 127.0.0.1:8080
+                target: 198.18.53.10:80
+              - listen: "[::1]:5353"
+                target: "[2001:2:0:1::10]:53"
+                protocol: udp
+            """;
+
+    static AgentConfig parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse(new StringReader(yaml), "agent.yaml");
+    }
+
+    @Test
+    void bindsEverything() throws Exception {
+        AgentConfig c = parse(GOOD);
+        assertEquals("prc-c0", c.probe().iface());
+        assertEquals(new PortRange(61000, 61099), c.probe().sourcePorts());
+        assertEquals(Duration.ofMillis(150), c.probe().timeout());
+        assertEquals(3, c.probe().retries());
+        assertEquals(0, c.probe().mss());
+        assertEquals(Duration.ofMinutes(2), c.cacheTtl());
+        assertEquals(FallbackPolicy.FAIL, c.fallback());
+        assertEquals(4, c.maxChain());
+        assertEquals(Duration.ofSeconds(30), c.udpIdle());
+        assertEquals(2, c.vips().size());
+        VipConfig v6 = c.vip(InetAddress.getByName("2001:2:0:1::10")).orElseThrow();
+        assertTrue(v6.allows(20009));
+        assertTrue(v6.allows(30000));
+        assertFalse(v6.allows(20010));
+        ListenerConfig tcp = c.listeners().get(0);
+        assertEquals(ListenerProtocol.TCP, tcp.protocol());
+        assertEquals(new InetSocketAddress("127.0.0.1", 8080), tcp.listen());
+        assertEquals(InetAddress.getByName("198.18.53.10"), tcp.vip());
+        assertEquals(80, tcp.redirectPort());
+        ListenerConfig udp = c.listeners().get(1);
+        assertEquals(ListenerProtocol.UDP, udp.protocol());
+        assertEquals(53, udp.redirectPort());
+    }
+
+    @Test
+    void defaults() throws Exception {
+        AgentConfig c = parse("""
+                probe:
+                  interface: eth0
+                  source-ports: 61000-61009
+                vips:
+                  - address: 198.18.0.10
+                    service-ports: 20000-20999
+                listeners:
+                  - listen: 127.0.0.1:8080
+                    target: 198.18.0.10:80
+                """);
+        assertEquals(Duration.ofMillis(250), c.probe().timeout());
+        assertEquals(2, c.probe().retries());
+        assertEquals(Duration.ofSeconds(60), c.cacheTtl());
+        assertEquals(FallbackPolicy.PLAIN, c.fallback());
+        assertEquals(3, c.maxChain());
+    }
+
+    /** A mistake, the line it is on, the key path reported, and a fragment of the explanation. */
+    static Stream<Arguments> mistakes() {
+        return Stream.of(
+                Arguments.of("probe:\n  interface: eth0\n  source-ports: 61000-61099\n  timout: 1s\n", 4, "probe.timout", "unknown key"),
+                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: 61099-61000"), 3, "probe.source-ports", "first <= last"),
+                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: 100-199"), 3, "probe.source-ports", ">= 1024"),
+                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: lots"), 3, "probe.source-ports", "not a port"),
+                Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 150"), 4, "probe.timeout", "not a duration"),
+                Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 0ms"), 4, "probe.timeout", "greater than 0"),
+                Arguments.of(GOOD.replace("retries: 3", "retries: many"), 5, "probe.retries", "whole number"),
+                Arguments.of(GOOD.replace("retries: 3", "retries: 99"), 5, "probe.retries", "outside 0-10"),
+                Arguments.of(GOOD.replace("  ttl: 2m", "  ttl: soon"), 7, "cache.ttl", "not a duration"),
+                Arguments.of(GOOD.replace("fallback: fail", "fallback: retry"), 8, "fallback", "plain | fail"),
+                Arguments.of(GOOD.replace("max-chain: 4", "max-chain: 0"), 9, "max-chain", "outside 1-16"),
+                Arguments.of(GOOD.replace("address: 198.18.53.10", "address: vip.example"), 12, "vips[0].address", "not a literal IP"),
+                Arguments.of(GOOD.replace("service-ports: 20000-20099", "service-ports: 61050-61060"), 13, "vips[0].service-ports", "overlap the probe"),
+                Arguments.of(GOOD.replace("[20000-20009, 30000]", "[20000-20009, 70000]"), 15, "vips[1].service-ports[1]", "65535"),
+                Arguments.of(GOOD.replace("address: 2001:2:0:1::10", "address: 198.18.53.10"), 14, "vips[1].address", "declared twice (first at line 12)"),
+                Arguments.of(GOOD.replace("target: 198.18.53.10:80", "target: 198.18.53.99:80"), 18, "listeners[0].target", "not declared under 'vips'"),
+                Arguments.of(GOOD.replace("target: 198.18.53.10:80", "target: 198.18.53.10"), 18, "listeners[0].target", "not address:port"),
+                Arguments.of(GOOD.replace("listen: 127.0.0.1:8080", "listen: 127.0.0.1:80800"), 17, "listeners[0].listen", "outside 1-65535"),
+                Arguments.of(GOOD.replace("protocol: udp", "protocol: sctp"), 21, "listeners[1].protocol", "tcp | udp"),
+                Arguments.of(GOOD.replace("\"[::1]:5353\"", "127.0.0.1:8080").replace("protocol: udp", "protocol: tcp"), 19,
+                        "listeners[1].listen", "already a listener at line 17"),
+                Arguments.of(GOOD.replace("  interface: prc-c0\n", ""), 2, "probe.interface", "required key is missing"),
+                Arguments.of(GOOD.replace("interface: prc-c0", "interface:"), 2, "probe.interface", "has no value"),
+                Arguments.of(GOOD.replace("interface: prc-c0", "interface: a-very-long-interface-name"), 2, "probe.interface", "1-15 characters"),
+                Arguments.of(GOOD.replace("cache:\n  ttl: 2m", "cache: 2m"), 6, "cache", "expected a mapping"),
+                Arguments.of(GOOD.replace("fallback: fail", "fallback: [plain]"), 8, "fallback", "expected a value"),
+                Arguments.of(GOOD.replace("max-chain: 4", "fallback: plain"), 9, "fallback", "duplicate key (first at line 8)"),
+                Arguments.of(GOOD.substring(0, GOOD.indexOf("vips:")) + "vips: {address: 198.18.53.10}\n" + GOOD.substring(GOOD.indexOf("listeners:")), 11, "vips", "expected a list"),
+                Arguments.of(GOOD + "listeners: []\n", 22, "listeners", "duplicate key (first at line 16)"),
+                Arguments.of(GOOD.replace("listeners:\n  - listen: 127", "listeners:\n  - listen: [127"), 18, "", "not valid YAML"));
+    }
+
+    @ParameterizedTest(name = "{2}: {3}")
+    @MethodSource("mistakes")
+    void namesFileLineAndKey(String yaml, int line, String key, String fragment) {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml));
+        assertEquals("agent.yaml", e.file());
+        assertEquals(key, e.key(), e.getMessage());
+        assertEquals(line, e.line(), e.getMessage());
+        assertTrue(e.getMessage().startsWith("agent.yaml:" + line + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    @Test
+    void emptyListenersAreRejected() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(GOOD.substring(0, GOOD.indexOf("listeners:")) + "listeners: []\n"));
+        assertEquals("listeners", e.key());
+        assertTrue(e.getMessage().contains("at least one listener"));
+    }
+
+    @Test
+    void unreadableFile(@org.junit.jupiter.api.io.TempDir Path dir) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("missing.yaml")));
+        assertTrue(e.getMessage().contains("missing.yaml"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
+    }
+
+    @Test
+    void loadsFromAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path f = dir.resolve("agent.yaml");
+        Files.writeString(f, GOOD);
+        assertEquals(2, ConfigLoader.load(f).listeners().size());
+        Files.writeString(f, GOOD.replace("retries: 3", "retries: x"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f));
+        assertTrue(e.getMessage().startsWith(f + ":5: probe.retries: "), e.getMessage());
+    }
+
+    @Test
+    void durationsAndRanges() {
+        assertEquals(Duration.ofMillis(250), ConfigLoader.parseDuration("250ms"));
+        assertEquals(Duration.ofHours(1), ConfigLoader.parseDuration("1h"));
+        assertThrows(IllegalArgumentException.class, () -> ConfigLoader.parseDuration("-1s"));
+        assertEquals(PortRange.of(80), PortRange.parse("80"));
+        assertEquals(100, PortRange.parse("61000 - 61099").size());
+        assertThrows(IllegalArgumentException.class, () -> PortRange.parse("0-10"));
+        assertEquals(List.of(), List.of());
+    }
+}

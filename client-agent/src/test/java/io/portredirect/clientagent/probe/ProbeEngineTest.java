@@ -1,0 +1,215 @@
+package io.portredirect.clientagent.probe;
+
+import io.portredirect.clientagent.config.FallbackPolicy;
+import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.clientagent.config.ProbeConfig;
+import io.portredirect.clientagent.config.VipConfig;
+import io.portredirect.clientagent.negotiate.FlowRegistry;
+import io.portredirect.clientagent.negotiate.MidFlowWatcher;
+import io.portredirect.clientagent.negotiate.ProbeOutcome;
+import io.portredirect.clientagent.negotiate.RedirectCache;
+import io.portredirect.clientagent.negotiate.Resolver;
+import io.portredirect.clientagent.negotiate.VipPolicy;
+import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.packet.Bytes;
+import io.portredirect.protocol.packet.CraftedPacket;
+import io.portredirect.protocol.packet.PacketParser;
+import io.portredirect.protocol.packet.ParsedPacket;
+import io.portredirect.protocol.packet.TcpView;
+import io.portredirect.protocol.wire.RedirectExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The live engine, capture dispatcher and mid-flow watcher against a fake link: no network, real threads. */
+class ProbeEngineTest {
+    static final InetAddress LOCAL = addr("198.18.52.1");
+    static final InetAddress VIP = addr("198.18.53.10");
+    static final VipPolicy POLICY = new VipPolicy(new VipConfig(VIP, List.of(new PortRange(20000, 20099))), Set.of(80));
+
+    final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
+    final AgentStats stats = new AgentStats();
+    final FakeLink link = new FakeLink();
+
+    static InetAddress addr(String s) {
+        try {
+            return InetAddress.getByName(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Records what the engine sends; can be told to fail path resolution. */
+    static final class FakeLink implements ProbeLink {
+        final LinkedBlockingQueue<CraftedPacket> sent = new LinkedBlockingQueue<>();
+        volatile boolean noRoute;
+
+        @Override
+        public Path prepare(InetAddress vip) throws IOException {
+            if (noRoute) {
+                throw new IOException("no route");
+            }
+            return new Path(LOCAL, null, null);
+        }
+
+        @Override
+        public void send(CraftedPacket packet, Path path) {
+            sent.add(packet);
+        }
+
+        CraftedPacket next() throws InterruptedException {
+            return sent.poll(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        loop.shutdownNow();
+    }
+
+    ProbeEngine engine(PortRange ports, Duration timeout, int retries) {
+        return new ProbeEngine(new ProbeConfig("fake0", ports, timeout, retries, 0), Map.of(VIP, POLICY), link, loop, Runnable::run, stats, 1500);
+    }
+
+    static ParsedPacket parse(byte[] ip) {
+        return PacketParser.parseIp(ip, 0, ip.length, new ParsedPacket());
+    }
+
+    static long seq(CraftedPacket p) {
+        return p.seq();
+    }
+
+    CaptureDispatcher dispatcher(ProbeEngine e, Resolver r, FlowRegistry flows) {
+        return new CaptureDispatcher(loop, false, e, new MidFlowWatcher(flows, r, stats), stats);
+    }
+
+    Resolver resolver(ProbeEngine e) {
+        return new Resolver(new RedirectCache(Duration.ofMinutes(1)), e, Map.of(VIP, POLICY), FallbackPolicy.PLAIN, 3, stats);
+    }
+
+    void capture(CaptureDispatcher d, CraftedPacket p) {
+        byte[] b = p.encode();
+        d.frame(b, b.length);
+    }
+
+    @Test
+    void negotiatesThroughTheCapture() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
+        CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        CraftedPacket syn = link.next();
+        assertEquals(TcpView.SYN, syn.tcpFlags());
+        ParsedPacket sp = parse(syn.encode());
+        assertEquals(2, sp.buffer()[sp.l4Offset() + 20], "MSS option first");
+        assertEquals(1460, Bytes.u16(sp.buffer(), sp.l4Offset() + 22), "MSS = MTU 1500 - 40");
+        assertTrue(new PortRange(61000, 61009).contains(syn.srcPort()));
+        // a forged answer first (out of range), then the genuine one
+        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, syn.srcPort()).tcp(TcpView.SYN | TcpView.ACK)
+                .seq(1).ack(seq(syn) + 1).redirect(RedirectExtension.confirm(45000)).build());
+        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, syn.srcPort()).tcp(TcpView.SYN | TcpView.ACK)
+                .seq(1).ack(seq(syn) + 1).redirect(RedirectExtension.confirm(20001)).build());
+        ProbeOutcome o = f.get(5, TimeUnit.SECONDS);
+        assertEquals(ProbeOutcome.Result.REDIRECTED, o.result());
+        assertEquals(20001, o.port());
+        CraftedPacket rst = link.next();
+        assertEquals(TcpView.RST, rst.tcpFlags());
+        assertEquals((seq(syn) + 1) & 0xFFFFFFFFL, rst.seq());
+        assertEquals(1, stats.get(Counter.IGNORED_REDIRECTS));
+        assertEquals(1, stats.get(Counter.PROBE_REDIRECTED));
+        assertEquals(1, stats.get(Counter.PROBE_RSTS));
+        assertEquals(0, stats.pendingProbes().get());
+    }
+
+    @Test
+    void retriesThenTimesOut() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(20), 2);
+        ProbeOutcome o = e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS);
+        assertEquals(ProbeOutcome.Result.TIMED_OUT, o.result());
+        assertEquals(3, link.sent.size(), "first SYN + 2 retransmissions, no RST");
+        assertEquals(3, stats.get(Counter.PROBE_SYNS));
+        assertEquals(1, link.sent.stream().map(CraftedPacket::seq).distinct().count(), "retransmissions repeat the ISN");
+    }
+
+    @Test
+    void lateAnswerIsReset() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
+        CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
+        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, 61005).tcp(TcpView.SYN | TcpView.ACK)
+                .seq(1).ack(4242).redirect(RedirectExtension.confirm(20001)).build());
+        CraftedPacket rst = link.next();
+        assertNotNull(rst);
+        assertEquals(TcpView.RST, rst.tcpFlags());
+        assertEquals(4242, rst.seq());
+        assertEquals(61005, rst.srcPort());
+        assertEquals(80, rst.dstPort());
+        assertEquals(1, stats.get(Counter.LATE_ANSWERS));
+    }
+
+    @Test
+    void portsRunOut() throws Exception {
+        ProbeEngine e = engine(PortRange.of(61000), Duration.ofSeconds(5), 0);
+        CompletableFuture<ProbeOutcome> first = e.probe(VIP, 80, 0);
+        assertNotNull(link.next());
+        ProbeOutcome second = e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS);
+        assertEquals(ProbeOutcome.Result.NOT_SENT, second.result());
+        assertTrue(!first.isDone());
+    }
+
+    @Test
+    void unsendableProbes() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
+        assertEquals(ProbeOutcome.Result.NOT_SENT, e.probe(addr("198.18.53.99"), 80, 0).get(5, TimeUnit.SECONDS).result());
+        link.noRoute = true;
+        assertEquals(ProbeOutcome.Result.NOT_SENT, e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS).result());
+        assertEquals(2, stats.get(Counter.PROBE_NOT_SENT));
+        assertNull(link.sent.poll());
+    }
+
+    @Test
+    void portsAreHandedOutRoundRobin() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61002), Duration.ofMillis(5), 0);
+        int[] used = new int[4];
+        for (int i = 0; i < 4; i++) {
+            e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS);
+            used[i] = link.next().srcPort();
+        }
+        assertEquals(List.of(61000, 61001, 61002, 61000), List.of(used[0], used[1], used[2], used[3]));
+    }
+
+    @Test
+    void midFlowRedirectMovesTheCache() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
+        Resolver r = resolver(e);
+        FlowRegistry flows = new FlowRegistry();
+        CaptureDispatcher d = dispatcher(e, r, flows);
+        flows.register(40000, new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001));
+        CraftedPacket.Builder seg = CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.ACK | TcpView.PSH)
+                .seq(5).ack(6).redirect(RedirectExtension.redirectTo(20007));
+        capture(d, seg.build());
+        capture(d, seg.dst(LOCAL, 40001).build()); // not one of our flows
+        loop.submit(() -> { }).get();
+        RedirectCache.Entry entry = r.cache().lookup(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80));
+        assertNotNull(entry);
+        assertEquals(20007, entry.target());
+        assertEquals(1, stats.get(Counter.MID_FLOW_REDIRECTS));
+        assertEquals(1, stats.get(Counter.MID_FLOW_IGNORED));
+    }
+}

@@ -1,0 +1,145 @@
+package io.portredirect.clientagent.relay;
+
+import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.clientagent.stats.Counter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.security.MessageDigest;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Byte-exact bulk copy, half-close and reset propagation through real loopback sockets. */
+class SpliceLoopTest {
+    final AgentStats stats = new AgentStats();
+    SpliceLoops loops;
+    ServerSocketChannel front;
+    ServerSocket server;
+
+    @BeforeEach
+    void open() throws IOException {
+        loops = new SpliceLoops(2, 64 * 1024, stats);
+        front = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        loops.close();
+        front.close();
+        server.close();
+    }
+
+    /** Client socket whose connection is spliced to whatever {@code server} accepts; returns when both are joined. */
+    Socket splicedClient(CountDownLatch closed) throws Exception {
+        Socket client = new Socket();
+        client.connect(front.getLocalAddress(), 5000);
+        SocketChannel app = front.accept();
+        SocketChannel up = SocketChannel.open(server.getLocalSocketAddress());
+        loops.add(app, up, closed::countDown);
+        client.setSoTimeout(20_000);
+        return client;
+    }
+
+    static byte[] sha(byte[] b) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(b);
+    }
+
+    @Test
+    void copiesBothWaysExactly() throws Exception {
+        int size = 24 << 20;
+        byte[] data = new byte[size];
+        new Random(7).nextBytes(data);
+        CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
+            try (Socket s = server.accept()) {
+                s.getInputStream().transferTo(s.getOutputStream());
+                s.shutdownOutput();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Socket c = splicedClient(closed)) {
+            CompletableFuture<byte[]> back = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            OutputStream out = c.getOutputStream();
+            for (int off = 0; off < size; off += 100_000) {
+                out.write(data, off, Math.min(100_000, size - off));
+            }
+            c.shutdownOutput();
+            byte[] got = back.get(60, TimeUnit.SECONDS);
+            assertEquals(size, got.length);
+            assertArrayEquals(sha(data), sha(got));
+        }
+        echo.get(10, TimeUnit.SECONDS);
+        assertTrue(closed.await(10, TimeUnit.SECONDS), "the pair closes after both directions end");
+        assertEquals(size, stats.get(Counter.BYTES_UP));
+        assertEquals(size, stats.get(Counter.BYTES_DOWN));
+    }
+
+    @Test
+    void halfCloseReachesTheServerAndTheAnswerStillComesBack() throws Exception {
+        CompletableFuture<String> serverSaw = CompletableFuture.supplyAsync(() -> {
+            try (Socket s = server.accept()) {
+                String req = new String(s.getInputStream().readAllBytes()); // until the client's FIN
+                Thread.sleep(200); // answer after the half-close has travelled
+                s.getOutputStream().write(("got " + req.length()).getBytes());
+                return req;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Socket c = splicedClient(closed)) {
+            c.getOutputStream().write("request".getBytes());
+            c.shutdownOutput();
+            InputStream in = c.getInputStream();
+            assertEquals("got 7", new String(in.readAllBytes()));
+        }
+        assertEquals("request", serverSaw.get(10, TimeUnit.SECONDS));
+        assertTrue(closed.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aServerResetResetsTheApplication() throws Exception {
+        CompletableFuture.runAsync(() -> {
+            try (Socket s = server.accept()) {
+                s.getInputStream().read();
+                s.setSoLinger(true, 0);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Socket c = splicedClient(closed)) {
+            c.getOutputStream().write(1);
+            assertThrows(IOException.class, () -> {
+                // the reset arrives as an error, not as a clean end of stream
+                c.getInputStream().read();
+            });
+        }
+        assertTrue(closed.await(10, TimeUnit.SECONDS));
+    }
+}

@@ -1,0 +1,198 @@
+package io.portredirect.tools.pcap;
+
+import io.portredirect.tools.BadInputException;
+import org.pcap4j.core.NotOpenException;
+import org.pcap4j.core.PcapDumper;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNativeException;
+import org.pcap4j.core.Pcaps;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * Reads and writes classic pcap files through libpcap (pcap4j's {@code openOffline} and
+ * {@code openDead} + dumper), so what rdtool writes is exactly what tcpdump and tshark read.
+ */
+public final class PcapFiles {
+    /** Snapshot length written into file headers and used for live captures. */
+    public static final int SNAPLEN = 65536;
+
+    private static final int MAGIC_MICROS = 0xA1B2C3D4;
+    private static final int MAGIC_NANOS = 0xA1B23C4D;
+
+    private PcapFiles() {
+    }
+
+    /** True when the file starts with a classic pcap magic number (either byte order). */
+    public static boolean looksLikePcap(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] m = in.readNBytes(4);
+            if (m.length < 4) {
+                return false;
+            }
+            int be = ((m[0] & 0xFF) << 24) | ((m[1] & 0xFF) << 16) | ((m[2] & 0xFF) << 8) | (m[3] & 0xFF);
+            int le = Integer.reverseBytes(be);
+            return be == MAGIC_MICROS || le == MAGIC_MICROS || be == MAGIC_NANOS || le == MAGIC_NANOS;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Hands every frame of a pcap file to {@code sink}, in order.
+     *
+     * @throws BadInputException when the file is missing, unreadable, not a pcap, or of a link type rdtool does not decode
+     */
+    public static void read(Path file, Consumer<Frame> sink) {
+        checkReadable(file);
+        PcapHandle h;
+        try {
+            h = Pcaps.openOffline(file.toString(), PcapHandle.TimestampPrecision.NANO);
+        } catch (PcapNativeException e) {
+            throw new BadInputException("cannot read " + file + " as a pcap file: " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw Libpcap.failure("cannot read " + file, e);
+        }
+        try {
+            LinkType link = LinkType.of(h.getDlt());
+            if (link == null) {
+                throw new BadInputException(file + ": link type " + h.getDlt() + " is not supported (Ethernet, raw IP or Linux cooked only)");
+            }
+            while (true) {
+                byte[] data;
+                try {
+                    data = h.getNextRawPacketEx();
+                } catch (EOFException e) {
+                    return;
+                } catch (TimeoutException e) {
+                    continue; // never for files; keeps the loop honest
+                }
+                sink.accept(new Frame(data, link, h.getTimestamp().toInstant()));
+            }
+        } catch (PcapNativeException | NotOpenException e) {
+            throw new BadInputException(file + ": " + e.getMessage(), e);
+        } finally {
+            h.close();
+        }
+    }
+
+    /** All frames of a pcap file. */
+    public static List<Frame> readAll(Path file) {
+        List<Frame> out = new ArrayList<>();
+        read(file, out::add);
+        return out;
+    }
+
+    /**
+     * Writes frames to a pcap file of the given link type. With {@code append} an existing file
+     * keeps its packets (it must have the same link type); the file is replaced atomically, so a
+     * failure never leaves half a file behind.
+     */
+    public static void write(Path file, LinkType link, List<Frame> frames, boolean append) {
+        List<Frame> all = new ArrayList<>();
+        if (append && Files.exists(file) && sizeOf(file) > 0) {
+            List<Frame> existing = readAll(file);
+            LinkType have = existingLink(file, existing);
+            if (have != null && have != link) {
+                throw new BadInputException("cannot append a " + link.label() + " packet to " + file + ", which holds " + have.label() + " packets");
+            }
+            all.addAll(existing);
+        }
+        all.addAll(frames);
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            dump(tmp, link, all);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the temp file is gone or will be overwritten next time
+            }
+        }
+    }
+
+    private static LinkType existingLink(Path file, List<Frame> existing) {
+        if (!existing.isEmpty()) {
+            return existing.get(0).link();
+        }
+        PcapHandle h = null;
+        try {
+            h = Pcaps.openOffline(file.toString());
+            return LinkType.of(h.getDlt());
+        } catch (PcapNativeException e) {
+            throw new BadInputException("cannot read " + file + " as a pcap file: " + e.getMessage(), e);
+        } finally {
+            if (h != null) {
+                h.close();
+            }
+        }
+    }
+
+    private static void dump(Path out, LinkType link, List<Frame> frames) {
+        PcapHandle dead = null;
+        PcapDumper dumper = null;
+        try {
+            dead = Pcaps.openDead(link.dlt(), SNAPLEN, PcapHandle.TimestampPrecision.MICRO);
+            dumper = dead.dumpOpen(out.toString());
+            for (Frame f : frames) {
+                dumper.dumpRaw(f.data(), timestamp(f.time()));
+            }
+            dumper.flush();
+        } catch (PcapNativeException | NotOpenException | LinkageError e) {
+            throw Libpcap.failure("cannot write " + out, e);
+        } finally {
+            if (dumper != null) {
+                dumper.close();
+            }
+            if (dead != null) {
+                dead.close();
+            }
+        }
+    }
+
+    private static Timestamp timestamp(Instant t) {
+        return Timestamp.from(t == null ? Instant.now() : t);
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Throws {@link BadInputException} with one line when a file cannot be read. */
+    public static void checkReadable(Path file) {
+        if (!Files.exists(file)) {
+            throw new BadInputException("cannot read " + file + ": no such file");
+        }
+        if (Files.isDirectory(file)) {
+            throw new BadInputException("cannot read " + file + ": is a directory");
+        }
+        if (!Files.isReadable(file)) {
+            throw new BadInputException("cannot read " + file + ": permission denied");
+        }
+    }
+}
