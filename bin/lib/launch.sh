@@ -5,7 +5,8 @@
 # Runs the program from the modules' jars and their dependencies, as listed by the build in
 # tools/target/classpath/<program>. Builds first (mvn -q -o package -DskipTests, online when the
 # offline build fails) when that list is missing, names a jar that is gone, or is older than a
-# pom.xml or a file under */src/main.
+# pom.xml or a file under */src/main. When a rebuild after a change fails, the previous build
+# runs, after a loud warning.
 #
 # Environment:
 #   JAVA_HOME               the Java 17+ runtime to use (default: `java` on PATH)
@@ -31,26 +32,32 @@ else
     [ -n "$java" ] || die "no Java runtime found: install Java 17 or later (Debian: apt install default-jdk-headless) or set JAVA_HOME"
 fi
 
-# Prints why a build is needed, or nothing when the classpath list is usable.
-build_reason() {
-    if [ ! -s "$cpfile" ]; then
-        echo "first use"
-        return
-    fi
+# True when the classpath list exists and every jar it names is there.
+list_usable() {
+    [ -s "$cpfile" ] || return 1
     old_ifs=$IFS
     IFS=:
     for entry in $(cat "$cpfile"); do
         if [ ! -e "$entry" ]; then
             IFS=$old_ifs
-            echo "$entry is gone"
-            return
+            return 1
         fi
     done
     IFS=$old_ifs
-    newer=$(find "$root" \( -name target -o -name .git -o -name dist -o -name node_modules \) -prune -o \
-        -type f \( -name pom.xml -o -path '*/src/main/*' \) -newer "$cpfile" -print 2>/dev/null | head -n 1)
-    if [ -n "$newer" ]; then
-        echo "${newer#"$root"/} changed"
+}
+
+# Prints why a build is needed, or nothing when the classpath list is usable and current.
+build_reason() {
+    if [ ! -s "$cpfile" ]; then
+        echo "first use"
+    elif ! list_usable; then
+        echo "a jar of the last build is gone"
+    else
+        newer=$(find "$root" \( -name target -o -name .git -o -name dist -o -name node_modules \) -prune -o \
+            -type f \( -name pom.xml -o -path '*/src/main/*' \) -newer "$cpfile" -print 2>/dev/null | head -n 1)
+        if [ -n "$newer" ]; then
+            echo "${newer#"$root"/} changed"
+        fi
     fi
 }
 
@@ -75,6 +82,12 @@ build() {
         if ! (cd "$root" && "$mvn_cmd" -q package -DskipTests) >&2; then
             echo "$prog: offline build output (last lines of $log):" >&2
             tail -n 30 "$log" >&2
+            if list_usable; then
+                # sources changed but do not build (yet): say so loudly and run the last good build
+                echo "$prog: BUILD FAILED; running the previous build ($(date -r "$cpfile" '+%F %T' 2>/dev/null))" >&2
+                exec 9>&-
+                return
+            fi
             die "build failed"
         fi
     fi

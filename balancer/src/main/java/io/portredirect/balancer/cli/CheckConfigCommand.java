@@ -17,10 +17,14 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /** {@code check-config FILE}: validates a balancer configuration and prints the tables it yields. */
 @Command(name = "check-config", mixinStandardHelpOptions = true,
@@ -41,6 +45,8 @@ public final class CheckConfigCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares).")
     boolean json;
 
+    private final Set<String> placeholders = new HashSet<>();
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -49,7 +55,16 @@ public final class CheckConfigCommand implements Callable<Integer> {
         ForwardingTables tables;
         try {
             config = ConfigLoader.load(file);
-            tables = ForwardingTables.build(config, InterfaceMacs.sysfsOrPlaceholder());
+            Function<String, byte[]> sysfs = InterfaceMacs.sysfs();
+            Function<String, byte[]> placeholder = InterfaceMacs.placeholder();
+            tables = ForwardingTables.build(config, iface -> {
+                byte[] m = sysfs.apply(iface);
+                if (m == null) {
+                    placeholders.add(iface);
+                    return placeholder.apply(iface);
+                }
+                return m;
+            });
         } catch (ConfigException e) {
             if (json) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -64,9 +79,15 @@ public final class CheckConfigCommand implements Callable<Integer> {
             return 2;
         }
         if (json) {
-            out.println(mapper().writeValueAsString(toJson(tables)));
+            Map<String, Object> m = toJson(tables);
+            m.put("placeholderMacs", new TreeSet<>(placeholders));
+            out.println(mapper().writeValueAsString(m));
         } else {
             out.print(tables.summary());
+            if (!placeholders.isEmpty()) {
+                out.println("note: 'auto' MACs of interfaces not present on this machine are placeholders: "
+                        + String.join(", ", new TreeSet<>(placeholders)));
+            }
             out.println("OK");
         }
         out.flush();

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -515,7 +516,7 @@ final class ConfigValidator {
                 String near = allowed.stream().filter(a -> editDistance(a.toLowerCase(), e.key().toLowerCase()) <= 2).sorted().findFirst()
                         .map(a -> " (did you mean '" + a + "'?)").orElse("");
                 problem(e.keyLine(), path.isEmpty() ? e.key() : path + "." + e.key(),
-                        "unknown key" + near + "; known here: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                        "unknown key" + near + "; known here: " + String.join(", ", new TreeSet<>(allowed)));
             }
         }
     }
@@ -657,7 +658,7 @@ final class ConfigValidator {
     }
 
     private static String known(Map<String, Integer> names) {
-        return names.isEmpty() ? "" : " (servers: " + String.join(", ", new java.util.TreeSet<>(names.keySet())) + ")";
+        return names.isEmpty() ? "" : " (servers: " + String.join(", ", new TreeSet<>(names.keySet())) + ")";
     }
 
     private List<InetAddress> addressList(YamlNode map, String path, String key) {

@@ -1,6 +1,5 @@
 package io.portredirect.balancer.config;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;
 
@@ -23,15 +22,5 @@ public record ServerConfig(String name, String interfaceName, MacSpec mac, MacSp
         ips = List.copyOf(ips);
         vips = List.copyOf(vips);
         servicePorts = List.copyOf(servicePorts);
-    }
-
-    /** The server's address of the family of {@code like}, or null. */
-    public InetAddress ipLike(InetAddress like) {
-        for (InetAddress a : ips) {
-            if ((a instanceof Inet4Address) == (like instanceof Inet4Address)) {
-                return a;
-            }
-        }
-        return null;
     }
 }

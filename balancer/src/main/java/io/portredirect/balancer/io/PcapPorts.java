@@ -1,5 +1,6 @@
 package io.portredirect.balancer.io;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.PcapHandle;
@@ -120,6 +121,8 @@ public final class PcapPorts {
 
     /** pcap_next_ex / pcap_sendpacket through {@link LibPcap}: no allocation per packet. */
     static final class DirectPort extends Base {
+        private static final ThreadLocal<Memory> SEND_BUFFER = ThreadLocal.withInitial(() -> new Memory(PcapPorts.SNAPLEN));
+
         private final Pointer pcapT;
         // reused by the single reader thread: out-parameters and a movable view of native memory
         private final long[] headerAddress = new long[1];
@@ -164,7 +167,14 @@ public final class PcapPorts {
 
         @Override
         public boolean send(byte[] buf, int length) {
-            if (LibPcap.pcap_sendpacket(pcapT, buf, length) == 0) {
+            if (length > PcapPorts.SNAPLEN) {
+                counters.txErrors.increment();
+                return false;
+            }
+            // several threads send on one port: each copies into its own native buffer
+            Memory out = SEND_BUFFER.get();
+            out.write(0, buf, 0, length);
+            if (LibPcap.pcap_sendpacket(pcapT, out, length) == 0) {
                 counters.txPackets.increment();
                 counters.txBytes.add(length);
                 return true;

@@ -9,6 +9,8 @@ import io.portredirect.protocol.packet.QuotedPacket;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.packet.UdpView;
 
+import java.util.Arrays;
+
 /**
  * Rewrites one IP address in place and patches every checksum that covers it incrementally
  * (RFC 1624, via {@link Checksum}): the IPv4 header checksum, the TCP/UDP/ICMPv6 checksum through
@@ -46,7 +48,7 @@ public final class AddressRewriter {
             return -1;
         }
         byte[] b = p.buffer();
-        return java.util.Arrays.equals(b, quoteAddr, quoteAddr + q.addrLength(), b, outerAddr, outerAddr + q.addrLength())
+        return Arrays.equals(b, quoteAddr, quoteAddr + q.addrLength(), b, outerAddr, outerAddr + q.addrLength())
                 ? quoteAddr : -1;
     }
 

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Everything the data plane reads, precomputed from a {@link BalancerConfig}: port lookup arrays
@@ -59,7 +60,7 @@ public final class ForwardingTables {
     private final int[] returnVip6;
     private final int[] l3Servers;
     private final short[] serviceOwner;
-    private final short[] redirectSlotOf;
+    private final int[] redirectSlotOf;
     private final short[][] redirectTables;
     private final int[] redirectOwners;
     private final int[] redirectPorts;
@@ -142,8 +143,8 @@ public final class ForwardingTables {
             }
         }
 
-        redirectSlotOf = new short[2 * PORTS];
-        Arrays.fill(redirectSlotOf, (short) -1);
+        redirectSlotOf = new int[2 * PORTS];
+        Arrays.fill(redirectSlotOf, -1);
         List<short[]> tables = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
@@ -160,7 +161,7 @@ public final class ForwardingTables {
             int owner = r.owner() == null ? -1 : config.serverIndex(r.owner());
             for (TransportProtocol p : List.of(TransportProtocol.TCP, TransportProtocol.UDP)) {
                 if (r.protocols().contains(p)) {
-                    redirectSlotOf[protoSlot(p.number()) * PORTS + r.port()] = (short) tables.size();
+                    redirectSlotOf[protoSlot(p.number()) * PORTS + r.port()] = tables.size();
                     tables.add(table);
                     owners.add(owner);
                     ports.add(r.port());
@@ -502,7 +503,7 @@ public final class ForwardingTables {
 
     /** Servers reached through {@code iface}. */
     public int[] serversOnInterface(String iface) {
-        return java.util.stream.IntStream.range(0, n).filter(i -> interfaces[i].equals(iface)).toArray();
+        return IntStream.range(0, n).filter(i -> interfaces[i].equals(iface)).toArray();
     }
 
     public String networkInterface() {

@@ -92,6 +92,23 @@ class ConfigLoaderTest {
         assertTrue(p.get(3).startsWith("x.yaml:6: table.size: 100 is out of range"), p.get(3));
     }
 
+    /** YAML 1.1 reads 12:34:56 as a base-60 integer; a MAC must still come through as written. */
+    @Test
+    void unquotedMacsThatLookLikeSexagesimalNumbersSurvive() throws Exception {
+        String yaml = """
+                vips: [198.18.0.10]
+                network: {interface: net0, mac: auto, nextHopMac: 12:34:56:00:00:01}
+                servers:
+                  - name: a
+                    interface: sa
+                    mac: 10:20:30:40:50:59
+                    mode: l2
+                """;
+        BalancerConfig c = ConfigLoader.parse(yaml, "m.yaml");
+        assertEquals("12:34:56:00:00:01", c.network().nextHopMac().toString());
+        assertEquals("10:20:30:40:50:59", c.servers().get(0).mac().toString());
+    }
+
     @Test
     void unreadableFileIsAConfigException() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("/nonexistent/b.yaml")));

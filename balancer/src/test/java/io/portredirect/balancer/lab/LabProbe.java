@@ -9,12 +9,15 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
@@ -28,6 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  *       sends to a closed port until the kernel reports PortUnreachableException (exit 0) or
  *       three 1.5 s waits pass (exit 3)</li>
  *   <li>{@code udp-send LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT SIZE}: one datagram</li>
+ *   <li>{@code tcp-rtt HOST PORT COUNT}: times COUNT connects to a closed port (SYN out, RST
+ *       back: one round trip, no listener backlog in the way); prints min/median/p90/avg in µs</li>
  * </ul>
  */
 public final class LabProbe {
@@ -38,6 +43,7 @@ public final class LabProbe {
         switch (args[0]) {
             case "inject" -> inject(args[1], Path.of(args[2]), args.length > 3 ? Long.parseLong(args[3]) : 0);
             case "udp-unreachable" -> System.exit(unreachable(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4])));
+            case "tcp-rtt" -> tcpRtt(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "udp-send" -> udpSend(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]));
             default -> {
                 System.out.println("unknown mode " + args[0]);
@@ -106,6 +112,38 @@ public final class LabProbe {
         }
         System.out.println("no PortUnreachableException");
         return 3;
+    }
+
+    private static void tcpRtt(String host, int port, int count) throws IOException {
+        InetSocketAddress to = new InetSocketAddress(InetAddress.getByName(host), port);
+        long[] us = new long[count];
+        int n = 0;
+        for (int i = 0; i < count + 20; i++) {
+            long t0 = System.nanoTime();
+            try (Socket s = new Socket()) {
+                s.connect(to, 1000);
+                System.out.println("port " + port + " is open; tcp-rtt needs a closed port");
+                System.exit(4);
+            } catch (ConnectException refused) {
+                long t = (System.nanoTime() - t0) / 1000;
+                if (i >= 20) {
+                    us[n++] = t; // the first 20 warm up the JIT and the neighbour caches
+                }
+            } catch (SocketTimeoutException lost) {
+                // a lost SYN: not a round trip, leave it out
+            }
+        }
+        long[] v = Arrays.copyOf(us, n);
+        Arrays.sort(v);
+        if (n == 0) {
+            System.out.println("no round trips");
+            System.exit(3);
+        }
+        long sum = 0;
+        for (long x : v) {
+            sum += x;
+        }
+        System.out.printf("rtt_us n=%d min=%d median=%d p90=%d avg=%d%n", n, v[0], v[n / 2], v[(int) (n * 0.9)], sum / n);
     }
 
     private static void udpSend(String localIp, int localPort, String peerIp, int peerPort, int size) throws IOException {

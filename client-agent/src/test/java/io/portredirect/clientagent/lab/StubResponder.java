@@ -97,7 +97,7 @@ public final class StubResponder implements AutoCloseable {
             rules.append("    ip daddr ").append(a).append(" udp dport { ").append(set(udpAnswers.keySet())).append(" } drop\n");
         }
         rules.append("  }");
-        String filter = "dst host " + a + " and ((tcp and " + anyPort("dst", tcpAnswers.keySet()) + ")"
+        String filter = "dst host " + a + " and ((tcp and " + anyPort("dst", probed) + ")"
                 + (udpAnswers.isEmpty() ? "" : " or (udp and " + anyPort("dst", udpAnswers.keySet()) + ")")
                 + (watchedServicePorts.isEmpty() ? "" : " or (tcp and " + anyPort("dst", watchedServicePorts) + ")") + ")";
         NetNamespace.call(ns, () -> {

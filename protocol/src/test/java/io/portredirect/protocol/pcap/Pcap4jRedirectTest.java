@@ -7,9 +7,9 @@ import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.PacketSpec;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
-import io.portredirect.protocol.packet.TestPackets;
 import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
+import io.portredirect.protocol.wire.UdpOptionArea;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -31,19 +31,18 @@ import org.pcap4j.packet.Packet;
 import org.pcap4j.packet.TcpMaximumSegmentSizeOption;
 import org.pcap4j.packet.TcpPacket;
 import org.pcap4j.packet.TcpPacket.TcpOption;
+import org.pcap4j.packet.UdpPacket;
 import org.pcap4j.packet.UnknownTcpOption;
 import org.pcap4j.packet.namednumber.DataLinkType;
 import org.pcap4j.packet.namednumber.TcpOptionKind;
 import org.pcap4j.packet.factory.PacketFactories;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -190,10 +189,10 @@ class Pcap4jRedirectTest {
     void pcap4jDropsTheUdpSurplusArea() throws Exception {
         byte[] b = udp4().payload(new byte[] {1, 2, 3}).redirect(C).build().encode();
         IpV4Packet ip = IpV4Packet.newPacket(b, 0, b.length);
-        org.pcap4j.packet.UdpPacket udp = ip.get(org.pcap4j.packet.UdpPacket.class);
+        UdpPacket udp = ip.get(UdpPacket.class);
         assertArrayEquals(new byte[] {1, 2, 3}, udp.getPayload().getRawData());
         assertEquals(b.length, ip.getHeader().getTotalLengthAsInt());
-        assertEquals(b.length - UdpOptionAreaLength.of(11, C), ip.getRawData().length, "re-serialised without the surplus area");
+        assertEquals(b.length - UdpOptionArea.encodedLength(11, C), ip.getRawData().length, "re-serialised without the surplus area");
     }
 
     /** Option areas pcap4j must decode: our option next to others, other experiments, malformed ones. */
@@ -209,7 +208,7 @@ class Pcap4jRedirectTest {
     }
 
     private static String optionSummary(String optionsHex, int index) throws Exception {
-        byte[] ip = TcpOptionEditorTestAccess.withOptions(CraftedPacket.builder().src(CLIENT4, 1).dst(VIP4, 2).tcp(TcpView.SYN).build().encode(),
+        byte[] ip = TcpSegments.withOptions(CraftedPacket.builder().src(CLIENT4, 1).dst(VIP4, 2).tcp(TcpView.SYN).build().encode(),
                 optionsHex);
         TcpOption o = IpV4Packet.newPacket(ip, 0, ip.length).get(TcpPacket.class).getHeader().getOptions().get(index);
         if (o instanceof TcpRedirectOption r) {
@@ -317,12 +316,6 @@ class Pcap4jRedirectTest {
             }
         } finally {
             Files.deleteIfExists(file);
-        }
-    }
-
-    private static final class UdpOptionAreaLength {
-        static int of(int udpLength, RedirectExtension ext) {
-            return io.portredirect.protocol.wire.UdpOptionArea.encodedLength(udpLength, ext);
         }
     }
 

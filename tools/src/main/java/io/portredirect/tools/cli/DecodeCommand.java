@@ -51,7 +51,7 @@ import java.util.List;
         footerHeading = "%nExamples:%n",
         footer = {
             "  rdtool decode --pcap testdata/pcap/tcp4-syn-redirect.pcap",
-            "  rdtool decode --hex 4500003c... --json",
+            "  rdtool decode --hex 4500002c... --json",
             "  rdtool decode --hex - < testdata/hex/tcp4-syn-redirect.hex",
             "  rdtool decode --live veth0 --filter 'tcp port 80' --count 5 --timeout 10"},
         exitCodeListHeading = "%nExit status:%n",
@@ -82,27 +82,37 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
         String live;
     }
 
-    @Option(names = "--filter", paramLabel = "BPF",
-            description = "With --live: a capture filter in pcap-filter(7) syntax, e.g. 'tcp port 80'.")
-    String filter;
+    @ArgGroup(exclusive = false, heading = "%nLimits and live capture:%n")
+    Capture capture = new Capture();
 
-    @Option(names = "--count", paramLabel = "N",
-            description = "Stop after N packets (default: all of a file; with --live, until --timeout or interrupted).")
-    int count;
+    static final class Capture {
+        @Option(names = "--filter", paramLabel = "BPF",
+                description = "With --live: a capture filter in pcap-filter(7) syntax, e.g. 'tcp port 80'.")
+        String filter;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "With --live: stop after this many seconds even if fewer than --count packets arrived.")
-    double timeout;
+        @Option(names = "--count", paramLabel = "N",
+                description = "Stop after N packets (default: all of a file; with --live, until --timeout or interrupted).")
+        int count;
 
-    @Option(names = "--link", paramLabel = "TYPE", defaultValue = "auto",
-            description = {"With --hex: what the bytes start with: ${COMPLETION-CANDIDATES}. "
-                    + "'auto' (default) takes bytes whose IP length field covers them exactly as a bare IP packet, "
-                    + "anything else as an Ethernet frame."})
-    HexLink link;
+        @Option(names = "--timeout", paramLabel = "SECONDS",
+                description = "With --live: stop after this many seconds even if fewer than --count packets arrived.")
+        double timeout;
+    }
 
-    @Option(names = "--json",
-            description = "Print one JSON object per packet per line instead of text.")
-    boolean json;
+    @ArgGroup(exclusive = false, heading = "%nInput and output format:%n")
+    Format format = new Format();
+
+    static final class Format {
+        @Option(names = "--link", paramLabel = "TYPE", defaultValue = "auto",
+                description = {"With --hex: what the bytes start with: ${COMPLETION-CANDIDATES}. "
+                        + "'auto' (default) takes bytes whose IP length field covers them exactly as a bare IP packet, "
+                        + "anything else as an Ethernet frame."})
+        HexLink link = HexLink.auto;
+
+        @Option(names = "--json",
+                description = "Print one JSON object per packet per line instead of text.")
+        boolean json;
+    }
 
     /** Link choices for hex input. */
     enum HexLink { auto, ethernet, raw }
@@ -117,7 +127,7 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
         PrintWriter out = spec.commandLine().getOut();
         if (source.pcap != null) {
             PcapFiles.read(source.pcap, f -> {
-                if (count <= 0 || index < count) {
+                if (capture.count <= 0 || index < capture.count) {
                     print(out, f);
                 }
             });
@@ -132,22 +142,22 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
 
     private void validate() {
         CommandLine cl = spec.commandLine();
-        if (count < 0) {
-            throw new CommandLine.ParameterException(cl, "--count must be 0 or more, got " + count);
+        if (capture.count < 0) {
+            throw new CommandLine.ParameterException(cl, "--count must be 0 or more, got " + capture.count);
         }
-        if (timeout < 0) {
-            throw new CommandLine.ParameterException(cl, "--timeout must be 0 or more, got " + timeout);
+        if (capture.timeout < 0) {
+            throw new CommandLine.ParameterException(cl, "--timeout must be 0 or more, got " + capture.timeout);
         }
-        if (source.live == null && (filter != null || timeout > 0)) {
+        if (source.live == null && (capture.filter != null || capture.timeout > 0)) {
             throw new CommandLine.ParameterException(cl, "--filter and --timeout apply to --live only");
         }
-        if (source.hex == null && link != HexLink.auto) {
+        if (source.hex == null && format.link != HexLink.auto) {
             throw new CommandLine.ParameterException(cl, "--link applies to --hex only (pcap files name their link type)");
         }
     }
 
     private void decodeHex(PrintWriter out) {
-        LinkType forced = switch (link) {
+        LinkType forced = switch (format.link) {
             case auto -> null;
             case ethernet -> LinkType.ETHERNET;
             case raw -> LinkType.RAW;
@@ -165,7 +175,7 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--hex argument " + arg + " is not hex: " + e.getMessage());
             }
-            if (count <= 0 || index < count) {
+            if (capture.count <= 0 || index < capture.count) {
                 print(out, f);
             }
         }
@@ -176,7 +186,7 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
         try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII))) {
             String line;
             int n = 0;
-            while ((line = r.readLine()) != null && (count <= 0 || index < count)) {
+            while ((line = r.readLine()) != null && (capture.count <= 0 || index < capture.count)) {
                 n++;
                 String t = line.trim();
                 if (t.isEmpty() || t.startsWith("#")) {
@@ -196,12 +206,12 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
     }
 
     private void decodeLive(PrintWriter out) {
-        Instant deadline = timeout > 0 ? Instant.now().plusMillis((long) (timeout * 1000)) : null;
+        Instant deadline = capture.timeout > 0 ? Instant.now().plusMillis((long) (capture.timeout * 1000)) : null;
         PrintWriter err = spec.commandLine().getErr();
-        int n = Interfaces.capture(source.live, filter, count, deadline,
+        int n = Interfaces.capture(source.live, capture.filter, capture.count, deadline,
                 () -> {
                     // scripts and tests wait for this line before they send
-                    err.println("rdtool decode: listening on " + source.live + (filter != null ? " (filter: " + filter + ")" : ""));
+                    err.println("rdtool decode: listening on " + source.live + (capture.filter != null ? " (filter: " + capture.filter + ")" : ""));
                     err.flush();
                 },
                 f -> {
@@ -215,7 +225,7 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
     private void print(PrintWriter out, Frame f) {
         index++;
         ObjectNode d = decoder.decode(f, index);
-        if (json) {
+        if (format.json) {
             try {
                 out.println(mapper.writeValueAsString(d));
             } catch (JsonProcessingException e) {

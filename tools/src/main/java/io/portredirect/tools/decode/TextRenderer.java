@@ -139,8 +139,8 @@ public final class TextRenderer {
             StringBuilder qs = new StringBuilder();
             qs.append(q.path("length").asInt()).append(" bytes, ").append(q.path("status").asText());
             if (q.has("src")) {
-                qs.append(": ").append(q.get("src").asText()).append(q.has("src_port") ? ":" + q.get("src_port").asInt() : "")
-                        .append(" > ").append(q.path("dst").asText()).append(q.has("dst_port") ? ":" + q.get("dst_port").asInt() : "")
+                qs.append(": ").append(endpoint(q.get("src").asText(), q.path("src_port")))
+                        .append(" > ").append(endpoint(q.path("dst").asText(), q.path("dst_port")))
                         .append(' ').append(q.path("protocol_name").asText());
             }
             if (q.has("redirect") && !"absent".equals(q.get("redirect").path("status").asText())) {
@@ -150,6 +150,14 @@ public final class TextRenderer {
         } else {
             payload(lines, i);
         }
+    }
+
+    /** ADDR:PORT, with the IPv6 address in brackets so the port stays readable. */
+    private static String endpoint(String address, JsonNode port) {
+        if (port.isMissingNode()) {
+            return address;
+        }
+        return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port.asInt();
     }
 
     private static void payload(List<String> lines, JsonNode layer) {

@@ -13,10 +13,13 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -120,6 +123,7 @@ public final class PcapFiles {
         }
         try {
             dump(tmp, link, all);
+            keepPermissions(file, tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
@@ -129,6 +133,18 @@ public final class PcapFiles {
             } catch (IOException ignored) {
                 // the temp file is gone or will be overwritten next time
             }
+        }
+    }
+
+    /** A temp file is private (0600); a capture is not: keep the old file's mode, else rw-r--r--. */
+    private static void keepPermissions(Path file, Path tmp) throws IOException {
+        try {
+            Set<PosixFilePermission> perms = Files.exists(file)
+                    ? Files.getPosixFilePermissions(file)
+                    : PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its defaults apply
         }
     }
 

@@ -6,8 +6,8 @@ import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.packet.TestPackets;
 
 /** Builds a bare IPv4 TCP segment with a given raw option area (for pcap4j decoding tests). */
-final class TcpOptionEditorTestAccess {
-    private TcpOptionEditorTestAccess() {
+final class TcpSegments {
+    private TcpSegments() {
     }
 
     static byte[] withOptions(byte[] bareIp4, String hex) {

@@ -1,0 +1,74 @@
+package io.portredirect.serveragent.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portredirect.serveragent.agent.ServerAgent;
+import io.portredirect.serveragent.config.ConfigException;
+import io.portredirect.serveragent.config.ConfigLoader;
+import io.portredirect.serveragent.config.ServerAgentConfig;
+import io.portredirect.serveragent.kernel.KernelRules;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code check}: validates a configuration and shows what the agent would install. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        description = {
+            "Validates the configuration without touching the host and prints the nft table and capture filter the "
+                + "agent would use. Exit 0 when valid, 2 with the file, key and line of the first error."
+        })
+final class CheckCommand implements Callable<Integer> {
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration.")
+    Path config;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        ServerAgentConfig c;
+        try {
+            c = ConfigLoader.load(config);
+        } catch (ConfigException e) {
+            if (json) {
+                ObjectNode n = new ObjectMapper().createObjectNode();
+                n.put("valid", false).put("file", String.valueOf(e.file())).put("key", e.key()).put("line", e.line())
+                        .put("error", e.getMessage());
+                System.out.println(n.toPrettyString());
+            } else {
+                System.err.println("redirect-server-agent: " + e.getMessage());
+            }
+            return 2;
+        }
+        String nft = c.tcp() ? "table inet " + c.nftTable() + " {\n" + KernelRules.render(c) + "}\n" : "";
+        String filter = ServerAgent.captureFilter(c);
+        if (json) {
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode n = m.createObjectNode();
+            n.put("valid", true).put("interface", c.interfaceName()).put("policy", c.policy().configName());
+            c.vips().forEach(v -> n.withArray("vips").add(v.getHostAddress()));
+            c.redirectPorts().forEach(p -> n.withArray("redirectPorts").add(p));
+            c.servicePorts().forEach(sp -> {
+                ObjectNode s = n.withArray("servicePorts").addObject().put("port", sp.port());
+                if (sp.proxied()) {
+                    s.put("proxyTo", sp.proxyTo().getAddress().getHostAddress() + ":" + sp.proxyTo().getPort());
+                }
+            });
+            n.put("nft", nft).put("captureFilter", filter);
+            System.out.println(n.toPrettyString());
+        } else {
+            System.out.println("configuration " + config + " is valid");
+            System.out.println("interface " + c.interfaceName() + ", vips "
+                    + String.join(", ", c.vips().stream().map(InetAddress::getHostAddress).toList())
+                    + ", redirect ports " + c.redirectPorts() + ", service ports " + c.servicePorts().stream()
+                    .map(sp -> sp.port() + (sp.proxied() ? " -> " + sp.proxyTo() : "")).toList()
+                    + ", policy " + c.policy().configName());
+            System.out.println("capture filter: " + filter);
+            System.out.print(nft);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,105 @@
+package io.portredirect.serveragent.kernel;
+
+import io.portredirect.protocol.io.LocalPortReservation;
+import io.portredirect.protocol.io.Nft;
+import io.portredirect.serveragent.config.ServerAgentConfig;
+import io.portredirect.serveragent.config.ServicePort;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * What the agent changes in the host for as long as it runs, all undone by {@link #close} (and by
+ * shutdown hooks on SIGTERM): the nft table of {@link KernelRules}; redirect and service ports
+ * reserved from the ephemeral range, so no local connect(2) takes one as its source port; and for
+ * UDP, a socket bound to each VIP:redirect port the application does not use, so a REDIRECT
+ * datagram is absorbed instead of drawing an ICMP port unreachable back to the client.
+ */
+public final class KernelGuard implements AutoCloseable {
+    private final List<AutoCloseable> undo = new ArrayList<>();
+    private final AtomicLong absorbed = new AtomicLong();
+
+    private KernelGuard() {
+    }
+
+    /** Applies everything; on failure undoes what was done and throws. */
+    public static KernelGuard apply(ServerAgentConfig c, Consumer<String> log) throws IOException {
+        KernelGuard g = new KernelGuard();
+        try {
+            if (c.reserveLocalPorts()) {
+                List<Integer> ports = new ArrayList<>(c.redirectPorts());
+                c.servicePorts().stream().map(ServicePort::port).forEach(ports::add);
+                g.undo.add(LocalPortReservation.reserve(ports));
+            }
+            if (c.tcp()) {
+                g.undo.add(Nft.install(c.nftTable(), KernelRules.render(c)));
+            }
+            if (c.udp()) {
+                for (InetAddress vip : c.vips()) {
+                    for (int port : c.redirectPorts()) {
+                        g.absorb(vip, port, log);
+                    }
+                }
+            }
+            return g;
+        } catch (IOException | RuntimeException e) {
+            g.close();
+            throw e;
+        }
+    }
+
+    private void absorb(InetAddress vip, int port, Consumer<String> log) throws IOException {
+        DatagramChannel ch = DatagramChannel.open(vip.getAddress().length == 4 ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        try {
+            ch.bind(new InetSocketAddress(vip, port));
+        } catch (BindException e) {
+            ch.close();
+            log.accept("udp " + vip.getHostAddress() + ":" + port + " is in use: the application there receives first datagrams' payload");
+            return;
+        } catch (IOException e) {
+            ch.close();
+            throw new IOException("cannot bind udp " + vip.getHostAddress() + ":" + port + ": " + e.getMessage(), e);
+        }
+        Thread t = new Thread(() -> {
+            ByteBuffer buf = ByteBuffer.allocate(65536);
+            while (ch.isOpen()) {
+                try {
+                    buf.clear();
+                    ch.receive(buf);
+                    absorbed.incrementAndGet();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "udp-absorb-" + port);
+        t.setDaemon(true);
+        t.start();
+        undo.add(ch);
+    }
+
+    /** Datagrams the absorbing sockets swallowed. */
+    public long absorbedDatagrams() {
+        return absorbed.get();
+    }
+
+    @Override
+    public void close() {
+        for (int i = undo.size() - 1; i >= 0; i--) {
+            try {
+                undo.get(i).close();
+            } catch (Exception e) {
+                // keep undoing the rest
+            }
+        }
+        undo.clear();
+    }
+}

@@ -1,0 +1,58 @@
+package io.portredirect.serveragent.kernel;
+
+import io.portredirect.protocol.wire.RedirectWire;
+import io.portredirect.serveragent.config.ServerAgentConfig;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The nft rules that keep the kernel from answering SYNs the agent answers: in the input hook,
+ * before the usual filters, drop a SYN to a VIP's redirect port that carries the redirect option
+ * (kind 253, ExID 0x5244, a valid length 5 or 7). The capture sees the SYN before netfilter, so
+ * the agent still gets it.
+ *
+ * <p>Matching the option, rather than every SYN to the redirect port, leaves legacy clients to the
+ * kernel: they reach whatever listens on the redirect port (the application, or the agent's
+ * legacyProxyTo), exactly as without the agent. Trade-offs: nft finds the first kind-253 option
+ * only, so a SYN that carries another RFC 6994 experiment before ours also gets a kernel SYN-ACK
+ * (the client agent keeps the one that confirms); a SYN with our option but without the REDIRECT
+ * flag is dropped unanswered (nft 1.0.6 cannot list a bitwise test on a raw option).
+ */
+public final class KernelRules {
+    private KernelRules() {
+    }
+
+    /** The body of table {@code inet <nftTable>}. */
+    public static String render(ServerAgentConfig c) {
+        String ports = c.redirectPorts().stream().map(String::valueOf).collect(Collectors.joining(", "));
+        List<InetAddress> v4 = c.vips().stream().filter(a -> a instanceof Inet4Address).toList();
+        List<InetAddress> v6 = c.vips().stream().filter(a -> !(a instanceof Inet4Address)).toList();
+        String option = "tcp option @" + RedirectWire.TCP_OPTION_KIND + ",8,8 { " + RedirectWire.LENGTH_FLAGS_ONLY + ", "
+                + RedirectWire.LENGTH_WITH_PORT + " } tcp option @" + RedirectWire.TCP_OPTION_KIND + ",16,16 "
+                + String.format("0x%04x", RedirectWire.EXID);
+        StringBuilder sb = new StringBuilder();
+        sb.append("  chain input {\n");
+        sb.append("    type filter hook input priority filter - 10; policy accept;\n");
+        if (c.tcp()) {
+            if (!v4.isEmpty()) {
+                sb.append("    ip daddr { ").append(join(v4)).append(" } tcp dport { ").append(ports)
+                        .append(" } tcp flags & (fin | syn | rst | ack) == syn ").append(option)
+                        .append(" counter drop comment \"REDIRECT SYN: answered by redirect-server-agent\"\n");
+            }
+            if (!v6.isEmpty()) {
+                sb.append("    ip6 daddr { ").append(join(v6)).append(" } tcp dport { ").append(ports)
+                        .append(" } tcp flags & (fin | syn | rst | ack) == syn ").append(option)
+                        .append(" counter drop comment \"REDIRECT SYN: answered by redirect-server-agent\"\n");
+            }
+        }
+        sb.append("  }\n");
+        return sb.toString();
+    }
+
+    private static String join(List<InetAddress> a) {
+        return a.stream().map(InetAddress::getHostAddress).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,24 @@
+package io.portredirect.serveragent.kernel;
+
+import io.portredirect.serveragent.config.ConfigLoader;
+import io.portredirect.serveragent.config.ServerAgentConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KernelRulesTest {
+    @Test
+    void dropsOnlyRedirectSynsToTheVipsRedirectPorts() throws Exception {
+        ServerAgentConfig c = ConfigLoader.parse(Path.of("t.yaml"),
+                "interface: eth0\nvips: [198.18.0.10, 2001:2::10]\nredirectPorts: [8000, 8100]\nservicePorts: [8001]\n");
+        String rules = KernelRules.render(c);
+        assertTrue(rules.contains("type filter hook input priority filter - 10; policy accept;"), rules);
+        assertTrue(rules.contains("ip daddr { 198.18.0.10 } tcp dport { 8000, 8100 } tcp flags & (fin | syn | rst | ack) == syn "
+                + "tcp option @253,8,8 { 5, 7 } tcp option @253,16,16 0x5244 counter drop"), rules);
+        assertTrue(rules.contains("ip6 daddr { 2001:2:0:0:0:0:0:10 }"), rules);
+        assertFalse(rules.contains("udp"), "UDP needs no rule: the kernel never answers a datagram");
+    }
+}
