@@ -53,13 +53,14 @@ public final class ClientRuntime implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final ExecutorService completions;
     private final ProbeLink link;
+    private final ProbeEngine engine;
     private final Resolver resolver;
     private final FlowRegistry flows;
     private final CaptureDispatcher dispatcher;
     private final int mtu;
 
     private ClientRuntime(AgentConfig config, AgentStats stats, ProbeGuard guard, RawPort port, ScheduledExecutorService loop,
-                          ExecutorService completions, ProbeLink link, Resolver resolver, FlowRegistry flows,
+                          ExecutorService completions, ProbeLink link, ProbeEngine engine, Resolver resolver, FlowRegistry flows,
                           CaptureDispatcher dispatcher, int mtu) {
         this.config = config;
         this.stats = stats;
@@ -68,6 +69,7 @@ public final class ClientRuntime implements AutoCloseable {
         this.loop = loop;
         this.completions = completions;
         this.link = link;
+        this.engine = engine;
         this.resolver = resolver;
         this.flows = flows;
         this.dispatcher = dispatcher;
@@ -106,7 +108,7 @@ public final class ClientRuntime implements AutoCloseable {
             CaptureDispatcher dispatcher = new CaptureDispatcher(loop, port.linkType() == RawPort.LinkType.ETHERNET, engine, watcher, stats);
             port.start(dispatcher);
             LOG.info("probing on {} (mtu {}) from ports {}, nft table {}", iface, mtu, config.probe().sourcePorts(), guard.table());
-            return new ClientRuntime(config, stats, guard, port, loop, completions, link, resolver, flows, dispatcher, mtu);
+            return new ClientRuntime(config, stats, guard, port, loop, completions, link, engine, resolver, flows, dispatcher, mtu);
         } catch (IOException | RuntimeException e) {
             if (port != null) {
                 port.close();
@@ -190,8 +192,10 @@ public final class ClientRuntime implements AutoCloseable {
     @Override
     public void close() {
         port.close();
+        engine.close();
         loop.shutdownNow();
-        completions.shutdownNow();
+        // graceful: the outcomes engine.close() just queued must still reach their callers
+        completions.shutdown();
         try {
             loop.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -16,19 +16,21 @@ import java.util.concurrent.Callable;
         subcommands = {RunCommand.class, ReplayCommand.class, CheckConfigCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         header = "Stateless L4 load balancer that routes by destination port.",
+        descriptionHeading = "%n",
         description = {
+                "Clients that support the redirect extension ask a redirect port with REDIRECT; the "
+                        + "balancer sends that packet to a server picked by a consistent hash of the flow over a "
+                        + "weighted table, the server answers with one of its own service ports, and the client "
+                        + "continues there. A service port names its server, so the balancer keeps no connection "
+                        + "table: it can restart, run as several replicas behind ECMP, or lose a server without "
+                        + "breaking an established connection. Legacy clients reach the owner of the port they "
+                        + "asked for.",
                 "",
-                "Clients that support the redirect extension ask a redirect port with REDIRECT; the balancer",
-                "sends that packet to a server picked by a consistent hash of the flow over a weighted table,",
-                "the server answers with one of its own service ports, and the client continues there. A",
-                "service port names its server, so the balancer keeps no connection table: it can restart,",
-                "run as several replicas behind ECMP, or lose a server without breaking an established",
-                "connection. Legacy clients reach the owner of the port they asked for.",
-                "",
-                "ICMP errors follow the flow they quote; ARP and neighbour discovery for the VIPs are",
-                "answered by the balancer itself on the network interface.",
+                "ICMP errors follow the flow they quote; ARP and neighbour discovery for the VIPs are "
+                        + "answered by the balancer itself on the network interface.",
         },
         exitCodeListHeading = "%nExit status:%n",
+        usageHelpAutoWidth = true,
         exitCodeList = {
                 "0:success (run: stopped by SIGTERM/SIGINT)",
                 "1:runtime failure (an interface cannot be opened or failed)",

@@ -27,25 +27,28 @@ import java.util.concurrent.atomic.AtomicInteger;
         mixinStandardHelpOptions = true,
         versionProvider = BalancerCommand.Version.class,
         header = "Forward live traffic between the network side and the servers.",
+        descriptionHeading = "%n",
         description = {
+                "Opens every interface the config names with libpcap (immediate mode, inbound direction, "
+                        + "a large kernel ring), answers ARP and neighbour solicitations for the VIPs on the "
+                        + "network interface, and sends each packet from the network side to the server the "
+                        + "decision rules pick. Replies of l3 and raw servers are read back and sent out of the "
+                        + "network side; l2 servers answer from the VIP and their replies go straight back (direct "
+                        + "return).",
                 "",
-                "Opens every interface the config names with libpcap (immediate mode, inbound direction,",
-                "a large kernel ring), answers ARP and neighbour solicitations for the VIPs on the network",
-                "interface, and sends each packet from the network side to the server the decision rules",
-                "pick. Replies of l3 and raw servers are read back and sent out of the network side; l2",
-                "servers answer from the VIP and their replies go straight back (direct return).",
+                "The host's kernel must not handle VIP traffic itself: give it no VIP address and drop "
+                        + "VIP-addressed packets in its input path (e.g. nft prerouting); capture sees them first.",
                 "",
-                "The host's kernel must not handle VIP traffic itself: give it no VIP address and drop",
-                "VIP-addressed packets in its input path (e.g. nft prerouting); capture sees them first.",
+                "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does "
+                        + "not validate, or tables that cannot be built, are logged with file, line and key, and "
+                        + "the running config stays. Swapping tables is atomic: no packet sees half a config.",
                 "",
-                "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does",
-                "not validate, or tables that cannot be built, are logged with file, line and key and",
-                "the running config stays. Swapping tables is atomic: no packet sees half a config.",
-                "",
-                "Logs: one line per event on standard error, key=value (ts, level, event, ...).",
-                "Metrics: Prometheus text on http://LISTEN/metrics, liveness on /healthz.",
+                "Logs: one line per event on standard error, key=value (ts, level, event, ...). Metrics: "
+                        + "Prometheus text on http://HOST:PORT/metrics, liveness on /healthz.",
         },
         exitCodeListHeading = "%nExit status:%n",
+        usageHelpAutoWidth = true,
+        optionListHeading = "%nOptions:%n",
         exitCodeList = {
                 "0:stopped by SIGTERM/SIGINT",
                 "1:an interface cannot be opened, failed while running, or the metrics port is taken",

@@ -25,6 +25,7 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -100,8 +101,29 @@ public final class ProbeEngine implements Prober {
             LOG.warn("probe to {}:{} not sent: {}", vip.getHostAddress(), port, e.getMessage());
             return notSent(f);
         }
-        loop.execute(() -> begin(vip, port, previousPort, policy, path, f));
+        try {
+            loop.execute(() -> begin(vip, port, previousPort, policy, path, f));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return notSent(f);
+        }
         return f;
+    }
+
+    /**
+     * Ends every waiting probe with NOT_SENT so no caller waits forever; call before the loop is
+     * shut down. Their SYN-ACKs, if any come, meet the kernel (the guard is being removed) and are
+     * reset by it.
+     */
+    public void close() {
+        try {
+            loop.submit(() -> {
+                for (Pending p : List.copyOf(pending.values())) {
+                    finish(p, ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
+                }
+            }).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // the loop is gone already: nothing is waiting on it
+        }
     }
 
     private CompletableFuture<ProbeOutcome> notSent(CompletableFuture<ProbeOutcome> f) {

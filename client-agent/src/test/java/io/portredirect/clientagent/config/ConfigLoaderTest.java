@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A full configuration binds; every kind of mistake names file, line and key. */
-class ConfigLoaderTest {
-    static final String GOOD = """
+public class ConfigLoaderTest {
+    public static final String GOOD = """
             probe:
               interface: prc-c0
               source-ports: 61000-61099
@@ -167,6 +166,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shippedExampleIsValid() throws Exception {
+        try (var in = ConfigLoaderTest.class.getResourceAsStream("/client-agent.example.yaml")) {
+            AgentConfig c = ConfigLoader.parse(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8), "example");
+            assertEquals(3, c.listeners().size());
+            assertEquals(2, c.vips().size());
+        }
+    }
+
+    @Test
     void durationsAndRanges() {
         assertEquals(Duration.ofMillis(250), ConfigLoader.parseDuration("250ms"));
         assertEquals(Duration.ofHours(1), ConfigLoader.parseDuration("1h"));
@@ -174,6 +182,5 @@ class ConfigLoaderTest {
         assertEquals(PortRange.of(80), PortRange.parse("80"));
         assertEquals(100, PortRange.parse("61000 - 61099").size());
         assertThrows(IllegalArgumentException.class, () -> PortRange.parse("0-10"));
-        assertEquals(List.of(), List.of());
     }
 }

@@ -53,6 +53,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClientAgentLabTest {
     static final InetAddress VIP = addr("198.18.53.10");
+    static final InetAddress VIP6 = addr("2001:2:0:1::10");
     static final String CONFIG = """
             probe:
               interface: prc-c0
@@ -66,8 +67,12 @@ class ClientAgentLabTest {
             vips:
               - address: 198.18.53.10
                 service-ports: 20000-20099
+              - address: 2001:2:0:1::10
+                service-ports: 20000-20099
             listeners:
               - {listen: 127.0.0.1:8080, target: 198.18.53.10:80}
+              - {listen: 127.0.0.1:8086, target: "[2001:2:0:1::10]:80"}
+              - {listen: 127.0.0.1:8087, target: "[2001:2:0:1::10]:82"}
               - {listen: 127.0.0.1:8081, target: 198.18.53.10:81}
               - {listen: 127.0.0.1:8082, target: 198.18.53.10:82}
               - {listen: 127.0.0.1:8083, target: 198.18.53.10:83}
@@ -96,6 +101,8 @@ class ClientAgentLabTest {
     static Path dir;
     static LabServers servers;
     static StubResponder stub;
+    static StubResponder stub6;
+    static LabServers servers6;
     static AgentProcess agent;
     static AgentProcess failAgent;
 
@@ -122,10 +129,16 @@ class ClientAgentLabTest {
             lab.veth(cli, "prc-c0", "198.18.52.1/24", srv, "prc-s0", "198.18.52.2/24");
             lab.exec(srv, "ip", "addr", "add", "198.18.53.10/32", "dev", "lo");
             lab.exec(cli, "ip", "route", "add", "198.18.53.10/32", "via", "198.18.52.2");
+            lab.exec(cli, "ip", "-6", "addr", "add", "2001:2::1/64", "dev", "prc-c0", "nodad");
+            lab.exec(srv, "ip", "-6", "addr", "add", "2001:2::2/64", "dev", "prc-s0", "nodad");
+            lab.exec(srv, "ip", "-6", "addr", "add", "2001:2:0:1::10/128", "dev", "lo");
+            lab.exec(cli, "ip", "-6", "route", "add", "2001:2:0:1::10/128", "via", "2001:2::2");
             servers = new LabServers(srv, VIP).http(80).http(81).http(82).http(85).http(20001)
                     .bannerEcho(20002).bannerEcho(20003).udpEcho(20053);
             stub = new StubResponder(srv, "prc-s0", VIP, Map.of(80, 20001, 81, 20001, 82, 20001, 83, 20003), Set.of(81), Set.of(85),
                     Map.of(53, 20053), Set.of(20003), "61000-61299").start();
+            servers6 = new LabServers(srv, VIP6).http(20001).http(82);
+            stub6 = new StubResponder(srv, "prc-s0", VIP6, Map.of(80, 20001), Set.of(), Set.of(), Map.of(), Set.of(), "61000-61299").start();
             dir = Files.createTempDirectory("prc-lab");
             agent = AgentProcess.start(lab, cli, dir, "agent", CONFIG, List.of("-XX:+UseSerialGC"));
             failAgent = AgentProcess.start(lab, cli, dir, "fail-agent", FAIL_CONFIG, List.of("-XX:+UseSerialGC"));
@@ -137,7 +150,7 @@ class ClientAgentLabTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {agent, failAgent, stub, servers}) {
+        for (AutoCloseable c : new AutoCloseable[] {agent, failAgent, stub, stub6, servers, servers6}) {
             try {
                 if (c != null) {
                     c.close();
@@ -148,6 +161,14 @@ class ClientAgentLabTest {
         }
         if (lab != null) {
             lab.close();
+        }
+        if (dir != null) {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
         }
     }
 
@@ -345,6 +366,20 @@ class ClientAgentLabTest {
 
     @Test
     @Order(7)
+    void ipv6ProbeAndLegacyFallback() throws Exception {
+        long probes = agent.stat("probes");
+        long notSupported = agent.stat("probe_not_supported");
+        assertServedBy(20001, 8086);
+        assertEquals(1, stub6.answers.get());
+        awaitTrue(() -> stub6.probeRsts.get() == 1, "the stub saw the IPv6 probe's RST");
+        // no stub on 82: the server kernel answers the IPv6 probe SYN, so its checksum is right
+        assertServedBy(82, 8087);
+        assertEquals(notSupported + 1, agent.awaitStat("probe_not_supported", v -> v > notSupported));
+        assertEquals(probes + 2, agent.awaitStat("probes", v -> v >= probes + 2));
+    }
+
+    @Test
+    @Order(8)
     void timeoutFallsBackPerPolicy() throws Exception {
         int synsBefore = stub.synsWithRedirect.get();
         assertServedBy(85, 8085);
@@ -359,7 +394,7 @@ class ClientAgentLabTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void refusedProbe() throws Exception {
         Result plain = curl(8084);
         assertNotEquals(0, plain.code(), "nothing listens on 84: the plain fallback is refused too");
@@ -372,17 +407,18 @@ class ClientAgentLabTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void responderStoppedTheKernelAnswersPlainly() throws Exception {
         stub.close();
+        long notSupported = agent.stat("probe_not_supported");
         // the server kernel now answers the probe SYN itself: proof our crafted SYN is a valid segment
         assertServedBy(82, 8082);
-        assertEquals(1, agent.awaitStat("probe_not_supported", v -> v >= 1));
+        assertEquals(notSupported + 1, agent.awaitStat("probe_not_supported", v -> v > notSupported));
         assertServedBy(20001, 8080);
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void exitRemovesTheNftTableAndTheReservedPorts() throws Exception {
         String tables = lab.exec(cli, "nft", "list", "tables");
         assertTrue(tables.contains(ProbeGuard.TABLE_PREFIX + agent.pid()), tables);

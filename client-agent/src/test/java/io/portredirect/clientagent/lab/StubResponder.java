@@ -91,17 +91,18 @@ public final class StubResponder implements AutoCloseable {
         Set<Integer> probed = new java.util.TreeSet<>(tcpAnswers.keySet());
         probed.addAll(blackHoles);
         StringBuilder rules = new StringBuilder("  chain input {\n    type filter hook input priority -150; policy accept;\n");
-        rules.append("    ip daddr ").append(a).append(" tcp dport { ").append(set(probed)).append(" } tcp sport ")
+        String family = vip instanceof java.net.Inet4Address ? "ip" : "ip6";
+        rules.append("    ").append(family).append(" daddr ").append(a).append(" tcp dport { ").append(set(probed)).append(" } tcp sport ")
                 .append(probeSourcePorts).append(" tcp flags & (syn | ack) == syn drop\n");
         if (!udpAnswers.isEmpty()) {
-            rules.append("    ip daddr ").append(a).append(" udp dport { ").append(set(udpAnswers.keySet())).append(" } drop\n");
+            rules.append("    ").append(family).append(" daddr ").append(a).append(" udp dport { ").append(set(udpAnswers.keySet())).append(" } drop\n");
         }
         rules.append("  }");
         String filter = "dst host " + a + " and ((tcp and " + anyPort("dst", probed) + ")"
                 + (udpAnswers.isEmpty() ? "" : " or (udp and " + anyPort("dst", udpAnswers.keySet()) + ")")
                 + (watchedServicePorts.isEmpty() ? "" : " or (tcp and " + anyPort("dst", watchedServicePorts) + ")") + ")";
         NetNamespace.call(ns, () -> {
-            nft = Nft.install("prc_stub", rules.toString());
+            nft = Nft.install("prc_stub" + (vip instanceof java.net.Inet4Address ? "" : "6"), rules.toString());
             port = RawPort.open(iface, filter, RawPort.Direction.IN);
             port.start(this::onFrame);
             return null;

@@ -174,6 +174,17 @@ class ProbeEngineTest {
     }
 
     @Test
+    void closeEndsWaitingProbes() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(30), 0);
+        CompletableFuture<ProbeOutcome> waiting = e.probe(VIP, 80, 0);
+        assertNotNull(link.next());
+        e.close();
+        assertEquals(ProbeOutcome.Result.NOT_SENT, waiting.get(5, TimeUnit.SECONDS).result());
+        loop.shutdownNow();
+        assertEquals(ProbeOutcome.Result.NOT_SENT, e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS).result(), "after shutdown");
+    }
+
+    @Test
     void unsendableProbes() throws Exception {
         ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
         assertEquals(ProbeOutcome.Result.NOT_SENT, e.probe(addr("198.18.53.99"), 80, 0).get(5, TimeUnit.SECONDS).result());

@@ -41,7 +41,7 @@ final class DrainCommand implements Callable<Integer> {
     int to;
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "Agent configuration for the interface, VIPs and service ports (default ${DEFAULT-VALUE} when it exists).")
+            description = "Agent configuration for the interface, VIPs and service ports (default: /etc/portredirect/server-agent.yaml when it exists).")
     Path config;
 
     @Option(names = {"-i", "--interface"}, paramLabel = "IF", description = "Interface the flows use (overrides the configuration).")

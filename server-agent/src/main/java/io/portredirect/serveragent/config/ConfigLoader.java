@@ -41,11 +41,12 @@ import java.util.regex.Pattern;
  * reserveLocalPorts: true
  * proxyBacklog: 1024
  * statsSeconds: 0
+ * absorbUdp: true                 # bind UDP redirect ports no application uses
  * </pre>
  */
 public final class ConfigLoader {
     private static final Set<String> TOP_KEYS = Set.of("interface", "vips", "redirectPorts", "servicePorts", "policy",
-            "protocols", "refreshMillis", "allFull", "mss", "nftTable", "reserveLocalPorts", "proxyBacklog", "statsSeconds");
+            "protocols", "refreshMillis", "allFull", "mss", "nftTable", "reserveLocalPorts", "proxyBacklog", "statsSeconds", "absorbUdp");
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9a-fA-F:.]+");
     private static final Pattern NFT_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
 
@@ -208,17 +209,22 @@ public final class ConfigLoader {
         if (!NFT_NAME.matcher(table).matches()) {
             throw error("nftTable", "nft table names are letters, digits and _ (starting with a letter): " + table);
         }
-        boolean reserve = true;
-        if (root.has("reserveLocalPorts")) {
-            if (!root.get("reserveLocalPorts").isBoolean()) {
-                throw error("reserveLocalPorts", "expected true or false");
-            }
-            reserve = root.get("reserveLocalPorts").asBoolean();
-        }
+        boolean reserve = bool(root, "reserveLocalPorts", true);
+        boolean absorb = bool(root, "absorbUdp", true);
         int backlog = intIn(root, "proxyBacklog", 1024, 1, 65535);
         int stats = intIn(root, "statsSeconds", 0, 0, 3600);
         return new ServerAgentConfig(file, iface, vips, redirectPorts, servicePorts, legacy, policy, tcp, udp,
-                refresh, allFull, mss, table, reserve, backlog, stats);
+                refresh, allFull, mss, table, reserve, backlog, stats, absorb);
+    }
+
+    private boolean bool(JsonNode root, String key, boolean dflt) throws ConfigException {
+        if (!root.has(key)) {
+            return dflt;
+        }
+        if (!root.get(key).isBoolean()) {
+            throw error(key, "expected true or false, got '" + root.get(key).asText() + "'");
+        }
+        return root.get(key).asBoolean();
     }
 
     private String requiredText(JsonNode root, String key) throws ConfigException {

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param reserveLocalPorts keep redirect and service ports out of the kernel's ephemeral range
  * @param proxyBacklog      listen backlog of proxy listeners
  * @param statsSeconds      print counters every so many seconds (0: only at exit)
+ * @param absorbUdp         bind UDP redirect ports nobody uses, so first datagrams draw no ICMP error
  */
 public record ServerAgentConfig(
         Path source,
@@ -43,7 +44,8 @@ public record ServerAgentConfig(
         String nftTable,
         boolean reserveLocalPorts,
         int proxyBacklog,
-        int statsSeconds) {
+        int statsSeconds,
+        boolean absorbUdp) {
 
     /** What the agent answers when every service port is full or down. */
     public enum AllFullAction {

@@ -43,7 +43,7 @@ public final class KernelGuard implements AutoCloseable {
             if (c.tcp()) {
                 g.undo.add(Nft.install(c.nftTable(), KernelRules.render(c)));
             }
-            if (c.udp()) {
+            if (c.udp() && c.absorbUdp()) {
                 for (InetAddress vip : c.vips()) {
                     for (int port : c.redirectPorts()) {
                         g.absorb(vip, port, log);

@@ -35,6 +35,7 @@ class ConfigLoaderTest {
             nftTable: prs_agent
             reserveLocalPorts: false
             statsSeconds: 5
+            absorbUdp: false
             """;
 
     @Test
@@ -56,6 +57,7 @@ class ConfigLoaderTest {
         assertEquals("prs_agent", c.nftTable());
         assertFalse(c.reserveLocalPorts());
         assertEquals(5, c.statsSeconds());
+        assertFalse(c.absorbUdp());
     }
 
     @Test
@@ -67,6 +69,7 @@ class ConfigLoaderTest {
         assertEquals(ServerAgentConfig.AllFullAction.RESET, c.allFull());
         assertEquals("portredirect_server", c.nftTable());
         assertTrue(c.reserveLocalPorts());
+        assertTrue(c.absorbUdp());
     }
 
     /** Each bad file: the expected key and line appear in the message, with the file name. */
@@ -91,6 +94,7 @@ class ConfigLoaderTest {
         rejects("interface: eth0\nvips: [198.18.0.10]\nservicePorts: [8001]\n", "redirectPorts", 1, "is required");
         rejects(base + "servicePorts: [8001]\nprotocols: [sctp]\n", "protocols[0]", 5, "unknown protocol");
         rejects(base + "servicePorts: [8001]\nrefreshMillis: 1\n", "refreshMillis", 5, "10-60000");
+        rejects(base + "servicePorts: [8001]\nabsorbUdp: maybe\n", "absorbUdp", 5, "true or false");
     }
 
     @Test
