@@ -9,6 +9,7 @@ import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -239,6 +240,15 @@ public final class LiveBalancer implements AutoCloseable {
                 sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "rx_ring", ring);
             }
         }
+        out.append("# HELP portredirect_balancer_io_reader_allocated_bytes_total Heap bytes allocated by the reader thread of an interface (per packet: divide by rx packets; 0 on the direct I/O path).\n");
+        out.append("# TYPE portredirect_balancer_io_reader_allocated_bytes_total counter\n");
+        for (PortReader r : rs) {
+            long bytes = r.allocatedBytes();
+            if (bytes >= 0) {
+                out.append("portredirect_balancer_io_reader_allocated_bytes_total{interface=\"").append(r.port.name()).append("\"} ")
+                        .append(Long.toString(bytes)).append('\n');
+            }
+        }
         out.append("# HELP portredirect_balancer_io_reading 1 when the balancer reads this interface, 0 when it only sends on it.\n");
         out.append("# TYPE portredirect_balancer_io_reading gauge\n");
         for (PortReader r : rs) {
@@ -341,6 +351,15 @@ public final class LiveBalancer implements AutoCloseable {
                     onFatal.accept(e);
                 }
             }
+        }
+
+        /** Bytes the reader thread allocated so far, -1 when not running or not measurable. */
+        long allocatedBytes() {
+            Thread t = thread;
+            if (t == null || !(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean mx)) {
+                return -1;
+            }
+            return mx.getThreadAllocatedBytes(t.getId());
         }
 
         void join() {

@@ -58,8 +58,8 @@ class ClientAgentLabTest {
             probe:
               interface: prc-c0
               source-ports: 61000-61099
-              timeout: 150ms
-              retries: 1
+              timeout: 300ms
+              retries: 2
             cache:
               ttl: 120s
             fallback: plain
@@ -84,7 +84,7 @@ class ClientAgentLabTest {
             probe:
               interface: prc-c0
               source-ports: 61100-61199
-              timeout: 150ms
+              timeout: 200ms
               retries: 1
             fallback: fail
             vips:
@@ -258,9 +258,10 @@ class ClientAgentLabTest {
 
         assertEquals(1, agent.stat("probes"));
         assertEquals(1, agent.stat("probe_redirected"));
-        assertEquals(1, agent.awaitStat("probe_rsts", v -> v == 1));
-        assertEquals(1, stub.answers.get());
-        awaitTrue(() -> stub.probeRsts.get() == 1, "the stub saw the probe's RST");
+        assertTrue(agent.awaitStat("probe_rsts", v -> v >= 1) >= 1);
+        // a loaded machine may delay the stub past the first timeout: then the SYN was sent twice
+        assertTrue(stub.answers.get() >= 1);
+        awaitTrue(() -> stub.probeRsts.get() >= 1, "the stub saw the probe's RST");
     }
 
     @Test
@@ -268,6 +269,7 @@ class ClientAgentLabTest {
     void freshCacheSkipsTheProbe() throws Exception {
         long probes = agent.stat("probes");
         long hits = agent.stat("cache_hits");
+        int syns = stub.synsWithRedirect.get();
         for (int i = 0; i < 5; i++) {
             assertServedBy(20001, 8080);
         }
@@ -276,14 +278,14 @@ class ClientAgentLabTest {
         assertTrue(s.out().contains("served-by 20001"), s.out());
         assertEquals(hits + 6, agent.awaitStat("cache_hits", v -> v >= hits + 6));
         assertEquals(probes, agent.stat("probes"), "no probe while the cache is fresh");
-        assertEquals(1, stub.synsWithRedirect.get());
+        assertEquals(syns, stub.synsWithRedirect.get(), "no probe SYN reached the server");
     }
 
     @Test
     @Order(3)
     void forgedOutOfRangeAnswerIsIgnored() throws Exception {
         assertServedBy(20001, 8081);
-        assertEquals(1, stub.forged.get());
+        assertTrue(stub.forged.get() >= 1);
         assertEquals(1, agent.awaitStat("ignored_redirects", v -> v >= 1));
         assertEquals(2, agent.stat("probe_redirected"));
     }
@@ -337,7 +339,7 @@ class ClientAgentLabTest {
     @Order(6)
     void apiSocketsUseTheSameNegotiation() throws Exception {
         Redirect r = NetNamespace.call(cli, () -> Redirect.builder().probeInterface("prc-c0").probePorts(61200, 61299)
-                .timeout(Duration.ofMillis(150), 1).vip(VIP, new PortRange(20000, 20099)).open());
+                .timeout(Duration.ofMillis(300), 2).vip(VIP, new PortRange(20000, 20099)).open());
         String table = ProbeGuard.TABLE_PREFIX + ProcessHandle.current().pid();
         try {
             assertTrue(lab.exec(cli, "nft", "list", "tables").contains(table));
@@ -370,8 +372,8 @@ class ClientAgentLabTest {
         long probes = agent.stat("probes");
         long notSupported = agent.stat("probe_not_supported");
         assertServedBy(20001, 8086);
-        assertEquals(1, stub6.answers.get());
-        awaitTrue(() -> stub6.probeRsts.get() == 1, "the stub saw the IPv6 probe's RST");
+        assertTrue(stub6.answers.get() >= 1);
+        awaitTrue(() -> stub6.probeRsts.get() >= 1, "the stub saw the IPv6 probe's RST");
         // no stub on 82: the server kernel answers the IPv6 probe SYN, so its checksum is right
         assertServedBy(82, 8087);
         assertEquals(notSupported + 1, agent.awaitStat("probe_not_supported", v -> v > notSupported));
@@ -390,7 +392,8 @@ class ClientAgentLabTest {
         assertNotEquals(0, failed.code(), "fallback 'fail' refuses instead of connecting plainly: " + failed.out());
         assertEquals(1, failAgent.awaitStat("refused_by_policy", v -> v >= 1), failAgent.log());
         assertEquals(1, failAgent.stat("probe_timed_out"));
-        awaitTrue(() -> stub.synsWithRedirect.get() - synsBefore == 4, "SYN + one retransmission per black-holed probe, two probes");
+        awaitTrue(() -> stub.synsWithRedirect.get() - synsBefore == 3 + 2,
+                "black-holed: SYN + 2 retransmissions (plain agent), SYN + 1 (fail agent)");
     }
 
     @Test

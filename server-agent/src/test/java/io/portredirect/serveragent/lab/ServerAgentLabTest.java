@@ -130,6 +130,13 @@ class ServerAgentLabTest {
         if (lab != null) {
             lab.close();
         }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                // a temp directory left behind
+            }
+        }
     }
 
     static String log() throws IOException {
