@@ -10,6 +10,7 @@ import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.ConfigReloader;
 import io.portredirect.balancer.ops.EventLog;
 import io.portredirect.balancer.ops.MetricsEndpoint;
+import io.portredirect.balancer.ops.Signals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -128,14 +129,10 @@ public final class RunCommand implements Callable<Integer> {
         // SIGTERM/SIGINT stop the data plane and let call() return 0; a shutdown hook would make
         // the JVM exit with 143 whatever call() returns
         for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    EventLog.info("signal", "name", "SIG" + name, "action", "stop");
-                    stop.countDown();
-                });
-            } catch (IllegalArgumentException e) {
-                EventLog.warn("signal_unavailable", "name", name, "error", e.getMessage());
-            }
+            Signals.handle(name, () -> {
+                EventLog.info("signal", "name", "SIG" + name, "action", "stop");
+                stop.countDown();
+            });
         }
         try {
             EventLog.info("starting", "config", config.toAbsolutePath(), "io", io.name().toLowerCase(),

@@ -55,14 +55,9 @@ public final class ConfigReloader implements AutoCloseable {
         this.lastSuccessEpochSeconds = System.currentTimeMillis() / 1000;
     }
 
-    /** Reloads on SIGHUP (sun.misc.Signal; the JDK has no public API for it). */
-    @SuppressWarnings("removal")
+    /** Reloads on SIGHUP. */
     public void handleSighup() {
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloadAsync("SIGHUP", true));
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            EventLog.warn("sighup_unavailable", "error", e.getMessage());
-        }
+        Signals.handle("HUP", () -> reloadAsync("SIGHUP", true));
     }
 
     /** Starts watching the file's directory. */

@@ -18,9 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Lab benchmark, printed side by side, never asserted on speed: the same client, veths and server
  * (s1, l2, VIP on loopback) with the gw kernel routing the VIP itself ("kernel", lab.sh mode
  * kernel) and with the balancer forwarding it (direct I/O, and pcap4j's own calls for
- * comparison). Per scenario: heap bytes the balancer's network reader allocated per frame, TCP throughput (iperf3, 3 s), 18-byte UDP datagrams (iperf3 -b 0,
- * 3 s) delivered to s1's interface per second, and TCP connect round trip to a closed port (300 probes).
- * Loads are bounded in time and count. Also runnable as a main (as root).
+ * comparison). Per scenario: TCP throughput (iperf3, 3 s); 18-byte UDP datagrams (iperf3 -b 0,
+ * 3 s) delivered to s1's interface per second; TCP connect round trip to a closed port of s1
+ * (300 probes); and heap bytes the balancer's network reader allocated per frame. Loads are
+ * bounded in time and count. Also runnable as a main (as root).
  */
 class ForwardingBenchmarkLabTest {
     private static final int SECONDS = 3;

@@ -8,6 +8,9 @@ import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -18,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
  * happens once, on the loop, into a reused {@link ParsedPacket}.
  */
 public final class CaptureDispatcher implements RawPort.FrameHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureDispatcher.class);
     /** Receives UDP datagrams that carry the redirect option. */
     @FunctionalInterface
     public interface UdpNoticeHandler {
@@ -52,7 +56,15 @@ public final class CaptureDispatcher implements RawPort.FrameHandler {
     public void frame(byte[] frame, int length) {
         byte[] copy = Arrays.copyOf(frame, length);
         try {
-            loop.execute(() -> dispatch(copy));
+            loop.execute(() -> {
+                try {
+                    dispatch(copy);
+                } catch (RuntimeException e) {
+                    // a packet must never stop the loop: count it and go on
+                    stats.inc(Counter.CAPTURE_ERRORS);
+                    LOG.warn("captured packet not handled: {}", e.toString());
+                }
+            });
         } catch (RejectedExecutionException e) {
             // shutting down
         }

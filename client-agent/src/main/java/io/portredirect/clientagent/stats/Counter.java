@@ -31,6 +31,7 @@ public enum Counter {
     MID_FLOW_IGNORED("mid_flow_ignored", "mid-connection redirects ignored (unknown flow or port not allowed)"),
     CAPTURED("captured", "packets the capture handed to the agent"),
     CAPTURE_UNPARSED("capture_unparsed", "captured packets that did not parse"),
+    CAPTURE_ERRORS("capture_errors", "captured packets whose handling failed (a bug: logged)"),
     BYTES_UP("bytes_up", "bytes spliced from applications to servers"),
     BYTES_DOWN("bytes_down", "bytes spliced from servers to applications"),
     UDP_SESSIONS("udp_sessions", "UDP client sessions opened"),

@@ -85,6 +85,11 @@ public final class AgentProcess implements AutoCloseable {
         throw new IllegalStateException("cannot read " + stats);
     }
 
+    /** Waits until the stats file has been rewritten a few times, so a baseline read afterwards is current. */
+    public void settle() throws InterruptedException {
+        Thread.sleep(200);
+    }
+
     /** Waits (up to 5 s) until the counter satisfies {@code ok}; returns its value either way. */
     public long awaitStat(String key, LongPredicate ok) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
