@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code check}: validates a configuration and prints what the agent would do, without touching the host. */
-@Command(name = "check", mixinStandardHelpOptions = true,
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = ClientAgentCommand.Version.class,
         description = {"Validate a configuration file and print the effective settings, the capture filter and the "
                 + "nft rules the agent would install. Changes nothing on the host.",
             "Exit status 0 when the file is valid, 2 when it is not (the error names file, line and key)."})

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * 0 ok, 1 runtime failure (host cannot run the agent, a listen address is taken), 2 bad usage or
  * an unreadable/invalid configuration.
  */
-@Command(name = "redirect-client-agent", mixinStandardHelpOptions = true, version = "redirect-client-agent 0.1.0",
+@Command(name = "redirect-client-agent", mixinStandardHelpOptions = true, versionProvider = ClientAgentCommand.Version.class,
         description = {
             "Local proxy for applications that do not speak the redirect extension.",
             "For every listener it negotiates with raw probes: a SYN carrying REDIRECT to VIP:redirect-port "
@@ -25,6 +25,18 @@ public final class ClientAgentCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (run, check)");
+    }
+
+    /** The version from the jar manifest ("dev" when run from classes). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = ClientAgentCommand.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "redirect-client-agent " + (v == null ? "dev" : v),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")",
+            };
+        }
     }
 
     public static void main(String[] args) {

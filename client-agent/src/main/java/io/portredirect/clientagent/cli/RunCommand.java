@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code run}: starts the agent and serves until SIGTERM/SIGINT. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = ClientAgentCommand.Version.class,
         description = {"Start the agent: reserve the probe ports, install the nft table that keeps the kernel from "
                 + "resetting probe answers, open the capture and the listeners, and serve until SIGTERM or SIGINT. "
                 + "On exit the nft table and the port reservation are removed.",

@@ -125,7 +125,13 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
     }
 
     private void pump(Direction d) throws IOException {
-        for (int i = 0; i < READS_PER_EVENT && !d.eof && d.buf.hasRemaining(); i++) {
+        for (int i = 0; i < READS_PER_EVENT && !d.eof; i++) {
+            if (d.draining) {
+                flush(d);
+                if (d.draining) {
+                    break; // the receiver is full: wait until it is writable again
+                }
+            }
             int n = d.from.read(d.buf);
             if (n < 0) {
                 d.eof = true;
@@ -135,25 +141,29 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
                 break;
             }
             stats.add(d.counter, n);
+            d.buf.flip();
+            d.draining = true;
             flush(d);
-            if (d.buf.position() > 0) {
-                // the receiver did not take everything: wait until it is writable again
+            if (d.draining) {
                 break;
             }
         }
         flush(d);
     }
 
+    /**
+     * Writes what the buffer holds. The buffer is refilled only once it is empty, so bytes are never
+     * moved inside it (compacting after every partial write would copy the bulk of the stream once more).
+     */
     private static void flush(Direction d) throws IOException {
-        if (d.buf.position() > 0) {
-            d.buf.flip();
-            try {
-                d.to.write(d.buf);
-            } finally {
-                d.buf.compact();
+        if (d.draining) {
+            d.to.write(d.buf);
+            if (!d.buf.hasRemaining()) {
+                d.buf.clear();
+                d.draining = false;
             }
         }
-        if (d.eof && d.buf.position() == 0 && !d.outputShut) {
+        if (d.eof && !d.draining && !d.outputShut) {
             d.to.shutdownOutput();
             d.outputShut = true;
         }
@@ -175,12 +185,16 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
         }
     }
 
-    /** One direction: bytes read from {@code from} wait in {@code buf} (fill mode) until written to {@code to}. */
+    /**
+     * One direction: bytes read from {@code from} wait in {@code buf} until written to {@code to}.
+     * The buffer is either empty (fill mode) or {@code draining} (flipped, holding unwritten bytes).
+     */
     private final class Direction {
         final SocketChannel from;
         final SocketChannel to;
         final ByteBuffer buf = ByteBuffer.allocateDirect(bufferSize);
         final Counter counter;
+        boolean draining;
         boolean eof;
         boolean outputShut;
 
@@ -191,11 +205,11 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
         }
 
         boolean wantsRead() {
-            return !eof && buf.hasRemaining();
+            return !eof && !draining;
         }
 
         boolean hasPending() {
-            return buf.position() > 0;
+            return draining;
         }
     }
 

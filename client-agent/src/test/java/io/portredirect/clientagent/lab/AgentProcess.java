@@ -101,6 +101,14 @@ public final class AgentProcess implements AutoCloseable {
         return v;
     }
 
+    /** CPU time (user + system) the agent has used so far, in seconds (from /proc; clock ticks of 1/100 s). */
+    public double cpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields after the command: state is index 0, so utime (14th field) is index 11, stime index 12
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -100,9 +100,16 @@ public final class ClientAgentBench {
                 System.out.println("bulk throughput, iperf3 -t " + seconds + " (client -> server), Gbit/s");
                 List<Double> d = new ArrayList<>();
                 List<Double> s = new ArrayList<>();
-                for (int round = 0; round < 2; round++) {
+                double cpu = 0;
+                long bytes = 0;
+                for (int round = 0; round < 3; round++) {
                     d.add(iperf(cli, "198.18.53.10", 20002, seconds));
+                    double c0 = warm.cpuSeconds();
+                    long b0 = warm.stat("bytes_up");
                     s.add(iperf(cli, "127.0.0.1", 8090, seconds));
+                    warm.settle();
+                    cpu += warm.cpuSeconds() - c0;
+                    bytes += warm.stat("bytes_up") - b0;
                 }
                 List<Double> dr = new ArrayList<>();
                 List<Double> sr = new ArrayList<>();
@@ -116,6 +123,8 @@ public final class ClientAgentBench {
                 System.out.printf("  through splice  : %s  mean %.2f  (%.0f%% of direct)%n", fmt(s), sm, 100 * sm / dm);
                 System.out.printf("  reverse (server -> client): direct %s, splice %s (%.0f%%)%n", fmt(dr), fmt(sr),
                         100 * sr.get(0) / dr.get(0));
+                System.out.printf("  agent CPU while splicing client -> server: %.2f s per GB (%.0f%% of one core on average)%n",
+                        cpu / (bytes / 1e9), 100 * cpu / (3.0 * seconds));
                 System.out.printf("  spliced bytes counted by the warm agent: up %d MB, down %d MB%n",
                         warm.stat("bytes_up") >> 20, warm.stat("bytes_down") >> 20);
             }

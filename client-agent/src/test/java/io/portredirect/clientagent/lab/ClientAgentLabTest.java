@@ -257,8 +257,8 @@ class ClientAgentLabTest {
         assertTrue(segs.stream().noneMatch(s -> s.dport() == 80 && s.flags() == 0x010 && s.probePort()),
                 "the probe never completes a handshake");
 
-        assertEquals(1, agent.stat("probes"));
-        assertEquals(1, agent.stat("probe_redirected"));
+        assertEquals(1, agent.awaitStat("probes", v -> v >= 1));
+        assertEquals(1, agent.awaitStat("probe_redirected", v -> v >= 1));
         assertTrue(agent.awaitStat("probe_rsts", v -> v >= 1) >= 1);
         // a loaded machine may delay the stub past the first timeout: then the SYN was sent twice
         assertTrue(stub.answers.get() >= 1);
@@ -268,6 +268,7 @@ class ClientAgentLabTest {
     @Test
     @Order(2)
     void freshCacheSkipsTheProbe() throws Exception {
+        agent.settle();
         long probes = agent.stat("probes");
         long hits = agent.stat("cache_hits");
         int syns = stub.synsWithRedirect.get();
@@ -288,7 +289,7 @@ class ClientAgentLabTest {
         assertServedBy(20001, 8081);
         assertTrue(stub.forged.get() >= 1);
         assertEquals(1, agent.awaitStat("ignored_redirects", v -> v >= 1));
-        assertEquals(2, agent.stat("probe_redirected"));
+        assertEquals(2, agent.awaitStat("probe_redirected", v -> v >= 2));
     }
 
     @Test
@@ -302,6 +303,7 @@ class ClientAgentLabTest {
         awaitTrue(() -> !stub.watchedClientPorts().isEmpty(), "the stub saw the agent's flow to 20003");
         int clientPort = stub.watchedClientPorts().get(0);
         assertEquals(3, agent.awaitStat("probes", v -> v >= 3), "80, 81 and now 83 were probed");
+        agent.settle();
         long hits = agent.stat("cache_hits");
 
         stub.injectMidFlowRedirect(clientPort, 20002);
@@ -328,7 +330,7 @@ class ClientAgentLabTest {
             assertEquals(1, agent.awaitStat("udp_notices", v -> v >= 1));
             assertEquals("20053:two", exchange(ds, listener, "two"), "the kernel sends the rest to VIP:20053");
             assertEquals("20053:three", exchange(ds, listener, "three"));
-            assertEquals(1, agent.stat("udp_raw_sent"));
+            assertEquals(1, agent.awaitStat("udp_raw_sent", v -> v >= 1));
             assertEquals(1, stub.udpFirstDatagrams.get());
             assertTrue(agent.stat("udp_sessions") >= 1);
         } finally {
@@ -339,6 +341,7 @@ class ClientAgentLabTest {
     @Test
     @Order(6)
     void udpWithoutNoticeFallsBackAndTheLegacyServerGetsTheRawDatagramIntact() throws Exception {
+        agent.settle();
         long raw = agent.stat("udp_raw_sent");
         DatagramSocket ds = NetNamespace.call(cli, () -> new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
         try {
@@ -388,6 +391,7 @@ class ClientAgentLabTest {
     @Test
     @Order(8)
     void ipv6ProbeAndLegacyFallback() throws Exception {
+        agent.settle();
         long probes = agent.stat("probes");
         long notSupported = agent.stat("probe_not_supported");
         assertServedBy(20001, 8086);
@@ -405,7 +409,7 @@ class ClientAgentLabTest {
         int synsBefore = stub.synsWithRedirect.get();
         assertServedBy(85, 8085);
         assertEquals(1, agent.awaitStat("probe_timed_out", v -> v >= 1));
-        assertTrue(agent.stat("fallbacks") >= 1);
+        assertTrue(agent.awaitStat("fallbacks", v -> v >= 1) >= 1);
 
         Result failed = curl(9085);
         assertNotEquals(0, failed.code(), "fallback 'fail' refuses instead of connecting plainly: " + failed.out());
@@ -432,6 +436,7 @@ class ClientAgentLabTest {
     @Order(11)
     void responderStoppedTheKernelAnswersPlainly() throws Exception {
         stub.close();
+        agent.settle();
         long notSupported = agent.stat("probe_not_supported");
         // the server kernel now answers the probe SYN itself: proof our crafted SYN is a valid segment
         assertServedBy(82, 8082);

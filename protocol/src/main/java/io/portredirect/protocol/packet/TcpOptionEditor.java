@@ -173,10 +173,19 @@ public final class TcpOptionEditor {
         int area = l4 + TcpView.MIN_HEADER_LENGTH;
         int areaEnd = l4 + hlen;
         int optLen = scan.optionLength();
-        // take the NOPs that padded the option to a word boundary along with it
+        // take the NOPs that padded the option to a word boundary along with it: NOP options only,
+        // not a preceding option's last data byte that happens to be 1 (e.g. window scale 1)
+        int nops = area;
+        for (int q = area; q < o; ) {
+            int len = b[q] == RedirectWire.TCP_NOP ? 1 : b[q + 1] & 0xFF;
+            q += Math.max(len, 1);
+            if (len != 1) {
+                nops = q;
+            }
+        }
         int want = (4 - (optLen & 3)) & 3;
         int from = o;
-        while (want > 0 && from > area && b[from - 1] == RedirectWire.TCP_NOP) {
+        while (want > 0 && from > nops && b[from - 1] == RedirectWire.TCP_NOP) {
             from--;
             want--;
         }
