@@ -26,11 +26,12 @@ import java.util.Set;
  * paths measure a complete handshake with the server. Run as root:
  * <pre>
  *   java -cp client-agent/target/classes:client-agent/target/test-classes:$(cat cp.txt) \
- *        io.portredirect.clientagent.lab.ClientAgentBench [connections] [iperf-seconds]
+ *        io.portredirect.clientagent.lab.ClientAgentBench [connections, default 300] [iperf-seconds, default 3]
  * </pre>
  */
 public final class ClientAgentBench {
     static final InetAddress VIP = ClientAgentLabTest.addr("198.18.53.10");
+    static final int PAIRS = 6;
 
     private ClientAgentBench() {
     }
@@ -60,7 +61,7 @@ public final class ClientAgentBench {
             return;
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 300;
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path dir = Files.createTempDirectory("prcb");
         try (Netns lab = new Netns("prcb")) {
             String cli = lab.create("cli");
@@ -97,34 +98,44 @@ public final class ClientAgentBench {
                         median(warmT) - median(direct), median(coldT) - median(direct));
 
                 System.out.println();
-                System.out.println("bulk throughput, iperf3 -t " + seconds + " (client -> server), Gbit/s");
-                List<Double> d = new ArrayList<>();
-                List<Double> s = new ArrayList<>();
+                System.out.println("bulk throughput, iperf3 -t " + seconds + ", Gbit/s; " + PAIRS
+                        + " back-to-back pairs per direction, order alternating, so load drift on a shared machine hits both sides");
                 double cpu = 0;
                 long bytes = 0;
-                for (int round = 0; round < 3; round++) {
-                    d.add(iperf(cli, "198.18.53.10", 20002, seconds));
-                    double c0 = warm.cpuSeconds();
-                    long b0 = warm.stat("bytes_up");
-                    s.add(iperf(cli, "127.0.0.1", 8090, seconds));
-                    warm.settle();
-                    cpu += warm.cpuSeconds() - c0;
-                    bytes += warm.stat("bytes_up") - b0;
+                for (boolean reverse : new boolean[] {false, true}) {
+                    List<Double> d = new ArrayList<>();
+                    List<Double> s = new ArrayList<>();
+                    List<Double> ratio = new ArrayList<>();
+                    for (int round = 0; round < PAIRS; round++) {
+                        double plain;
+                        double spliced;
+                        double c0 = warm.cpuSeconds();
+                        long b0 = warm.stat(reverse ? "bytes_down" : "bytes_up");
+                        if (round % 2 == 0) {
+                            plain = iperf(cli, "198.18.53.10", 20002, seconds, reverse);
+                            spliced = iperf(cli, "127.0.0.1", 8090, seconds, reverse);
+                        } else {
+                            spliced = iperf(cli, "127.0.0.1", 8090, seconds, reverse);
+                            plain = iperf(cli, "198.18.53.10", 20002, seconds, reverse);
+                        }
+                        if (!reverse) {
+                            warm.settle();
+                            cpu += warm.cpuSeconds() - c0;
+                            bytes += warm.stat("bytes_up") - b0;
+                        }
+                        d.add(plain);
+                        s.add(spliced);
+                        ratio.add(spliced / plain);
+                    }
+                    double[] r = ratio.stream().mapToDouble(Double::doubleValue).toArray();
+                    System.out.printf("  %s%n", reverse ? "server -> client (iperf3 -R)" : "client -> server");
+                    System.out.printf("    direct kernel  : %s%n", fmt(d));
+                    System.out.printf("    through splice : %s%n", fmt(s));
+                    System.out.printf("    splice / direct per pair: %s  median %.0f%%%n",
+                            ratio.stream().map(x -> String.format("%.0f%%", 100 * x)).toList(), 100 * median(r));
                 }
-                List<Double> dr = new ArrayList<>();
-                List<Double> sr = new ArrayList<>();
-                for (int round = 0; round < 1; round++) {
-                    dr.add(iperfReverse(cli, "198.18.53.10", 20002, seconds));
-                    sr.add(iperfReverse(cli, "127.0.0.1", 8090, seconds));
-                }
-                double dm = d.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                double sm = s.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                System.out.printf("  direct kernel   : %s  mean %.2f%n", fmt(d), dm);
-                System.out.printf("  through splice  : %s  mean %.2f  (%.0f%% of direct)%n", fmt(s), sm, 100 * sm / dm);
-                System.out.printf("  reverse (server -> client): direct %s, splice %s (%.0f%%)%n", fmt(dr), fmt(sr),
-                        100 * sr.get(0) / dr.get(0));
-                System.out.printf("  agent CPU while splicing client -> server: %.2f s per GB (%.0f%% of one core on average)%n",
-                        cpu / (bytes / 1e9), 100 * cpu / (3.0 * seconds));
+                System.out.printf("  agent CPU while splicing client -> server: %.2f s per GB (user + system, softirq work included)%n",
+                        cpu / (bytes / 1e9));
                 System.out.printf("  spliced bytes counted by the warm agent: up %d MB, down %d MB%n",
                         warm.stat("bytes_up") >> 20, warm.stat("bytes_down") >> 20);
             }
@@ -173,12 +184,10 @@ public final class ClientAgentBench {
         });
     }
 
-    static double iperf(String ns, String host, int port, int seconds) throws Exception {
-        return iperfRun(ns, seconds, "iperf3", "-c", host, "-p", Integer.toString(port), "-t", Integer.toString(seconds), "-J");
-    }
-
-    static double iperfReverse(String ns, String host, int port, int seconds) throws Exception {
-        return iperfRun(ns, seconds, "iperf3", "-c", host, "-p", Integer.toString(port), "-t", Integer.toString(seconds), "-R", "-J");
+    static double iperf(String ns, String host, int port, int seconds, boolean reverse) throws Exception {
+        return reverse
+                ? iperfRun(ns, seconds, "iperf3", "-c", host, "-p", Integer.toString(port), "-t", Integer.toString(seconds), "-R", "-J")
+                : iperfRun(ns, seconds, "iperf3", "-c", host, "-p", Integer.toString(port), "-t", Integer.toString(seconds), "-J");
     }
 
     static double iperfRun(String ns, int seconds, String... cmd) throws Exception {
