@@ -58,6 +58,24 @@ public final class BalancerYaml {
         throw new IllegalStateException("no weight for server " + server + " in:\n" + text);
     }
 
+    /** Adds a service port ("8101", "9101/udp") to a server's {@code servicePorts}. */
+    public BalancerYaml addServicePort(String server, String port) {
+        List<String> lines = new ArrayList<>(text.lines().toList());
+        boolean in = false;
+        for (int i = 0; i < lines.size(); i++) {
+            String t = lines.get(i).trim();
+            if (t.startsWith("- name:")) {
+                in = t.equals("- name: " + server);
+            } else if (in && t.startsWith("servicePorts: [")) {
+                String line = lines.get(i);
+                int open = line.indexOf('[');
+                lines.set(i, line.substring(0, open + 1) + "\"" + port + "\", " + line.substring(open + 1));
+                return new BalancerYaml(String.join("\n", lines) + "\n");
+            }
+        }
+        throw new IllegalStateException("no servicePorts: [...] for server " + server + " in:\n" + text);
+    }
+
     /** Replaces a literal piece of text (exactly once or more; at least once). */
     public BalancerYaml replace(String from, String to) {
         if (!text.contains(from)) {

@@ -61,9 +61,14 @@ public final class Capture implements AutoCloseable {
         return stop().stream().filter(p).toList();
     }
 
-    /** Every segment one per line: for failure messages. */
-    public String dump() throws InterruptedException {
-        return stop().stream().map(Segment::toString).collect(Collectors.joining("\n"));
+    /** Every segment one per line (stops the capture first): for failure messages. */
+    public String dump() {
+        try {
+            return stop().stream().map(Segment::toString).collect(Collectors.joining("\n"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
+        }
     }
 
     /** tcpdump's own log (e.g. "N packets dropped by kernel"). */

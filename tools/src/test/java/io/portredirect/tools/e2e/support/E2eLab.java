@@ -255,6 +255,74 @@ public final class E2eLab implements AutoCloseable {
         return p.start();
     }
 
+    /** The web root lab.sh's HTTP servers (and {@link #startHttpServer}) serve for server {@code n}; index.html says "sN". */
+    public Path webRoot(int n) {
+        return Path.of("/run/portredirect-lab", prefix, "www-s" + n);
+    }
+
+    /** Puts the same file into every server's web root (e.g. a payload for transfers). */
+    public void serveFile(String name, byte[] data) throws IOException {
+        for (int n = 1; n <= 3; n++) {
+            Files.write(webRoot(n).resolve(name), data);
+        }
+    }
+
+    /**
+     * Starts another HTTP/1.0 server in PREFIX-sN on {@code port} (dual stack, threads, backlog 128)
+     * serving {@link #webRoot}; {@code GET /FILE?rate=B} sends at most B bytes/s, paced by the
+     * server, so a transfer stays established on the server for size/B seconds whatever the
+     * client's buffers (curl --limit-rate only paces the reader, and kernels buffer megabytes).
+     * Put {@code port} in the balancer's and the server agent's service ports to use it.
+     */
+    public LabProcess startHttpServer(int n, int port) throws IOException, InterruptedException {
+        Path script = work.resolve("paced_http.py");
+        if (!Files.exists(script)) {
+            writeFile("paced_http.py", PACED_HTTP);
+        }
+        LabProcess p = startProcess("http-" + port + "-s" + n, "s" + n, "python3", script.toString(), Integer.toString(port),
+                webRoot(n).toString());
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (!run("s" + n, 5, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("HTTP server on s" + n + ":" + port + " did not start:\n" + p.log());
+            }
+            Thread.sleep(50);
+        }
+        return p;
+    }
+
+    private static final String PACED_HTTP = """
+            # HTTP/1.0 file server for the e2e lab: GET /FILE?rate=BYTES_PER_SECOND paces the sending side.
+            import functools, http.server, socket, sys, time, urllib.parse
+
+            class Handler(http.server.SimpleHTTPRequestHandler):
+                def copyfile(self, src, dst):
+                    q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                    rate = int(q.get("rate", ["0"])[0])
+                    if rate <= 0:
+                        return super().copyfile(src, dst)
+                    start, sent = time.monotonic(), 0
+                    while True:
+                        chunk = src.read(16384)
+                        if not chunk:
+                            return
+                        dst.write(chunk)
+                        sent += len(chunk)
+                        ahead = sent / rate - (time.monotonic() - start)
+                        if ahead > 0:
+                            time.sleep(ahead)
+
+                def log_message(self, *args):
+                    pass
+
+            class Server(http.server.ThreadingHTTPServer):
+                address_family = socket.AF_INET6
+                request_queue_size = 128
+                daemon_threads = True
+
+            Server(("::", int(sys.argv[1])), functools.partial(Handler, directory=sys.argv[2])).serve_forever()
+            """;
+
     /** Writes {@code config} and starts the real balancer in PREFIX-gw; waits until it is ready. */
     public BalancerProcess startBalancer(BalancerYaml config, String... extraArgs) throws IOException, InterruptedException {
         Path file = writeFile("balancer.yaml", config.yaml());

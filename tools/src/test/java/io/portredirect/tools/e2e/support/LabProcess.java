@@ -130,6 +130,7 @@ public class LabProcess implements AutoCloseable {
             return -1;
         }
         if (p.isAlive()) {
+            resume(p); // a test may have frozen it (SIGSTOP): SIGTERM would wait for the SIGCONT
             p.destroy();
             if (!p.waitFor(20, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -137,6 +138,17 @@ public class LabProcess implements AutoCloseable {
             }
         }
         return p.exitValue();
+    }
+
+    private static void resume(Process p) {
+        try {
+            new ProcessBuilder("kill", "-CONT", Long.toString(p.pid())).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // best effort
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** SIGKILL: no shutdown hook runs (nft tables and reservations stay behind, as after a crash). */

@@ -23,7 +23,11 @@
  *     {@code /healthz} 200), {@code startServerAgent(n, ServerAgentYaml)} /
  *     {@code startServerAgents()} (PREFIX-sN, ready = {@code ready} log line),
  *     {@code startClientAgent(name, ns, ClientAgentYaml)} (ready = {@code client agent running}),
- *     {@code startProcess(name, ns, cmd...)} for anything else (iperf3, socat). Each returns a
+ *     {@code startProcess(name, ns, cmd...)} for anything else (iperf3, socat);
+ *     {@code startHttpServer(n, port)} adds a python HTTP server in PREFIX-sN whose
+ *     {@code GET /FILE?rate=B} is paced by the server (a transfer that stays established on the
+ *     server; curl's --limit-rate does not, kernels buffer megabytes), {@code serveFile(name, bytes)}
+ *     puts a payload in every server's web root ({@code webRoot(n)}). Each returns a
  *     {@link io.portredirect.tools.e2e.support.LabProcess}: {@code pid()}, {@code stop()} (SIGTERM,
  *     shutdown hooks run), {@code kill()} (SIGKILL, as a crash), {@code restart()},
  *     {@code signal("HUP")}, {@code log()}, {@code awaitLog(text, timeout)}.</li>
@@ -41,7 +45,7 @@
  *     {@code named(port)}).</li>
  * <li>Configs (immutable, rendered to YAML): {@link io.portredirect.tools.e2e.support.BalancerYaml}
  *     starts from {@code testdata/lab/balancer.yaml} ({@code group(80, "s1", "s2")},
- *     {@code owner}, {@code weight}, {@code replace}); {@link
+ *     {@code owner}, {@code weight}, {@code addServicePort("s1", "8101")}, {@code replace}); {@link
  *     io.portredirect.tools.e2e.support.ServerAgentYaml#forServer(int)} (eth0, VIP for s1/s2, own
  *     address for s3 in l3 mode, redirect port 80, service port 800N, tcp, round robin, stats every
  *     1 s); {@link io.portredirect.tools.e2e.support.ClientAgentYaml#forLab(int)} (probe on eth0
