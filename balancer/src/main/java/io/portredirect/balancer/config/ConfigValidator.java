@@ -1,5 +1,7 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.YamlNode;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -61,7 +63,7 @@ final class ConfigValidator {
 
     BalancerConfig validate(YamlNode root) throws ConfigException {
         if (!root.isMap()) {
-            throw new ConfigException(file, root.line, "(document)", "expected a mapping with vips, network, servers, ... but found "
+            throw new ConfigException(file, root.line(), "(document)", "expected a mapping with vips, network, servers, ... but found "
                     + root.describe());
         }
         recordLines(root, "");
@@ -96,10 +98,10 @@ final class ConfigValidator {
     // ---- sections ----
 
     private List<InetAddress> vips(YamlNode root) {
-        YamlNode.Entry e = root.map.get("vips");
+        YamlNode.Entry e = root.entry("vips");
         List<InetAddress> out = new ArrayList<>();
         if (e == null) {
-            problem(root.line, "vips", "missing: list the virtual IPs (IPv4 and/or IPv6) the balancer serves");
+            problem(root.line(), "vips", "missing: list the virtual IPs (IPv4 and/or IPv6) the balancer serves");
             return out;
         }
         List<YamlNode> items = items(e.value());
@@ -113,9 +115,9 @@ final class ConfigValidator {
             if (a == null) {
                 continue;
             }
-            Integer first = seen.putIfAbsent(a, items.get(i).line);
+            Integer first = seen.putIfAbsent(a, items.get(i).line());
             if (first != null) {
-                problem(items.get(i).line, key, "duplicate VIP " + Addresses.format(a) + " (first at line " + first + ")");
+                problem(items.get(i).line(), key, "duplicate VIP " + Addresses.format(a) + " (first at line " + first + ")");
             } else {
                 out.add(a);
             }
@@ -124,21 +126,21 @@ final class ConfigValidator {
     }
 
     private NetworkConfig network(YamlNode root) {
-        YamlNode.Entry e = root.map.get("network");
+        YamlNode.Entry e = root.entry("network");
         if (e == null) {
-            problem(root.line, "network", "missing: name the network-side interface (network.interface) and next hop");
+            problem(root.line(), "network", "missing: name the network-side interface (network.interface) and next hop");
             return new NetworkConfig("?", MacSpec.auto(), List.of(), MacSpec.auto());
         }
         YamlNode n = e.value();
         if (!n.isMap()) {
-            problem(n.line, "network", "expected a mapping, found " + n.describe());
+            problem(n.line(), "network", "expected a mapping, found " + n.describe());
             return new NetworkConfig("?", MacSpec.auto(), List.of(), MacSpec.auto());
         }
         checkKeys(n, "network", NETWORK_KEYS);
         String iface = requiredInterface(n, "network");
         MacSpec mac = mac(n, "network", "mac", true, MacSpec.auto());
         List<InetAddress> hops = new ArrayList<>();
-        YamlNode.Entry hop = n.map.get("nextHop");
+        YamlNode.Entry hop = n.entry("nextHop");
         if (hop != null) {
             List<YamlNode> items = items(hop.value());
             for (int i = 0; i < items.size(); i++) {
@@ -146,7 +148,7 @@ final class ConfigValidator {
                 InetAddress a = ip(items.get(i), key);
                 if (a != null) {
                     if (sameFamily(hops, a)) {
-                        problem(items.get(i).line, key, "at most one next hop per address family");
+                        problem(items.get(i).line(), key, "at most one next hop per address family");
                     } else {
                         hops.add(a);
                     }
@@ -155,7 +157,7 @@ final class ConfigValidator {
         }
         MacSpec hopMac = mac(n, "network", "nextHopMac", true, MacSpec.auto());
         if (hopMac != null && hopMac.isAuto() && hops.isEmpty()) {
-            YamlNode.Entry m = n.map.get("nextHopMac");
+            YamlNode.Entry m = n.entry("nextHopMac");
             problem(m != null ? m.keyLine() : e.keyLine(), "network.nextHopMac",
                     "auto needs network.nextHop (the router to resolve); or give the router's MAC");
         }
@@ -163,26 +165,26 @@ final class ConfigValidator {
     }
 
     private List<ServerConfig> servers(YamlNode root, List<InetAddress> vips) {
-        YamlNode.Entry e = root.map.get("servers");
+        YamlNode.Entry e = root.entry("servers");
         List<ServerConfig> out = new ArrayList<>();
         if (e == null) {
-            problem(root.line, "servers", "missing: at least one server is needed");
+            problem(root.line(), "servers", "missing: at least one server is needed");
             return out;
         }
-        if (!e.value().isList() || e.value().list.isEmpty()) {
+        if (!e.value().isList() || e.value().items().isEmpty()) {
             problem(e.keyLine(), "servers", "expected a non-empty list of servers, found " + e.value().describe());
             return out;
         }
-        if (e.value().list.size() > MAX_SERVERS) {
+        if (e.value().items().size() > MAX_SERVERS) {
             problem(e.keyLine(), "servers", "at most " + MAX_SERVERS + " servers");
         }
         Map<String, Integer> names = new HashMap<>();
-        List<YamlNode> list = e.value().list;
+        List<YamlNode> list = e.value().items();
         for (int i = 0; i < list.size(); i++) {
             String path = "servers[" + i + "]";
             YamlNode s = list.get(i);
             if (!s.isMap()) {
-                problem(s.line, path, "expected a mapping (name, interface, mac, mode, ...), found " + s.describe());
+                problem(s.line(), path, "expected a mapping (name, interface, mac, mode, ...), found " + s.describe());
                 continue;
             }
             checkKeys(s, path, SERVER_KEYS);
@@ -201,13 +203,13 @@ final class ConfigValidator {
             String iface = requiredInterface(s, path);
             ForwardingMode mode = mode(s, path);
             MacSpec mac = mac(s, path, "mac", false, null);
-            if (mac == null && s.map.get("mac") == null && mode != ForwardingMode.RAW && mode != null) {
-                problem(s.line, path + ".mac", "missing: " + mode.yamlName() + " servers need the server's MAC (only raw servers may omit it)");
+            if (mac == null && s.entry("mac") == null && mode != ForwardingMode.RAW && mode != null) {
+                problem(s.line(), path + ".mac", "missing: " + mode.yamlName() + " servers need the server's MAC (only raw servers may omit it)");
             }
             MacSpec ifMac = mac(s, path, "interfaceMac", true, MacSpec.auto());
             List<InetAddress> ips = addressList(s, path, "ip");
-            if (mode == ForwardingMode.L3 && ips.isEmpty() && s.map.get("ip") == null) {
-                problem(s.line, path + ".ip", "missing: l3 servers need the server's own IP address (the balancer rewrites the VIP to it)");
+            if (mode == ForwardingMode.L3 && ips.isEmpty() && s.entry("ip") == null) {
+                problem(s.line(), path + ".ip", "missing: l3 servers need the server's own IP address (the balancer rewrites the VIP to it)");
             }
             List<InetAddress> serverVips = addressList(s, path, "vip");
             for (int j = 0; j < serverVips.size(); j++) {
@@ -238,7 +240,7 @@ final class ConfigValidator {
 
     private List<PortRange> servicePorts(YamlNode s, String path) {
         List<PortRange> out = new ArrayList<>();
-        YamlNode.Entry e = s.map.get("servicePorts");
+        YamlNode.Entry e = s.entry("servicePorts");
         if (e == null) {
             return out;
         }
@@ -247,10 +249,10 @@ final class ConfigValidator {
             String key = path + ".servicePorts[" + i + "]";
             YamlNode n = items.get(i);
             if (!n.isScalar()) {
-                problem(n.line, key, "expected a port like \"10001\", \"10002-10004/tcp\" or \"5353/udp\", found " + n.describe());
+                problem(n.line(), key, "expected a port like \"10001\", \"10002-10004/tcp\" or \"5353/udp\", found " + n.describe());
                 continue;
             }
-            PortRange r = portSpec(n.text.trim(), n.line, key);
+            PortRange r = portSpec(n.text().trim(), n.line(), key);
             if (r != null) {
                 out.add(r);
             }
@@ -289,7 +291,7 @@ final class ConfigValidator {
     /** Checks service ports are unique across (and within) servers; returns who owns each (protocol/port). */
     private Map<String, Claim> servicePortClaims(YamlNode root, List<ServerConfig> servers) {
         Map<String, Claim> claims = new HashMap<>();
-        YamlNode.Entry e = root.map.get("servers");
+        YamlNode.Entry e = root.entry("servers");
         for (int i = 0; i < servers.size(); i++) {
             ServerConfig s = servers.get(i);
             int serverNode = indexOfServer(e, s.name());
@@ -315,7 +317,7 @@ final class ConfigValidator {
 
     private List<RedirectPortConfig> redirectPorts(YamlNode root, Map<String, Integer> names, Map<String, Claim> claims) {
         List<RedirectPortConfig> out = new ArrayList<>();
-        YamlNode.Entry e = root.map.get("redirectPorts");
+        YamlNode.Entry e = root.entry("redirectPorts");
         if (e == null || e.value().isNull()) {
             return out;
         }
@@ -324,21 +326,21 @@ final class ConfigValidator {
             return out;
         }
         Map<String, Claim> redirectClaims = new HashMap<>();
-        List<YamlNode> list = e.value().list;
+        List<YamlNode> list = e.value().items();
         for (int i = 0; i < list.size(); i++) {
             String path = "redirectPorts[" + i + "]";
             YamlNode r = list.get(i);
             if (!r.isMap()) {
-                problem(r.line, path, "expected a mapping (port, protocols, group, owner), found " + r.describe());
+                problem(r.line(), path, "expected a mapping (port, protocols, group, owner), found " + r.describe());
                 continue;
             }
             checkKeys(r, path, REDIRECT_KEYS);
             int port = integer(r, path, "port", 1, 65535, -1);
-            if (r.map.get("port") == null) {
-                problem(r.line, path + ".port", "missing");
+            if (r.entry("port") == null) {
+                problem(r.line(), path + ".port", "missing");
             }
             Set<TransportProtocol> protos = EnumSet.noneOf(TransportProtocol.class);
-            YamlNode.Entry pe = r.map.get("protocols");
+            YamlNode.Entry pe = r.entry("protocols");
             if (pe == null) {
                 protos = EnumSet.allOf(TransportProtocol.class);
             } else {
@@ -347,18 +349,18 @@ final class ConfigValidator {
                     problem(pe.keyLine(), path + ".protocols", "empty: list tcp and/or udp (or leave the key out for both)");
                 }
                 for (int j = 0; j < items.size(); j++) {
-                    TransportProtocol p = items.get(j).isScalar() ? protocol(items.get(j).text) : null;
+                    TransportProtocol p = items.get(j).isScalar() ? protocol(items.get(j).text()) : null;
                     if (p == null) {
-                        problem(items.get(j).line, path + ".protocols[" + j + "]", items.get(j).describe() + " is not tcp or udp");
+                        problem(items.get(j).line(), path + ".protocols[" + j + "]", items.get(j).describe() + " is not tcp or udp");
                     } else if (!protos.add(p)) {
-                        problem(items.get(j).line, path + ".protocols[" + j + "]", p.yamlName() + " listed twice");
+                        problem(items.get(j).line(), path + ".protocols[" + j + "]", p.yamlName() + " listed twice");
                     }
                 }
             }
             List<String> group = new ArrayList<>();
-            YamlNode.Entry ge = r.map.get("group");
+            YamlNode.Entry ge = r.entry("group");
             if (ge == null) {
-                problem(r.line, path + ".group", "missing: list the servers that share this redirect port");
+                problem(r.line(), path + ".group", "missing: list the servers that share this redirect port");
             } else {
                 List<YamlNode> items = items(ge.value());
                 if (items.isEmpty()) {
@@ -368,7 +370,7 @@ final class ConfigValidator {
                     String name = serverName(items.get(j), path + ".group[" + j + "]", names);
                     if (name != null) {
                         if (group.contains(name)) {
-                            problem(items.get(j).line, path + ".group[" + j + "]", "server '" + name + "' listed twice");
+                            problem(items.get(j).line(), path + ".group[" + j + "]", "server '" + name + "' listed twice");
                         } else {
                             group.add(name);
                         }
@@ -399,14 +401,14 @@ final class ConfigValidator {
     }
 
     private Policies policies(YamlNode root, Map<String, Integer> names, String defaultServer) {
-        YamlNode.Entry e = root.map.get("policies");
+        YamlNode.Entry e = root.entry("policies");
         Policies d = Policies.defaults();
         if (e == null || e.value().isNull()) {
             return d;
         }
         YamlNode n = e.value();
         if (!n.isMap()) {
-            problem(n.line, "policies", "expected a mapping (icmpError, icmpEcho, fragments), found " + n.describe());
+            problem(n.line(), "policies", "expected a mapping (icmpError, icmpEcho, fragments), found " + n.describe());
             return d;
         }
         checkKeys(n, "policies", POLICY_KEYS);
@@ -414,19 +416,19 @@ final class ConfigValidator {
         Policies.Fragments fragments = choice(n, "policies", "fragments", Policies.Fragments.class, d.fragments());
         Policies.IcmpEcho echo = d.icmpEcho();
         String echoServer = null;
-        YamlNode.Entry ee = n.map.get("icmpEcho");
+        YamlNode.Entry ee = n.entry("icmpEcho");
         if (ee != null) {
-            String v = ee.value().isScalar() ? ee.value().text.trim() : null;
+            String v = ee.value().isScalar() ? ee.value().text().trim() : null;
             if (v != null && v.regionMatches(true, 0, "server:", 0, 7)) {
                 echo = Policies.IcmpEcho.SERVER;
                 echoServer = v.substring(7).trim();
                 if (!names.containsKey(echoServer)) {
-                    problem(ee.value().line, "policies.icmpEcho", "unknown server '" + echoServer + "'" + known(names));
+                    problem(ee.value().line(), "policies.icmpEcho", "unknown server '" + echoServer + "'" + known(names));
                 }
             } else {
                 echo = choice(n, "policies", "icmpEcho", Policies.IcmpEcho.class, d.icmpEcho());
                 if (echo == Policies.IcmpEcho.SERVER) {
-                    problem(ee.value().line, "policies.icmpEcho", "write server:NAME");
+                    problem(ee.value().line(), "policies.icmpEcho", "write server:NAME");
                 }
             }
         }
@@ -445,12 +447,12 @@ final class ConfigValidator {
     }
 
     private int tableSize(YamlNode root, int servers) {
-        YamlNode.Entry e = root.map.get("table");
+        YamlNode.Entry e = root.entry("table");
         if (e == null || e.value().isNull()) {
             return DEFAULT_TABLE_SIZE;
         }
         if (!e.value().isMap()) {
-            problem(e.value().line, "table", "expected a mapping (size), found " + e.value().describe());
+            problem(e.value().line(), "table", "expected a mapping (size), found " + e.value().describe());
             return DEFAULT_TABLE_SIZE;
         }
         checkKeys(e.value(), "table", TABLE_KEYS);
@@ -465,20 +467,20 @@ final class ConfigValidator {
     }
 
     private String metrics(YamlNode root) {
-        YamlNode.Entry e = root.map.get("metrics");
+        YamlNode.Entry e = root.entry("metrics");
         if (e == null || e.value().isNull()) {
             return null;
         }
         if (!e.value().isMap()) {
-            problem(e.value().line, "metrics", "expected a mapping (listen), found " + e.value().describe());
+            problem(e.value().line(), "metrics", "expected a mapping (listen), found " + e.value().describe());
             return null;
         }
         checkKeys(e.value(), "metrics", METRICS_KEYS);
-        YamlNode.Entry l = e.value().map.get("listen");
+        YamlNode.Entry l = e.value().entry("listen");
         if (l == null) {
             return null;
         }
-        String v = l.value().isScalar() ? l.value().text.trim() : "";
+        String v = l.value().isScalar() ? l.value().text().trim() : "";
         Matcher m = LISTEN.matcher(v);
         boolean ok = m.matches() && Integer.parseInt(m.group(3)) >= 1 && Integer.parseInt(m.group(3)) <= 65535;
         if (ok) {
@@ -486,7 +488,7 @@ final class ConfigValidator {
             ok = host.equals("localhost") || host.equals("*") || parseIp(host) != null;
         }
         if (!ok) {
-            problem(l.value().line, "metrics.listen", l.value().describe() + " is not HOST:PORT (e.g. 127.0.0.1:9100 or [::1]:9100)");
+            problem(l.value().line(), "metrics.listen", l.value().describe() + " is not HOST:PORT (e.g. 127.0.0.1:9100 or [::1]:9100)");
             return null;
         }
         return v;
@@ -496,22 +498,22 @@ final class ConfigValidator {
 
     private void recordLines(YamlNode n, String path) {
         if (n.isMap()) {
-            for (YamlNode.Entry e : n.map.values()) {
+            for (YamlNode.Entry e : n.entries().values()) {
                 String p = path.isEmpty() ? e.key() : path + "." + e.key();
                 lines.put(p, e.keyLine());
                 recordLines(e.value(), p);
             }
         } else if (n.isList()) {
-            for (int i = 0; i < n.list.size(); i++) {
+            for (int i = 0; i < n.items().size(); i++) {
                 String p = path + "[" + i + "]";
-                lines.put(p, n.list.get(i).line);
-                recordLines(n.list.get(i), p);
+                lines.put(p, n.items().get(i).line());
+                recordLines(n.items().get(i), p);
             }
         }
     }
 
     private void checkKeys(YamlNode map, String path, Set<String> allowed) {
-        for (YamlNode.Entry e : map.map.values()) {
+        for (YamlNode.Entry e : map.entries().values()) {
             if (!allowed.contains(e.key())) {
                 String near = allowed.stream().filter(a -> editDistance(a.toLowerCase(), e.key().toLowerCase()) <= 2).sorted().findFirst()
                         .map(a -> " (did you mean '" + a + "'?)").orElse("");
@@ -522,8 +524,8 @@ final class ConfigValidator {
     }
 
     private int line(YamlNode map, String key) {
-        YamlNode.Entry e = map.map.get(key);
-        return e == null ? map.line : e.keyLine();
+        YamlNode.Entry e = map.entry(key);
+        return e == null ? map.line() : e.keyLine();
     }
 
     private void problem(int line, String key, String what) {
@@ -532,23 +534,23 @@ final class ConfigValidator {
 
     private static List<YamlNode> items(YamlNode n) {
         if (n.isList()) {
-            return n.list;
+            return n.items();
         }
         return n.isNull() ? List.of() : List.of(n);
     }
 
     private String requiredString(YamlNode map, String path, String key) {
-        YamlNode.Entry e = map.map.get(key);
+        YamlNode.Entry e = map.entry(key);
         String k = path.isEmpty() ? key : path + "." + key;
         if (e == null) {
-            problem(map.line, k, "missing");
+            problem(map.line(), k, "missing");
             return null;
         }
-        if (!e.value().isScalar() || e.value().text.isBlank()) {
+        if (!e.value().isScalar() || e.value().text().isBlank()) {
             problem(e.keyLine(), k, "expected a value, found " + e.value().describe());
             return null;
         }
-        return e.value().text.trim();
+        return e.value().text().trim();
     }
 
     private String requiredInterface(YamlNode map, String path) {
@@ -575,12 +577,12 @@ final class ConfigValidator {
     }
 
     private MacSpec mac(YamlNode map, String path, String key, boolean autoAllowed, MacSpec dflt) {
-        YamlNode.Entry e = map.map.get(key);
+        YamlNode.Entry e = map.entry(key);
         if (e == null) {
             return dflt;
         }
         String k = path + "." + key;
-        MacSpec m = e.value().isScalar() ? MacSpec.parse(e.value().text) : null;
+        MacSpec m = e.value().isScalar() ? MacSpec.parse(e.value().text()) : null;
         if (m == null) {
             problem(e.keyLine(), k, e.value().describe() + " is not a MAC address like 02:00:5e:00:53:01"
                     + (autoAllowed ? " or auto" : ""));
@@ -594,12 +596,12 @@ final class ConfigValidator {
     }
 
     private int integer(YamlNode map, String path, String key, int min, int max, int dflt) {
-        YamlNode.Entry e = map.map.get(key);
+        YamlNode.Entry e = map.entry(key);
         if (e == null) {
             return dflt;
         }
         String k = path + "." + key;
-        String v = e.value().isScalar() ? e.value().text.trim() : null;
+        String v = e.value().isScalar() ? e.value().text().trim() : null;
         long x;
         try {
             x = v == null ? Long.MIN_VALUE : Long.parseLong(v);
@@ -618,11 +620,11 @@ final class ConfigValidator {
     }
 
     private <E extends Enum<E>> E choice(YamlNode map, String path, String key, Class<E> type, E dflt) {
-        YamlNode.Entry e = map.map.get(key);
+        YamlNode.Entry e = map.entry(key);
         if (e == null) {
             return dflt;
         }
-        String v = e.value().isScalar() ? e.value().text.trim() : "";
+        String v = e.value().isScalar() ? e.value().text().trim() : "";
         for (E c : type.getEnumConstants()) {
             if (c.name().equalsIgnoreCase(v)) {
                 return c;
@@ -637,7 +639,7 @@ final class ConfigValidator {
     }
 
     private String serverRef(YamlNode map, String key, String path, Map<String, Integer> names) {
-        YamlNode.Entry e = map.map.get(key);
+        YamlNode.Entry e = map.entry(key);
         if (e == null || e.value().isNull()) {
             return null;
         }
@@ -646,12 +648,12 @@ final class ConfigValidator {
 
     private String serverName(YamlNode n, String key, Map<String, Integer> names) {
         if (!n.isScalar()) {
-            problem(n.line, key, "expected a server name, found " + n.describe());
+            problem(n.line(), key, "expected a server name, found " + n.describe());
             return null;
         }
-        String name = n.text.trim();
+        String name = n.text().trim();
         if (!names.containsKey(name)) {
-            problem(n.line, key, "unknown server '" + name + "'" + known(names));
+            problem(n.line(), key, "unknown server '" + name + "'" + known(names));
             return null;
         }
         return name;
@@ -663,7 +665,7 @@ final class ConfigValidator {
 
     private List<InetAddress> addressList(YamlNode map, String path, String key) {
         List<InetAddress> out = new ArrayList<>();
-        YamlNode.Entry e = map.map.get(key);
+        YamlNode.Entry e = map.entry(key);
         if (e == null) {
             return out;
         }
@@ -673,7 +675,7 @@ final class ConfigValidator {
             InetAddress a = ip(items.get(i), k);
             if (a != null) {
                 if (sameFamily(out, a)) {
-                    problem(items.get(i).line, k, "at most one " + family(a) + " address");
+                    problem(items.get(i).line(), k, "at most one " + family(a) + " address");
                 } else {
                     out.add(a);
                 }
@@ -683,9 +685,9 @@ final class ConfigValidator {
     }
 
     private InetAddress ip(YamlNode n, String key) {
-        InetAddress a = n.isScalar() ? parseIp(n.text.trim()) : null;
+        InetAddress a = n.isScalar() ? parseIp(n.text().trim()) : null;
         if (a == null) {
-            problem(n.line, key, n.describe() + " is not an IPv4 or IPv6 address literal");
+            problem(n.line(), key, n.describe() + " is not an IPv4 or IPv6 address literal");
         }
         return a;
     }
@@ -726,11 +728,11 @@ final class ConfigValidator {
 
     private static int indexOfServer(YamlNode.Entry servers, String name) {
         if (servers != null && servers.value().isList()) {
-            List<YamlNode> list = servers.value().list;
+            List<YamlNode> list = servers.value().items();
             for (int i = 0; i < list.size(); i++) {
                 YamlNode s = list.get(i);
-                if (s.isMap() && s.map.get("name") != null && name.equals(s.map.get("name").value().text == null ? null
-                        : s.map.get("name").value().text.trim())) {
+                if (s.isMap() && s.entry("name") != null && name.equals(s.entry("name").value().text() == null ? null
+                        : s.entry("name").value().text().trim())) {
                     return i;
                 }
             }

@@ -4,8 +4,6 @@ import io.portredirect.balancer.decide.PacketProcessor;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.table.ForwardingTables;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -13,39 +11,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * rewritten back to the VIP, raw servers' frames) goes out of the network side; the rest is left
  * to the kernel, which has its own copy.
  */
-final class ServerLoop implements Runnable {
-    private final FramePort port;
-    private final AtomicReference<LiveBalancer.Snapshot> live;
-    private final PinnedTables pinned = new PinnedTables();
-    private final PacketProcessor processor;
-    private final byte[] buf = new byte[PcapPorts.SNAPLEN];
+final class ServerLoop extends FrameLoop {
     private ForwardingTables indexedFor;
     private int serverIndex = -1;
 
     ServerLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters) {
-        this.port = port;
-        this.live = live;
-        this.processor = new PacketProcessor(pinned, counters);
+        super(port, live, counters);
     }
 
     @Override
-    public void run() {
-        try {
-            while (true) {
-                int n = port.receive(buf);
-                if (n == FramePort.STOPPED) {
-                    return;
-                }
-                if (n > 0) {
-                    forward(n);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void forward(int n) {
+    void forward(int n) {
         LiveBalancer.Snapshot s = live.get();
         ForwardingTables t = s.tables;
         if (t != indexedFor) {

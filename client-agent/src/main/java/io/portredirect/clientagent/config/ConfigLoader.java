@@ -1,5 +1,9 @@
 package io.portredirect.clientagent.config;
 
+import io.portredirect.protocol.config.YamlException;
+import io.portredirect.protocol.config.YamlNode;
+import io.portredirect.protocol.config.YamlReader;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -61,7 +65,20 @@ public final class ConfigLoader {
     }
 
     public static AgentConfig parse(Reader in, String file) throws ConfigException {
-        YamlNode root = YamlNode.parse(in, file);
+        YamlNode root;
+        try {
+            root = YamlReader.read(in);
+        } catch (YamlException e) {
+            throw switch (e.problem()) {
+                case DUPLICATE_KEY -> new ConfigException(file, e.line(), e.key(), e.detail());
+                case SYNTAX -> new ConfigException(file, e.line(), "", "not valid YAML: " + e.detail().lines().findFirst().orElse("").trim());
+                case UNREADABLE -> new ConfigException(file, 0, "", "cannot read: " + e.detail());
+            };
+        }
+        if (root == null) {
+            // an empty file has no settings: the missing required keys are reported
+            root = YamlNode.emptyMapping(1);
+        }
         return bind(new Cursor(file, "", root, root.line()));
     }
 
@@ -112,7 +129,7 @@ public final class ConfigLoader {
             vipLines.put(a, addr.line);
             List<PortRange> ranges = new ArrayList<>();
             Cursor ports = v.required("service-ports");
-            if (ports.node instanceof YamlNode.Sequence) {
+            if (ports.node.isList()) {
                 for (Cursor r : ports.list()) {
                     ranges.add(r.portRange());
                 }
@@ -190,15 +207,15 @@ public final class ConfigLoader {
             return path.isEmpty() ? key : path + "." + key;
         }
 
-        private YamlNode.Mapping mapping() throws ConfigException {
-            if (node instanceof YamlNode.Mapping m) {
-                return m;
+        private YamlNode mapping() throws ConfigException {
+            if (node.isMap()) {
+                return node;
             }
-            throw error("expected a mapping of keys, found " + node.kind());
+            throw error("expected a mapping of keys, found " + node.what());
         }
 
         void keys(Set<String> allowed) throws ConfigException {
-            YamlNode.Mapping m = mapping();
+            YamlNode m = mapping();
             for (String k : m.entries().keySet()) {
                 if (!allowed.contains(k)) {
                     throw new ConfigException(file, m.keyLine(k), child(k), "unknown key (allowed here: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
@@ -207,24 +224,24 @@ public final class ConfigLoader {
         }
 
         Cursor required(String key) throws ConfigException {
-            YamlNode.Mapping m = mapping();
+            YamlNode m = mapping();
             YamlNode n = m.get(key);
             if (n == null) {
                 throw new ConfigException(file, m.line(), child(key), "required key is missing");
             }
-            if (n instanceof YamlNode.Scalar s && s.text() == null) {
+            if (n.isNull()) {
                 throw new ConfigException(file, m.keyLine(key), child(key), "required key has no value");
             }
-            return new Cursor(file, child(key), n, n instanceof YamlNode.Scalar ? m.keyLine(key) : n.line());
+            return new Cursor(file, child(key), n, n.isScalar() ? m.keyLine(key) : n.line());
         }
 
         Cursor optionalCursor(String key) throws ConfigException {
-            YamlNode.Mapping m = mapping();
+            YamlNode m = mapping();
             YamlNode n = m.get(key);
-            if (n == null || (n instanceof YamlNode.Scalar s && s.text() == null)) {
+            if (n == null || n.isNull()) {
                 return null;
             }
-            return new Cursor(file, child(key), n, n instanceof YamlNode.Scalar ? m.keyLine(key) : n.line());
+            return new Cursor(file, child(key), n, n.isScalar() ? m.keyLine(key) : n.line());
         }
 
         OptionalCursor optional(String key) throws ConfigException {
@@ -232,22 +249,22 @@ public final class ConfigLoader {
         }
 
         List<Cursor> list() throws ConfigException {
-            if (!(node instanceof YamlNode.Sequence s)) {
-                throw error("expected a list, found " + node.kind());
+            if (!node.isList()) {
+                throw error("expected a list, found " + node.what());
             }
             List<Cursor> out = new ArrayList<>();
-            for (int i = 0; i < s.items().size(); i++) {
-                YamlNode item = s.items().get(i);
+            for (int i = 0; i < node.items().size(); i++) {
+                YamlNode item = node.items().get(i);
                 out.add(new Cursor(file, path + "[" + i + "]", item, item.line()));
             }
             return out;
         }
 
         String string() throws ConfigException {
-            if (node instanceof YamlNode.Scalar s && s.text() != null) {
-                return s.text().trim();
+            if (node.isScalar()) {
+                return node.text().trim();
             }
-            throw error("expected a value, found " + node.kind());
+            throw error("expected a value, found " + node.what());
         }
 
         int integer(int min, int max) throws ConfigException {

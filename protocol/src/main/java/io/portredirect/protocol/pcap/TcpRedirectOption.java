@@ -1,6 +1,7 @@
 package io.portredirect.protocol.pcap;
 
 import io.portredirect.protocol.wire.RedirectExtension;
+import io.portredirect.protocol.wire.RedirectOptionScan;
 import io.portredirect.protocol.wire.RedirectWire;
 import org.pcap4j.packet.IllegalRawDataException;
 import org.pcap4j.packet.TcpPacket;
@@ -52,21 +53,16 @@ public final class TcpRedirectOption implements TcpPacket.TcpOption {
             throw new IllegalRawDataException("not a redirect option (kind 253 with ExID 0x5244)");
         }
         int len = raw[offset + RedirectWire.LENGTH_OFFSET] & 0xFF;
-        if (len != RedirectWire.LENGTH_FLAGS_ONLY && len != RedirectWire.LENGTH_WITH_PORT) {
-            throw new IllegalRawDataException("redirect option length " + len + ", expected 5 or 7");
-        }
         if (len > length) {
             throw new IllegalRawDataException("redirect option length " + len + " runs past the option area (" + length + " bytes left)");
         }
-        int flags = raw[offset + RedirectWire.FLAGS_OFFSET] & 0xFF;
-        int port = 0;
-        if (len == RedirectWire.LENGTH_WITH_PORT) {
-            port = ((raw[offset + RedirectWire.PORT_OFFSET] & 0xFF) << 8) | (raw[offset + RedirectWire.PORT_OFFSET + 1] & 0xFF);
-            if (port == 0) {
-                throw new IllegalRawDataException("redirect option with REDIRECT_OPT port 0");
-            }
+        // the hot path's rules (length 5 or 7, port not 0), applied to this one option
+        RedirectOptionScan scan = new RedirectOptionScan();
+        scan.option(raw, offset, RedirectWire.TCP_OPTION_KIND, len);
+        if (!scan.isPresent()) {
+            throw new IllegalRawDataException("redirect option of length " + len + ": " + scan.reason().description());
         }
-        return new TcpRedirectOption(flags, port);
+        return new TcpRedirectOption(scan.flags(), scan.port());
     }
 
     @Override

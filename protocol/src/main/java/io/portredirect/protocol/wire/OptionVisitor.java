@@ -16,4 +16,15 @@ public interface OptionVisitor {
      * @return false to stop the walk early
      */
     boolean option(byte[] buffer, int offset, int kind, int length);
+
+    /**
+     * One option whose data starts {@code headerLength} bytes after its kind byte: 1 for EOL/NOP,
+     * {@link RedirectWire#OPTION_HEADER_LENGTH} for kind + length, and
+     * {@link RedirectWire#UDP_EXTENDED_HEADER_LENGTH} for a UDP option in RFC 9868's extended-length
+     * form (kind, 255, 16-bit length). {@link UdpOptionWalker} calls this form, {@link TcpOptionWalker}
+     * (whose header is always kind + length) the one above; by default it forwards to the one above.
+     */
+    default boolean option(byte[] buffer, int offset, int kind, int length, int headerLength) {
+        return option(buffer, offset, kind, length);
+    }
 }

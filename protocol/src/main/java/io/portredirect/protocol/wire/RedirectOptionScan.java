@@ -16,6 +16,7 @@ public final class RedirectOptionScan implements OptionVisitor {
     private MalformedReason reason;
     private int optionOffset = -1;
     private int optionLength;
+    private int optionHeaderLength;
     private int flags;
     private int port;
 
@@ -60,6 +61,7 @@ public final class RedirectOptionScan implements OptionVisitor {
         reason = null;
         optionOffset = -1;
         optionLength = 0;
+        optionHeaderLength = 0;
         flags = 0;
         port = 0;
     }
@@ -74,10 +76,19 @@ public final class RedirectOptionScan implements OptionVisitor {
 
     @Override
     public boolean option(byte[] b, int off, int kind, int len) {
-        if (kind != expectedKind || len < 4) {
+        return option(b, off, kind, len, RedirectWire.OPTION_HEADER_LENGTH);
+    }
+
+    @Override
+    public boolean option(byte[] b, int off, int kind, int len, int headerLength) {
+        // the extended UDP form's two extra length bytes shift every field: read it as if compact
+        int shift = headerLength - RedirectWire.OPTION_HEADER_LENGTH;
+        int base = off + shift;
+        int compactLength = len - shift;
+        if (kind != expectedKind || compactLength < 4) {
             return true;
         }
-        int exid = ((b[off + RedirectWire.EXID_OFFSET] & 0xFF) << 8) | (b[off + RedirectWire.EXID_OFFSET + 1] & 0xFF);
+        int exid = ((b[base + RedirectWire.EXID_OFFSET] & 0xFF) << 8) | (b[base + RedirectWire.EXID_OFFSET + 1] & 0xFF);
         if (exid != RedirectWire.EXID) {
             return true;
         }
@@ -87,14 +98,15 @@ public final class RedirectOptionScan implements OptionVisitor {
         }
         optionOffset = off;
         optionLength = len;
-        if (len != RedirectWire.LENGTH_FLAGS_ONLY && len != RedirectWire.LENGTH_WITH_PORT) {
+        optionHeaderLength = headerLength;
+        if (compactLength != RedirectWire.LENGTH_FLAGS_ONLY && compactLength != RedirectWire.LENGTH_WITH_PORT) {
             markMalformed(MalformedReason.REDIRECT_BAD_LENGTH);
             return true;
         }
-        int f = b[off + RedirectWire.FLAGS_OFFSET] & 0xFF;
+        int f = b[base + RedirectWire.FLAGS_OFFSET] & 0xFF;
         int p = 0;
-        if (len == RedirectWire.LENGTH_WITH_PORT) {
-            p = ((b[off + RedirectWire.PORT_OFFSET] & 0xFF) << 8) | (b[off + RedirectWire.PORT_OFFSET + 1] & 0xFF);
+        if (compactLength == RedirectWire.LENGTH_WITH_PORT) {
+            p = ((b[base + RedirectWire.PORT_OFFSET] & 0xFF) << 8) | (b[base + RedirectWire.PORT_OFFSET + 1] & 0xFF);
             if (p == 0) {
                 markMalformed(MalformedReason.REDIRECT_ZERO_PORT);
                 return true;
@@ -148,9 +160,18 @@ public final class RedirectOptionScan implements OptionVisitor {
         return optionOffset;
     }
 
-    /** Total length of the option seen (5, 7, or the bad length). */
+    /** Total length of the option seen (5, 7, or the bad length; 7 or 9 in the UDP extended-length form). */
     public int optionLength() {
         return optionLength;
+    }
+
+    /**
+     * Bytes before the option's ExID: {@link RedirectWire#OPTION_HEADER_LENGTH}, or
+     * {@link RedirectWire#UDP_EXTENDED_HEADER_LENGTH} for the UDP extended-length form; 0 when no
+     * option with our ExID was seen.
+     */
+    public int optionHeaderLength() {
+        return optionHeaderLength;
     }
 
     /** The result as an immutable value, or null unless present. Allocates: for tools, not the hot path. */

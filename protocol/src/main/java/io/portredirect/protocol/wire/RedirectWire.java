@@ -9,8 +9,11 @@ package io.portredirect.protocol.wire;
  *   | kind   | len    | ExID = 0x5244   | flags  | port (optional)  |
  *   | 253    | 5 or 7 |                 |        | big-endian, != 0 |
  *   +--------+--------+--------+--------+--------+--------+--------+
- * UDP (RFC 9868 surplus area): OCS, then EXP option kind 127 laid out as above.
+ * UDP (RFC 9868 surplus area): OCS, then EXP option kind 127 laid out as above, or in RFC 9868's
+ * extended-length form, where the fields follow a 16-bit length (data length 3 or 5):
+ *   | 127    | 255    | length = 7 or 9 | ExID = 0x5244   | flags  | port (optional)  |
  * </pre>
+ * The field offsets below are those of the compact form (kind, length, data).
  */
 public final class RedirectWire {
     private RedirectWire() {
@@ -27,6 +30,11 @@ public final class RedirectWire {
     public static final int LENGTH_FLAGS_ONLY = 5;
     /** Option length with flags and the REDIRECT_OPT port. */
     public static final int LENGTH_WITH_PORT = 7;
+
+    /** Kind and length bytes before an option's data (the compact form). */
+    public static final int OPTION_HEADER_LENGTH = 2;
+    /** Kind, 255 and the 16-bit length before a UDP option's data in the extended-length form. */
+    public static final int UDP_EXTENDED_HEADER_LENGTH = 4;
 
     public static final int KIND_OFFSET = 0;
     public static final int LENGTH_OFFSET = 1;

@@ -3,7 +3,8 @@ package io.portredirect.protocol.wire;
 /**
  * Walks the option list of a UDP surplus area (RFC 9868 section 8), starting after the OCS:
  * EOL ends the list, NOP is one byte, every other kind has a length byte; length 255 announces a
- * 16-bit extended length that follows. Never reads outside the area and never throws.
+ * 16-bit extended length that follows, and the option's data then starts 4 bytes after its kind
+ * (the visitor is told the header length). Never reads outside the area and never throws.
  */
 public final class UdpOptionWalker {
     private UdpOptionWalker() {
@@ -16,11 +17,11 @@ public final class UdpOptionWalker {
         while (p < end) {
             int kind = b[p] & 0xFF;
             if (kind == RedirectWire.UDP_EOL) {
-                visitor.option(b, p, kind, 1);
+                visitor.option(b, p, kind, 1, 1);
                 return null;
             }
             if (kind == RedirectWire.UDP_NOP) {
-                if (!visitor.option(b, p, kind, 1)) {
+                if (!visitor.option(b, p, kind, 1, 1)) {
                     return null;
                 }
                 p++;
@@ -30,12 +31,14 @@ public final class UdpOptionWalker {
                 return MalformedReason.TRUNCATED_OPTION;
             }
             int len = b[p + 1] & 0xFF;
+            int header = RedirectWire.OPTION_HEADER_LENGTH;
             if (len == RedirectWire.UDP_EXTENDED_LENGTH) {
+                header = RedirectWire.UDP_EXTENDED_HEADER_LENGTH;
                 if (p + 3 >= end) {
                     return MalformedReason.TRUNCATED_OPTION;
                 }
                 len = ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
-                if (len < 4) {
+                if (len < RedirectWire.UDP_EXTENDED_HEADER_LENGTH) {
                     return MalformedReason.OPTION_LENGTH_TOO_SMALL;
                 }
             } else if (len < 2) {
@@ -44,7 +47,7 @@ public final class UdpOptionWalker {
             if (p + len > end) {
                 return MalformedReason.OPTION_PAST_END;
             }
-            if (!visitor.option(b, p, kind, len)) {
+            if (!visitor.option(b, p, kind, len, header)) {
                 return null;
             }
             p += len;

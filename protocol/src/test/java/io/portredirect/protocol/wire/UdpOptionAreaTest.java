@@ -28,7 +28,17 @@ class UdpOptionAreaTest {
         odd length, pad only             | 9c40 0035 000b 0000 010203   | 00                               | malformed (surplus area too short for the option checksum)
         OCS only                         | 9c40 0035 000c 0000 01020304 | ocs                              | absent
         other EXP experiment             | 9c40 0035 000c 0000 01020304 | ocs 7f 06 1234 aabb              | absent
-        extended-length EXP is not ours  | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0007 5244 01           | absent
+        extended length, REDIRECT        | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0007 5244 01           | REDIRECT
+        extended length, CONFIRM + port  | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0009 5244 02 1f41      | REDIRECT_CONFIRM port=8001
+        extended length after NOPs       | 9c40 0035 0008 0000          | ocs 01 01 7f ff 0009 5244 01 1f93 00 | REDIRECT port=8083
+        extended length, data 4          | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0008 5244 01 02        | malformed (redirect option length not 5 or 7)
+        extended length, ExID only       | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0006 5244              | malformed (redirect option length not 5 or 7)
+        extended length, data 6          | 9c40 0035 000c 0000 01020304 | ocs 7f ff 000a 5244 02 1f41 00   | malformed (redirect option length not 5 or 7)
+        extended length, port 0          | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0009 5244 02 0000      | malformed (redirect option port 0)
+        extended length, other ExID      | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0007 1234 01           | absent
+        extended length, no data         | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0004                   | absent
+        extended length, one data byte   | 9c40 0035 000c 0000 01020304 | ocs 7f ff 0005 52                | absent
+        compact and extended duplicate   | 9c40 0035 0008 0000          | ocs 7f 05 5244 01 7f ff 0007 5244 02 | malformed (more than one redirect option)
         port 0                           | 9c40 0035 000c 0000 01020304 | ocs 7f 07 5244 02 0000           | malformed (redirect option port 0)
         option runs past the end         | 9c40 0035 000c 0000 01020304 | ocs 7f 07 5244 02                | malformed (option runs past the end of the option area)
         duplicate                        | 9c40 0035 0008 0000          | ocs 7f 05 5244 01 01 7f 05 5244 02 | malformed (more than one redirect option)
@@ -87,6 +97,19 @@ class UdpOptionAreaTest {
     }
 
     @Test
+    void extendedFormReportsWhereTheOptionIs() {
+        byte[] area = Bytes.fromHex("01 7f ff 0009 5244 02 1f41");
+        RedirectOptionScan scan = RedirectOptionScan.forUdp().scanUdpOptions(area, 0, area.length);
+        assertEquals(RedirectExtension.confirm(8001), scan.toExtension());
+        assertEquals(1, scan.optionOffset());
+        assertEquals(9, scan.optionLength());
+        assertEquals(RedirectWire.UDP_EXTENDED_HEADER_LENGTH, scan.optionHeaderLength());
+        byte[] compact = Bytes.fromHex("7f 07 5244 02 1f41");
+        scan.scanUdpOptions(compact, 0, compact.length);
+        assertEquals(RedirectWire.OPTION_HEADER_LENGTH, scan.optionHeaderLength());
+    }
+
+    @Test
     void udpWalkerHandlesExtendedLength() {
         byte[] area = Bytes.fromHex("01 7f ff 0008 5244 0102 00");
         List<String> seen = new ArrayList<>();
@@ -96,6 +119,21 @@ class UdpOptionAreaTest {
         });
         assertEquals(null, why);
         assertEquals(List.of("NOP/1", "EXP/8", "EOL/1"), seen);
+        List<Integer> headers = new ArrayList<>();
+        byte[] mixed = Bytes.fromHex("01 7f ff 0008 5244 0102 7f 04 1234 00");
+        UdpOptionWalker.walk(mixed, 0, mixed.length, new OptionVisitor() {
+            @Override
+            public boolean option(byte[] b, int off, int kind, int len) {
+                throw new AssertionError("the UDP walker tells the header length");
+            }
+
+            @Override
+            public boolean option(byte[] b, int off, int kind, int len, int headerLength) {
+                headers.add(headerLength);
+                return true;
+            }
+        });
+        assertEquals(List.of(1, 4, 2, 1), headers, "NOP, extended, compact, EOL");
         byte[] shortExt = Bytes.fromHex("7f ff 0003 00");
         assertEquals(MalformedReason.OPTION_LENGTH_TOO_SMALL, UdpOptionWalker.walk(shortExt, 0, shortExt.length, (b, o, k, l) -> true));
         byte[] cut = Bytes.fromHex("7f ff 00");
