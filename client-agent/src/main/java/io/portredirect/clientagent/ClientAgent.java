@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * and spliced; UDP clients are relayed per session.
  */
 public final class ClientAgent implements AutoCloseable {
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    // longer than the kernel's own SYN retries (1, 3, 7 s): a connect started while a balancer
+    // restarts must get the same chance a direct connect would
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
     private static final int CONNECTOR_THREADS = 64;
 
     private final ClientRuntime runtime;

@@ -146,10 +146,9 @@ public final class ProbeEngine implements Prober {
         Pending p = new Pending(n, path, f);
         pending.put(localPort, p);
         stats.pendingProbes().incrementAndGet();
-        if (!transmit(n.start(), path, Counter.PROBE_SYNS)) {
-            finish(p, ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
-            return;
-        }
+        // a SYN the host failed to send (qdisc drop, full queue) is a lost packet: the retry timer
+        // covers it as it covers one lost on the wire, instead of giving up on the first try
+        transmit(n.start(), path, Counter.PROBE_SYNS);
         arm(p, n.currentWaitMillis());
     }
 
@@ -274,6 +273,7 @@ public final class ProbeEngine implements Prober {
             stats.inc(what);
             return true;
         } catch (IOException e) {
+            stats.inc(Counter.SEND_FAILURES);
             LOG.warn("send failed: {}", e.getMessage());
             return false;
         }

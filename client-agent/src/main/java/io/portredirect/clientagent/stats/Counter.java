@@ -7,6 +7,7 @@ public enum Counter {
     UPSTREAM_RETRIES("upstream_retries", "kernel connects to a cached port that failed and were re-resolved"),
     PROBES("probes", "negotiations started (one per probe port used)"),
     PROBE_SYNS("probe_syns", "probe SYNs sent, retransmissions included"),
+    SEND_FAILURES("send_failures", "probe packets the host failed to send (a lost SYN is retried by the timer)"),
     PROBE_RSTS("probe_rsts", "RSTs sent to close probes or stale SYN-ACKs"),
     PROBE_REDIRECTED("probe_redirected", "probes answered with CONFIRM + an allowed REDIRECT_OPT"),
     PROBE_CONFIRMED_HERE("probe_confirmed_here", "probes confirmed without a new port"),

@@ -61,6 +61,8 @@ class ProbeEngineTest {
     static final class FakeLink implements ProbeLink {
         final LinkedBlockingQueue<CraftedPacket> sent = new LinkedBlockingQueue<>();
         volatile boolean noRoute;
+        /** Sends that fail before one goes through (a host dropping the probe SYN locally). */
+        final java.util.concurrent.atomic.AtomicInteger failSends = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public Path prepare(InetAddress vip) throws IOException {
@@ -71,7 +73,10 @@ class ProbeEngineTest {
         }
 
         @Override
-        public void send(CraftedPacket packet, Path path) {
+        public void send(CraftedPacket packet, Path path) throws IOException {
+            if (failSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new IOException("send dropped");
+            }
             sent.add(packet);
         }
 
@@ -192,6 +197,18 @@ class ProbeEngineTest {
         assertEquals(ProbeOutcome.Result.NOT_SENT, e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS).result());
         assertEquals(2, stats.get(Counter.PROBE_NOT_SENT));
         assertNull(link.sent.poll());
+    }
+
+    @Test
+    void aProbeSynTheHostFailedToSendIsRetriedLikeALostOne() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(50), 2);
+        link.failSends.set(1);
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        CraftedPacket retry = link.next();
+        assertNotNull(retry, "the retry timer sent the SYN again");
+        assertTrue(!f.isDone(), "the probe still waits for an answer");
+        assertEquals(1, stats.get(Counter.SEND_FAILURES));
+        assertEquals(0, stats.get(Counter.PROBE_NOT_SENT));
     }
 
     @Test
