@@ -88,7 +88,7 @@ public final class PacketInvariants {
             case IpProtocol.UDP -> checkUdp(p, b, l4);
             case IpProtocol.ICMP, IpProtocol.ICMPV6 -> checkIcmp(p, b, l4);
             default -> {
-                require(p.srcPort() == -1, "no ports for protocol " + p.protocol());
+                require(p.srcPort() == -1, "no ports for another protocol");
                 require(p.redirect().status() == RedirectOptionScan.Status.ABSENT, "no option for another protocol");
             }
         }
@@ -160,14 +160,19 @@ public final class PacketInvariants {
                 int len = s.optionLength();
                 require(s.reason() == null, "PRESENT without a reason");
                 require(o >= areaStart && o + len <= areaEnd, "PRESENT option inside the area");
-                require(len == RedirectWire.LENGTH_FLAGS_ONLY || len == RedirectWire.LENGTH_WITH_PORT, "PRESENT length 5 or 7");
                 require(Bytes.u8(b, o + RedirectWire.KIND_OFFSET) == kind, "kind byte at optionOffset");
-                require(Bytes.u8(b, o + RedirectWire.LENGTH_OFFSET) == len, "length byte at optionOffset");
-                require(Bytes.u16(b, o + RedirectWire.EXID_OFFSET) == RedirectWire.EXID, "ExID at optionOffset");
-                require(s.flags() == Bytes.u8(b, o + RedirectWire.FLAGS_OFFSET), "flags are the option's");
-                int port = len == RedirectWire.LENGTH_WITH_PORT ? Bytes.u16(b, o + RedirectWire.PORT_OFFSET) : 0;
+                // RFC 9868's extended-length UDP form puts a 16-bit length after a 255 length byte
+                boolean extended = kind == RedirectWire.UDP_OPTION_KIND && Bytes.u8(b, o + RedirectWire.LENGTH_OFFSET) == 255;
+                int shift = extended ? 2 : 0;
+                int compact = len - shift;
+                require(compact == RedirectWire.LENGTH_FLAGS_ONLY || compact == RedirectWire.LENGTH_WITH_PORT, "PRESENT length 5 or 7");
+                require((extended ? Bytes.u16(b, o + 2) : Bytes.u8(b, o + RedirectWire.LENGTH_OFFSET)) == len, "length at optionOffset");
+                int base = o + shift;
+                require(Bytes.u16(b, base + RedirectWire.EXID_OFFSET) == RedirectWire.EXID, "ExID at optionOffset");
+                require(s.flags() == Bytes.u8(b, base + RedirectWire.FLAGS_OFFSET), "flags are the option's");
+                int port = compact == RedirectWire.LENGTH_WITH_PORT ? Bytes.u16(b, base + RedirectWire.PORT_OFFSET) : 0;
                 require(s.port() == port, "port is the option's");
-                require(len == RedirectWire.LENGTH_FLAGS_ONLY || port != 0, "a 7-byte option has a port");
+                require(compact == RedirectWire.LENGTH_FLAGS_ONLY || port != 0, "a 7-byte option has a port");
                 require(s.isRedirect() == ((s.flags() & RedirectWire.FLAG_REDIRECT) != 0), "isRedirect is the flag");
                 require(s.isConfirm() == ((s.flags() & RedirectWire.FLAG_CONFIRM) != 0), "isConfirm is the flag");
                 require(s.toExtension().flags() == s.flags() && s.toExtension().port() == s.port(), "toExtension");

@@ -10,6 +10,7 @@ import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.wire.RedirectExtension;
+import io.portredirect.protocol.wire.UdpOptionArea;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -150,7 +151,7 @@ public final class SeedCorpus {
                 // what an ICMP error would quote: the whole packet and the RFC 792 minimum
                 int selector = p.ipVersion() == 6 ? 1 : 0;
                 write("icmp-quote", v.name() + "-whole", b(selector), ip);
-                write("icmp-quote", v.name() + "-min", b(selector), Arrays.copyOf(ip, l4 - 0 + 8));
+                write("icmp-quote", v.name() + "-min", b(selector), Arrays.copyOf(ip, l4 + 8));
             }
         }
         // the same frames behind 802.1Q and QinQ tags
@@ -162,6 +163,41 @@ public final class SeedCorpus {
                 write("parse-frame", v.name() + "-qinq", tag(one, 0x88a8, 200));
             }
         }
+        // IPv6 extension headers, IPv4 options and fragments: paths the hex vectors do not take
+        byte[] syn6 = toVip(CLIENT6, 41000, VIP6, 80).tcp(TcpView.SYN).mss(1440).redirect(RedirectExtension.redirect()).build().encode();
+        byte[] udp6 = toVip(CLIENT6, 41000, VIP6, 7000).udp().payload("hello".getBytes()).redirect(RedirectExtension.redirect()).build().encode();
+        byte[] syn4 = toVip(CLIENT4, 41000, VIP4, 80).tcp(TcpView.SYN).mss(1460).redirect(RedirectExtension.redirect()).build().encode();
+        List<byte[]> extra = List.of(
+                ipv6Ext(syn6, new int[] {IpProtocol.IPV6_HOP_BY_HOP, IpProtocol.IPV6_DESTINATION, IpProtocol.IPV6_ROUTING}, 0, false),
+                ipv6Ext(syn6, new int[] {IpProtocol.IPV6_FRAGMENT}, 0, true),
+                ipv6Ext(udp6, new int[] {IpProtocol.IPV6_FRAGMENT}, 1480, false),
+                ipv6Ext(udp6, new int[] {IpProtocol.IPV6_AH, IpProtocol.IPV6_MOBILITY}, 0, false),
+                ipv4Options(syn4),
+                ipv4Fragment(udpFrame(), true),
+                ipv4Fragment(udpFrame(), false));
+        String[] names = {"ipv6-hbh-dst-routing", "ipv6-first-fragment", "ipv6-non-first-fragment", "ipv6-ah-mobility",
+                "ipv4-options", "ipv4-first-fragment", "ipv4-non-first-fragment"};
+        for (int i = 0; i < extra.size(); i++) {
+            byte[] f = extra.get(i);
+            byte[] ip = Arrays.copyOfRange(f, EthernetView.HEADER_LENGTH, f.length);
+            write("parse-frame", names[i], f);
+            write("parse-ip", names[i], ip);
+            write("balancer-from-network", names[i], b(0), f);
+            write("icmp-quote", names[i], b(names[i].startsWith("ipv6") ? 1 : 0), ip);
+        }
+
+        // a UDP surplus area with the redirect option in RFC 9868's extended-length form
+        byte[] ext = b(127, 255, 0, 9, 0x52, 0x44, 0x02, 0x1b, 0x59);
+        byte[] dgram = new byte[8 + 5 + 1 + 2 + ext.length];
+        Bytes.put16(dgram, 0, 41000);
+        Bytes.put16(dgram, 2, 7000);
+        Bytes.put16(dgram, 4, 13);
+        System.arraycopy("hello".getBytes(), 0, dgram, 8, 5);
+        System.arraycopy(ext, 0, dgram, 16, ext.length);
+        Bytes.put16(dgram, 14, UdpOptionArea.computeOcs(dgram, 14, dgram.length));
+        write("udp-options", "extended-length-confirm", dgram);
+        write("tcp-options", "udp-extended-length-confirm", ext);
+
         // TCP without options, and with a full option area, for the editor
         CraftedPacket.Builder bare = CraftedPacket.builder().ethernet(CLIENT_MAC, VIP_MAC)
                 .src(CLIENT4, 41000).dst(VIP4, 80).tcp(TcpView.SYN).seq(1000);
@@ -170,6 +206,68 @@ public final class SeedCorpus {
                 bare.tcp(TcpView.ACK | TcpView.PSH).payload("payload of odd length".getBytes()).build().encode());
         write("tcp-option-editor", "tcp6-no-options", b(0x80, 1, 0, 0), CraftedPacket.builder().ethernet(CLIENT_MAC, VIP_MAC)
                 .src(CLIENT6, 41000).dst(VIP6, 80).tcp(TcpView.SYN).seq(1000).build().encode());
+    }
+
+    private static byte[] udpFrame() {
+        return toVip(CLIENT4, 41000, VIP4, 7000).udp().payload(new byte[32]).build().encode();
+    }
+
+    /** Inserts IPv6 extension headers (8 bytes each, AH 12) after the fixed header of an IPv6 frame. */
+    private static byte[] ipv6Ext(byte[] frame, int[] types, int fragmentOffset, boolean more) {
+        int l3 = EthernetView.HEADER_LENGTH;
+        int fixed = l3 + 40;
+        int added = 0;
+        for (int t : types) {
+            added += t == IpProtocol.IPV6_AH ? 12 : 8;
+        }
+        byte[] out = new byte[frame.length + added];
+        System.arraycopy(frame, 0, out, 0, fixed);
+        int transport = frame[l3 + 6] & 0xFF;
+        out[l3 + 6] = (byte) types[0];
+        Bytes.put16(out, l3 + 4, Bytes.u16(frame, l3 + 4) + added);
+        int p = fixed;
+        for (int i = 0; i < types.length; i++) {
+            int next = i + 1 < types.length ? types[i + 1] : transport;
+            out[p] = (byte) next;
+            if (types[i] == IpProtocol.IPV6_FRAGMENT) {
+                Bytes.put16(out, p + 2, fragmentOffset | (more ? 1 : 0));
+                Bytes.put32(out, p + 4, 0x12345678L);
+                p += 8;
+            } else if (types[i] == IpProtocol.IPV6_AH) {
+                out[p + 1] = 1; // (12 / 4) - 2
+                p += 12;
+            } else {
+                out[p + 2] = 1; // PadN over the remaining 6 bytes
+                out[p + 3] = 4;
+                p += 8;
+            }
+        }
+        System.arraycopy(frame, fixed, out, p, frame.length - fixed);
+        return out;
+    }
+
+    /** An IPv4 frame with 4 bytes of IP options (NOP NOP NOP EOL), header checksum fixed. */
+    private static byte[] ipv4Options(byte[] frame) {
+        int l3 = EthernetView.HEADER_LENGTH;
+        byte[] out = new byte[frame.length + 4];
+        System.arraycopy(frame, 0, out, 0, l3 + 20);
+        out[l3] = 0x46;
+        Bytes.put16(out, l3 + Ipv4View.TOTAL_LENGTH_OFFSET, Bytes.u16(frame, l3 + Ipv4View.TOTAL_LENGTH_OFFSET) + 4);
+        out[l3 + 20] = 1;
+        out[l3 + 21] = 1;
+        out[l3 + 22] = 1;
+        out[l3 + 23] = 0;
+        System.arraycopy(frame, l3 + 20, out, l3 + 24, frame.length - l3 - 20);
+        new Ipv4View().wrap(out, l3).computeChecksum();
+        return out;
+    }
+
+    /** Marks an IPv4 frame as a first fragment (MF) or a non-first one (offset 1480). */
+    private static byte[] ipv4Fragment(byte[] frame, boolean first) {
+        int l3 = EthernetView.HEADER_LENGTH;
+        Bytes.put16(frame, l3 + Ipv4View.FLAGS_FRAGMENT_OFFSET, first ? Ipv4View.FLAG_MORE_FRAGMENTS : 1480 / 8);
+        new Ipv4View().wrap(frame, l3).computeChecksum();
+        return frame;
     }
 
     private static byte[] tag(byte[] frame, int tpid, int vid) {
