@@ -7,6 +7,9 @@
 #   lab.sh mode balancer|kernel [PREFIX]
 #                             balancer: gw kernel drops VIP traffic (the balancer forwards it);
 #                             kernel:   gw kernel routes the VIP to s1 itself (baseline runs)
+#   lab.sh replica out|in N [PREFIX]
+#                             (LAB_REPLICAS labs) take replica gwN out of the ECMP next-hop sets of
+#                             the router and the servers, or put it back, as a routing daemon would
 #
 # PREFIX defaults to "pr"; namespaces are PREFIX-client, PREFIX-gw, PREFIX-s1..s3 (and PREFIX-rt).
 #
@@ -22,11 +25,28 @@
 #
 # Environment: LAB_ROUTER=1 adds the router namespace (client link MTU 1280: ICMP frag-needed lab),
 # LAB_SERVERS=0 skips the servers. Needs root, iproute2, nftables, ethtool, python3, socat.
+#
+# LAB_REPLICAS=2 (2-4): balancer replicas behind ECMP. Namespaces PREFIX-client, -rt, -gw1..gwN,
+# -sw (the switch: one bridge per LAN), -s1..s3; every replica runs the same balancer.yaml.
+#
+#   client 198.18.2.2 ── rt 198.18.0.2 ══ front LAN ══ net0 gw1 .1 , net0 gw2 .3
+#   gwK srvN (198.18.1N.1 in gw1, .3 in gw2) ══ LAN N ══ eth0 sN 198.18.1N.2      (N = 1..3)
+#
+#   rt:  VIP/32 nexthop via 198.18.0.1 nexthop via 198.18.0.3  (fib_multipath_hash_policy=1: L4)
+#   sN:  default nexthop via 198.18.1N.1 nexthop via 198.18.1N.3 (replies leave by any replica:
+#        the balancer keeps no state, l3 replies are rewritten by whichever replica gets them)
+# Replica K has host part 2K-1 on every LAN (IPv6 too) and MACs 02:00:00:00:XX:0(2K-1), so gw1
+# looks like the single lab's gw. The bridges have static FDB entries, no learning and no flooding
+# of unknown unicast: a frame reaches only the host it is addressed to (balancers capture
+# promiscuously). Client link MTU 1500. Nothing watches the replicas: a dead one is taken out of the
+# router's and servers' next-hop sets by "lab.sh replica out K" (in production a routing daemon
+# does it on BFD/health-check loss) and put back by "lab.sh replica in K" once its balancer runs.
 set -euo pipefail
 
 CMD=${1:-}
 case "$CMD" in
   mode) MODE=${2:-}; P=${3:-pr} ;;
+  replica) ACTION=${2:-}; K=${3:-}; P=${4:-pr} ;;
   *) P=${2:-pr} ;;
 esac
 [[ "$P" =~ ^[a-z][a-z0-9]{0,7}$ ]] || { echo "lab.sh: PREFIX must be 1-8 lower-case letters/digits" >&2; exit 2; }
@@ -37,10 +57,13 @@ RUN=/run/portredirect-lab/$P
 NFT_TABLE=portredirect_lab
 SERVERS=(1 2 3)
 MODES=(l2 l2 l3)   # s1 s2 s3
+REPLICAS=${LAB_REPLICAS:-1}
+[[ "$REPLICAS" =~ ^[1-4]$ ]] || { echo "lab.sh: LAB_REPLICAS must be 1-4" >&2; exit 2; }
+ALL_NS=(client rt gw gw1 gw2 gw3 gw4 sw s1 s2 s3)
 
 ns() { echo "$P-$1"; }
 nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
-have_ns() { ip netns list | awk '{print $1}' | grep -qx "$(ns "$1")"; }
+have_ns() { ip netns list | awk '{print $1}' | grep -x "$(ns "$1")" >/dev/null; }
 
 offload_off() { nsx "$1" ethtool -K "$2" gro off gso off tso off tx off rx off >/dev/null 2>&1 || true; }
 
@@ -73,14 +96,14 @@ down() {
       kill "$pid" 2>/dev/null || true
     done
   fi
-  for n in client gw s1 s2 s3 rt; do
+  for n in "${ALL_NS[@]}"; do
     if have_ns "$n"; then
       # whatever still runs inside our own namespaces was started for this lab
       for pid in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
     fi
   done
   sleep 0.2
-  for n in client gw s1 s2 s3 rt; do
+  for n in "${ALL_NS[@]}"; do
     if have_ns "$n"; then
       for pid in $(ip netns pids "$(ns "$n")" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
       ip netns del "$(ns "$n")" 2>/dev/null || true
@@ -89,8 +112,8 @@ down() {
   rm -rf "$RUN"
 }
 
-nft_balancer() {  # the gw kernel leaves VIP traffic to the balancer (capture sees it before netfilter)
-  nsx gw nft -f - <<NFT
+nft_balancer() {  # nft_balancer [GW]: the gw kernel leaves VIP traffic to the balancer (capture sees it before netfilter)
+  nsx "${1:-gw}" nft -f - <<NFT
 table inet $NFT_TABLE {
   chain vip_pre {
     type filter hook prerouting priority -300; policy accept;
@@ -109,6 +132,7 @@ NFT
 
 up() {
   down
+  if [ "$REPLICAS" -gt 1 ]; then up_replicas; return; fi
   local router=${LAB_ROUTER:-0}
   mkdir -p "$RUN"
   for n in client gw s1 s2 s3; do ip netns add "$(ns "$n")"; nsx "$n" ip link set lo up; done
@@ -177,6 +201,171 @@ up() {
   echo "lab $P up (router=$router)"
 }
 
+# ---- LAB_REPLICAS: replicas behind ECMP -------------------------------------------------------
+
+hostpart() { echo $((2 * $1 - 1)); }                 # replica K -> 1, 3, 5, 7
+macpart() { printf '%02x' "$(hostpart "$1")"; }
+gateways() {  # the gw namespaces that exist: "gw" or "gw1 gw2 ..."
+  local g out=()
+  for g in gw gw1 gw2 gw3 gw4; do have_ns "$g" && out+=("$g"); done
+  echo "${out[@]}"
+}
+replica_count() { local n=0 g; for g in gw1 gw2 gw3 gw4; do have_ns "$g" && n=$((n + 1)); done; echo $n; }
+
+# sw_port BRIDGE SWPORT NS IF MAC: a host interface on a switch LAN. The switch knows the host's MAC
+# statically, learns nothing and floods no unknown unicast (broadcast and multicast still flood).
+sw_port() {
+  local br=$1 port=$2 n=$3 ifn=$4 mac=$5
+  ip link add "$ifn" address "$mac" netns "$(ns "$n")" type veth peer name "$port" netns "$(ns sw)"
+  nsx sw ip link set "$port" master "$br"
+  nsx sw ip link set "$port" up
+  nsx "$n" ip link set "$ifn" up
+  offload_off sw "$port"
+  offload_off "$n" "$ifn"
+  nsx sw bridge link set dev "$port" learning off flood off
+  nsx sw bridge fdb replace "$mac" dev "$port" master static
+}
+
+sw_bridge() {
+  nsx sw ip link add "$1" type bridge stp_state 0 mcast_snooping 0
+  nsx sw ip link set "$1" up
+}
+
+# The ECMP sets: the router's VIP routes and each server's default route over the replicas in
+# service ($RUN/in-service, one number a line). With none in service the routes are removed.
+apply_replica_routes() {
+  local in=() k
+  [ -f "$RUN/in-service" ] && mapfile -t in < "$RUN/in-service"
+  nh() {  # nh PREFIX4|PREFIX6 SEP: "nexthop via P.1 nexthop via P.3" or "via P.1"
+    local out="" k
+    for k in "${in[@]}"; do out+="nexthop via $1$2$(hostpart "$k") "; done
+    [ ${#in[@]} -eq 1 ] && out="via $1$2$(hostpart "${in[0]}")"
+    echo "$out"
+  }
+  if [ ${#in[@]} -eq 0 ]; then
+    ip -n "$(ns rt)" route del "$VIP4/32" 2>/dev/null || true
+    ip -n "$(ns rt)" -6 route del "$VIP6/128" 2>/dev/null || true
+    for i in "${SERVERS[@]}"; do
+      ip -n "$(ns "s$i")" route del default 2>/dev/null || true
+      ip -n "$(ns "s$i")" -6 route del default 2>/dev/null || true
+    done
+    return
+  fi
+  # shellcheck disable=SC2046
+  ip -n "$(ns rt)" route replace "$VIP4/32" $(nh 198.18.0 .)
+  # shellcheck disable=SC2046
+  ip -n "$(ns rt)" -6 route replace "$VIP6/128" $(nh 2001:2: :)
+  for i in "${SERVERS[@]}"; do
+    # shellcheck disable=SC2046
+    ip -n "$(ns "s$i")" route replace default $(nh "198.18.1$i" .)
+    # shellcheck disable=SC2046
+    ip -n "$(ns "s$i")" -6 route replace default $(nh "2001:2:0:1$i:" :)
+  done
+}
+
+up_replicas() {
+  mkdir -p "$RUN"
+  local k g x m
+  for n in client rt sw s1 s2 s3; do ip netns add "$(ns "$n")"; nsx "$n" ip link set lo up; done
+  for k in $(seq "$REPLICAS"); do ip netns add "$(ns "gw$k")"; nsx "gw$k" ip link set lo up; done
+
+  # the switch: the front LAN (router and replicas) and one LAN per server
+  sw_bridge front
+  for i in "${SERVERS[@]}"; do sw_bridge "lan$i"; done
+
+  # client and router
+  veth rt down0 02:00:00:00:02:01 client eth0 02:00:00:00:02:02
+  addr4 rt down0 198.18.2.1/24; addr6 rt down0 2001:2:0:2::1/64
+  addr4 client eth0 198.18.2.2/24; addr6 client eth0 2001:2:0:2::2/64
+  nsx client ip route add default via 198.18.2.1
+  nsx client ip -6 route add default via 2001:2:0:2::1
+  sw_port front rt rt up0 02:00:00:00:00:02
+  addr4 rt up0 198.18.0.2/24; addr6 rt up0 2001:2::2/64
+  sysctl_ns rt net.ipv4.ip_forward=1
+  sysctl_ns rt net.ipv6.conf.all.forwarding=1
+  sysctl_ns rt net.ipv4.fib_multipath_hash_policy=1
+  sysctl_ns rt net.ipv6.fib_multipath_hash_policy=1
+  sysctl_ns rt net.ipv4.conf.all.rp_filter=0
+  sysctl_ns rt net.ipv4.conf.default.rp_filter=0
+  sysctl_ns rt net.ipv4.conf.up0.rp_filter=0
+
+  # the replicas: clones of the single lab's gw, host part 2K-1 on every LAN
+  for k in $(seq "$REPLICAS"); do
+    g=gw$k x=$(hostpart "$k") m=$(macpart "$k")
+    sw_port front "$g" "$g" net0 "02:00:00:00:00:$m"
+    addr4 "$g" net0 "198.18.0.$x/24"; addr6 "$g" net0 "2001:2::$x/64"
+    nsx "$g" ip route add 198.18.2.0/24 via 198.18.0.2
+    nsx "$g" ip -6 route add 2001:2:0:2::/64 via 2001:2::2
+    nsx "$g" ip neigh replace 198.18.0.2 lladdr 02:00:00:00:00:02 dev net0 nud permanent
+    nsx "$g" ip -6 neigh replace 2001:2::2 lladdr 02:00:00:00:00:02 dev net0 nud permanent
+    nsx rt ip neigh replace "198.18.0.$x" lladdr "02:00:00:00:00:$m" dev up0 nud permanent
+    nsx rt ip -6 neigh replace "2001:2::$x" lladdr "02:00:00:00:00:$m" dev up0 nud permanent
+    sysctl_ns "$g" net.ipv4.ip_forward=1
+    sysctl_ns "$g" net.ipv6.conf.all.forwarding=1
+    sysctl_ns "$g" net.ipv4.conf.all.rp_filter=0
+    sysctl_ns "$g" net.ipv4.conf.default.rp_filter=0
+    sysctl_ns "$g" net.ipv4.conf.all.send_redirects=0
+    sysctl_ns "$g" net.ipv4.conf.default.send_redirects=0
+    for i in "${SERVERS[@]}"; do
+      sw_port "lan$i" "g${k}s$i" "$g" "srv$i" "02:00:00:00:1$i:$m"
+      sysctl_ns "$g" "net.ipv4.conf.srv$i.rp_filter=0"
+      addr4 "$g" "srv$i" "198.18.1$i.$x/24"; addr6 "$g" "srv$i" "2001:2:0:1$i::$x/64"
+      nsx "$g" ip neigh replace "198.18.1$i.2" lladdr "02:00:00:00:1$i:02" dev "srv$i" nud permanent
+      nsx "$g" ip -6 neigh replace "2001:2:0:1$i::2" lladdr "02:00:00:00:1$i:02" dev "srv$i" nud permanent
+    done
+    nft_balancer "$g"
+  done
+
+  # the servers: one NIC on their LAN, default route over every replica
+  for i in "${SERVERS[@]}"; do
+    local s=s$i mode=${MODES[$((i-1))]}
+    sw_port "lan$i" "$s" "$s" eth0 "02:00:00:00:1$i:02"
+    addr4 "$s" eth0 "198.18.1$i.2/24"; addr6 "$s" eth0 "2001:2:0:1$i::2/64"
+    sysctl_ns "$s" net.ipv4.conf.all.rp_filter=0
+    sysctl_ns "$s" net.ipv4.conf.default.rp_filter=0
+    sysctl_ns "$s" net.ipv4.conf.eth0.rp_filter=0
+    sysctl_ns "$s" net.ipv4.fib_multipath_hash_policy=1
+    sysctl_ns "$s" net.ipv6.fib_multipath_hash_policy=1
+    if [ "$mode" = l2 ]; then
+      nsx "$s" ip addr add "$VIP4/32" dev lo
+      nsx "$s" ip -6 addr add "$VIP6/128" dev lo nodad
+      sysctl_ns "$s" net.ipv4.conf.all.arp_ignore=1
+      sysctl_ns "$s" net.ipv4.conf.all.arp_announce=2
+    fi
+    for k in $(seq "$REPLICAS"); do
+      x=$(hostpart "$k") m=$(macpart "$k")
+      nsx "$s" ip neigh replace "198.18.1$i.$x" lladdr "02:00:00:00:1$i:$m" dev eth0 nud permanent
+      nsx "$s" ip -6 neigh replace "2001:2:0:1$i::$x" lladdr "02:00:00:00:1$i:$m" dev eth0 nud permanent
+    done
+  done
+
+  seq "$REPLICAS" > "$RUN/in-service"
+  apply_replica_routes
+
+  if [ "${LAB_SERVERS:-1}" = 1 ]; then start_servers; fi
+  echo "lab $P up (replicas=$REPLICAS behind ECMP)"
+}
+
+replica() {
+  local count
+  count=$(replica_count)
+  [ "$count" -gt 0 ] || { echo "lab.sh: lab $P has no replicas (bring it up with LAB_REPLICAS=2)" >&2; exit 2; }
+  [[ "$K" =~ ^[1-4]$ ]] && [ "$K" -le "$count" ] || { echo "lab.sh: replica must be 1-$count" >&2; exit 2; }
+  local in=()
+  [ -f "$RUN/in-service" ] && mapfile -t in < "$RUN/in-service"
+  local keep=() k
+  for k in "${in[@]}"; do [ "$k" = "$K" ] || keep+=("$k"); done
+  case "$ACTION" in
+    out) ;;
+    in) keep+=("$K") ;;
+    *) echo "usage: lab.sh replica out|in N [PREFIX]" >&2; exit 2 ;;
+  esac
+  mkdir -p "$RUN"
+  if [ ${#keep[@]} -gt 0 ]; then printf '%s\n' "${keep[@]}" | sort -n > "$RUN/in-service"; else : > "$RUN/in-service"; fi
+  apply_replica_routes
+  echo "lab $P replica gw$K $ACTION; in service: $(tr '\n' ' ' < "$RUN/in-service")"
+}
+
 start_servers() {
   local py=/usr/bin/python3
   [ -x "$py" ] || py=$(command -v python3)
@@ -194,13 +383,14 @@ start_servers() {
   # wait until every HTTP server listens (bounded)
   for i in "${SERVERS[@]}"; do
     for _ in $(seq 50); do
-      if nsx "s$i" ss -ltn 2>/dev/null | grep -q ":800$i "; then break; fi
+      if nsx "s$i" ss -ltn 2>/dev/null | grep ":800$i " >/dev/null; then break; fi
       sleep 0.1
     done
   done
 }
 
 mode() {
+  if [ "$(replica_count)" -gt 0 ]; then mode_replicas; return; fi
   case "$MODE" in
     kernel)
       nsx gw nft delete table inet "$NFT_TABLE" 2>/dev/null || true
@@ -227,23 +417,50 @@ mode() {
   echo "lab $P mode $MODE"
 }
 
+mode_replicas() {  # every replica's kernel routes the VIP to s1 (kernel) or leaves it to its balancer
+  local g
+  case "$MODE" in
+    kernel|balancer) ;;
+    *) echo "usage: lab.sh mode balancer|kernel [PREFIX]" >&2; exit 2 ;;
+  esac
+  for g in $(gateways); do
+    nsx "$g" nft delete table inet "$NFT_TABLE" 2>/dev/null || true
+    if [ "$MODE" = kernel ]; then
+      nsx "$g" ip route replace "$VIP4/32" via 198.18.11.2
+      nsx "$g" ip -6 route replace "$VIP6/128" via 2001:2:0:11::2
+    else
+      nsx "$g" ip route del "$VIP4/32" 2>/dev/null || true
+      nsx "$g" ip -6 route del "$VIP6/128" 2>/dev/null || true
+      nft_balancer "$g"
+    fi
+  done
+  echo "lab $P mode $MODE"
+}
+
 status() {
   local any=0
-  for n in client rt gw s1 s2 s3; do
+  for n in client rt gw gw1 gw2 gw3 gw4 s1 s2 s3; do
     have_ns "$n" || continue
     any=1
     echo "== $(ns "$n")"
     nsx "$n" ip -br addr | grep -v '^lo ' || true
-    [ "$n" = gw ] && { nsx gw nft list table inet "$NFT_TABLE" >/dev/null 2>&1 && echo "nft: $NFT_TABLE (VIP traffic left to the balancer)" || echo "nft: none (kernel mode)"; }
-    case "$n" in s*) nsx "$n" ss -lntu 2>/dev/null | awk 'NR>1 {print "  listen", $1, $5}' ;; esac
+    case "$n" in
+      gw*) { nsx "$n" nft list table inet "$NFT_TABLE" >/dev/null 2>&1 && echo "nft: $NFT_TABLE (VIP traffic left to the balancer)" || echo "nft: none (kernel mode)"; } ;;
+      rt) [ "$(replica_count)" -gt 0 ] && { nsx rt ip route show "$VIP4/32"; nsx rt ip -6 route show "$VIP6/128"; } ;;
+      s*) nsx "$n" ss -lntu 2>/dev/null | awk 'NR>1 {print "  listen", $1, $5}' ;;
+    esac
   done
   [ $any = 1 ] || { echo "lab $P is down"; return 0; }
+  if [ "$(replica_count)" -gt 0 ]; then echo "replicas in service: $(tr '\n' ' ' < "$RUN/in-service" 2>/dev/null)"; fi
 }
+
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 
 case "$CMD" in
   up) up ;;
   down) down; echo "lab $P down" ;;
   status) status ;;
   mode) mode ;;
-  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  replica) replica ;;
+  *) usage; exit 2 ;;
 esac
