@@ -267,15 +267,13 @@ public final class ProbeEngine implements Prober {
         }
     }
 
-    private boolean transmit(CraftedPacket packet, ProbeLink.Path path, Counter what) {
+    private void transmit(CraftedPacket packet, ProbeLink.Path path, Counter what) {
         try {
             link.send(packet, path);
             stats.inc(what);
-            return true;
         } catch (IOException e) {
             stats.inc(Counter.SEND_FAILURES);
             LOG.warn("send failed: {}", e.getMessage());
-            return false;
         }
     }
 

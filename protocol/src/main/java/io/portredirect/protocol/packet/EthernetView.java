@@ -26,24 +26,30 @@ public final class EthernetView {
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
-        this.typeOffset = -1;
+        this.typeOffset = etherTypeOffset(buffer, offset, length);
+        return typeOffset >= 0;
+    }
+
+    /**
+     * Offset of the inner EtherType field of the frame at {@code [offset, offset + length)}, after
+     * up to two 802.1Q / 802.1ad tags; -1 when the frame is too short for its header and tags.
+     */
+    public static int etherTypeOffset(byte[] buffer, int offset, int length) {
         if (length < HEADER_LENGTH) {
-            return false;
+            return -1;
         }
         int t = offset + TYPE_OFFSET;
-        for (int tags = 0; ; tags++) {
+        for (int tags = 0; tags < MAX_TAGS; tags++) {
             int type = Bytes.u16(buffer, t);
-            if ((type == IpProtocol.ETHERTYPE_VLAN || type == IpProtocol.ETHERTYPE_QINQ) && tags < MAX_TAGS) {
-                t += VLAN_TAG_LENGTH;
-                if (t + 2 > offset + length) {
-                    return false;
-                }
-                continue;
+            if (type != IpProtocol.ETHERTYPE_VLAN && type != IpProtocol.ETHERTYPE_QINQ) {
+                break;
             }
-            break;
+            t += VLAN_TAG_LENGTH;
+            if (t + 2 > offset + length) {
+                return -1;
+            }
         }
-        typeOffset = t;
-        return true;
+        return t;
     }
 
     public byte[] buffer() {

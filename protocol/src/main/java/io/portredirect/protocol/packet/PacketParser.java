@@ -19,20 +19,13 @@ public final class PacketParser {
     /** Parses an Ethernet frame occupying {@code [offset, offset + length)}. */
     public static ParsedPacket parseFrame(byte[] b, int offset, int length, ParsedPacket out) {
         out.reset(b, offset, offset + length);
-        if (length < EthernetView.HEADER_LENGTH) {
+        int t = EthernetView.etherTypeOffset(b, offset, length);
+        if (t < 0) {
             return fail(out, ParseError.TRUNCATED_ETHERNET);
         }
         int end = offset + length;
-        int t = offset + EthernetView.TYPE_OFFSET;
         int type = Bytes.u16(b, t);
-        while ((type == IpProtocol.ETHERTYPE_VLAN || type == IpProtocol.ETHERTYPE_QINQ) && out.vlanTags < 2) {
-            t += EthernetView.VLAN_TAG_LENGTH;
-            if (t + 2 > end) {
-                return fail(out, ParseError.TRUNCATED_ETHERNET);
-            }
-            out.vlanTags++;
-            type = Bytes.u16(b, t);
-        }
+        out.vlanTags = (t - offset - EthernetView.TYPE_OFFSET) / EthernetView.VLAN_TAG_LENGTH;
         out.etherType = type;
         int l3 = t + 2;
         if (type == IpProtocol.ETHERTYPE_IPV4) {
