@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portredirect.protocol.lab.LabSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (300 probes); and heap bytes the balancer's network reader allocated per frame. Loads are
  * bounded in time and count. Also runnable as a main (as root).
  */
+@Tag("lab")
 class ForwardingBenchmarkLabTest {
     private static final int SECONDS = 3;
     private static final int RTT_PROBES = 300;

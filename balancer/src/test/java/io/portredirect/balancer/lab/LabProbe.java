@@ -30,7 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>{@code udp-unreachable LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT}: a connected DatagramSocket
  *       sends to a closed port until the kernel reports PortUnreachableException (exit 0) or
  *       three 1.5 s waits pass (exit 3)</li>
- *   <li>{@code udp-send LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT SIZE}: one datagram</li>
+ *   <li>{@code udp-send LOCAL_IP LOCAL_PORT PEER_IP PEER_PORT SIZE [HOLD_MS]}: one datagram, then
+ *       the socket stays open HOLD_MS (default 0): the kernel applies an ICMP error (a path MTU
+ *       among them) only while a socket matches the quoted ports, so a test that waits for one
+ *       must keep the sender open</li>
  *   <li>{@code tcp-rtt HOST PORT COUNT}: times COUNT connects to a closed port (SYN out, RST
  *       back: one round trip, no listener backlog in the way); prints min/median/p90/avg in µs</li>
  * </ul>
@@ -44,7 +47,8 @@ public final class LabProbe {
             case "inject" -> inject(args[1], Path.of(args[2]), args.length > 3 ? Long.parseLong(args[3]) : 0);
             case "udp-unreachable" -> System.exit(unreachable(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4])));
             case "tcp-rtt" -> tcpRtt(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]));
-            case "udp-send" -> udpSend(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]));
+            case "udp-send" -> udpSend(args[1], Integer.parseInt(args[2]), args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                    args.length > 6 ? Long.parseLong(args[6]) : 0);
             default -> {
                 System.out.println("unknown mode " + args[0]);
                 System.exit(2);
@@ -146,9 +150,11 @@ public final class LabProbe {
         System.out.printf("rtt_us n=%d min=%d median=%d p90=%d avg=%d%n", n, v[0], v[n / 2], v[(int) (n * 0.9)], sum / n);
     }
 
-    private static void udpSend(String localIp, int localPort, String peerIp, int peerPort, int size) throws IOException {
+    private static void udpSend(String localIp, int localPort, String peerIp, int peerPort, int size, long holdMillis)
+            throws IOException, InterruptedException {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(localIp), localPort))) {
             s.send(new DatagramPacket(new byte[size], size, new InetSocketAddress(InetAddress.getByName(peerIp), peerPort)));
+            Thread.sleep(holdMillis);
         }
         System.out.println("sent " + size);
     }

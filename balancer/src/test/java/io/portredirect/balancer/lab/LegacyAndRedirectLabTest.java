@@ -7,6 +7,7 @@ import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.wire.RedirectExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * balancer; SYNs carrying REDIRECT to redirect port 80 land on the server the consistent hash
  * names and spread over the group by weight.
  */
+@Tag("lab")
 class LegacyAndRedirectLabTest {
     private static BalancerLab lab;
     private static Process balancer;

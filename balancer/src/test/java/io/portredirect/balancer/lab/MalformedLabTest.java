@@ -12,6 +12,7 @@ import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * option, ICMP errors with bad quotes) are counted by reason and dropped, or for a broken option
  * forwarded as if the option were absent, while a TCP transfer through the balancer keeps going.
  */
+@Tag("lab")
 class MalformedLabTest {
     private static final int EACH = 50;
     private static final String P = "portredirect_balancer_";

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portredirect.protocol.lab.LabSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.File;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * No connection table, so nothing to lose: two long TCP transfers (iperf3, one to an l2 server,
  * one to the l3 server) keep going while the balancer process is stopped and a new one started.
  */
+@Tag("lab")
 class RestartLabTest {
     private static final int SECONDS = 12;
     private static BalancerLab lab;

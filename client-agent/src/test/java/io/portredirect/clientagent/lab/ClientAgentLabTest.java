@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -51,6 +52,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 85 black-holed, udp 53 -> 20053. Tests run in order on one topology.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("lab")
 class ClientAgentLabTest {
     static final InetAddress VIP = addr("198.18.53.10");
     static final InetAddress VIP6 = addr("2001:2:0:1::10");

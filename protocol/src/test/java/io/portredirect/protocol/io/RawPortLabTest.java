@@ -8,6 +8,7 @@ import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RawPort, Nft, LocalPortReservation and Neighbors against real namespaces (prefix "prsio"). */
+@Tag("lab")
 class RawPortLabTest {
     private static Netns lab;
     private static String a;

@@ -7,6 +7,7 @@ import io.portredirect.protocol.lab.Netns;
 import io.portredirect.tools.cli.RdTool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * plain kernel socket application with exactly the UDP payload, counted as a good datagram.
  * Each rdtool run is its own JVM inside a namespace, as a user would run it.
  */
+@Tag("lab")
 class LiveLabTest {
     private static final String A_IF = "prta0";
     private static final String B_IF = "prtb0";

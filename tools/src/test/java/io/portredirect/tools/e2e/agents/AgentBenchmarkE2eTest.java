@@ -8,6 +8,7 @@ import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same server's service port through the balancer) and VIP:80 (legacy). Throughput: iperf3 both
  * ways via the agent's splice versus directly to the same server's service port, same balancer.
  */
+@Tag("lab")
 class AgentBenchmarkE2eTest {
     static final int CACHED = 8080;
     static final int NOCACHE = 8090;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -43,6 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * established on the server for its whole length.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("lab")
 class DrainAndRegroupE2eTest {
     static final int CACHED = 8080;
     static final int NOCACHE = 8090;

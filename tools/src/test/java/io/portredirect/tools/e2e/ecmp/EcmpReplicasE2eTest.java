@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * daemon does on BFD loss), and put back with {@code replica in K} once its new balancer runs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("lab")
 class EcmpReplicasE2eTest {
     static final String PREFIX = "pre";
     static final int PORTS4 = 48;

@@ -16,6 +16,7 @@ import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * counters account for them exactly: dropped (each with a reason) plus forwarded to s1 or s3 equals
  * what was sent. Nothing crashes, good connections neither break nor fail.
  */
+@Tag("lab")
 class BadInputE2eTest {
     static final String PREFIX = "prri";
     static final long SEED = 0x5eed_2026L;
