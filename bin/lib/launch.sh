@@ -1,3 +1,5 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2154  # main and self are set by the launcher that sources this file
 # Shared body of the source-checkout launchers bin/rdtool, bin/redirect-balancer,
 # bin/redirect-client-agent and bin/redirect-server-agent (POSIX sh, sourced, not run).
 # The launcher sets:  main  (the picocli main class)  and  self  (its own path, symlinks resolved).
@@ -37,6 +39,7 @@ list_usable() {
     [ -s "$cpfile" ] || return 1
     old_ifs=$IFS
     IFS=:
+    # shellcheck disable=SC2013  # the list is one line of ':'-separated paths, split on IFS=: on purpose
     for entry in $(cat "$cpfile"); do
         if [ ! -e "$entry" ]; then
             IFS=$old_ifs

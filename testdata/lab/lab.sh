@@ -237,10 +237,10 @@ apply_replica_routes() {
   local in=() k
   [ -f "$RUN/in-service" ] && mapfile -t in < "$RUN/in-service"
   nh() {  # nh PREFIX4|PREFIX6 SEP: "nexthop via P.1 nexthop via P.3" or "via P.1"
-    local out="" k
-    for k in "${in[@]}"; do out+="nexthop via $1$2$(hostpart "$k") "; done
-    [ ${#in[@]} -eq 1 ] && out="via $1$2$(hostpart "${in[0]}")"
-    echo "$out"
+    local hops="" k
+    for k in "${in[@]}"; do hops+="nexthop via $1$2$(hostpart "$k") "; done
+    [ ${#in[@]} -eq 1 ] && hops="via $1$2$(hostpart "${in[0]}")"
+    echo "$hops"
   }
   if [ ${#in[@]} -eq 0 ]; then
     ip -n "$(ns rt)" route del "$VIP4/32" 2>/dev/null || true
@@ -350,7 +350,7 @@ replica() {
   local count
   count=$(replica_count)
   [ "$count" -gt 0 ] || { echo "lab.sh: lab $P has no replicas (bring it up with LAB_REPLICAS=2)" >&2; exit 2; }
-  [[ "$K" =~ ^[1-4]$ ]] && [ "$K" -le "$count" ] || { echo "lab.sh: replica must be 1-$count" >&2; exit 2; }
+  if ! [[ "$K" =~ ^[1-4]$ ]] || [ "$K" -gt "$count" ]; then echo "lab.sh: replica must be 1-$count" >&2; exit 2; fi
   local in=()
   [ -f "$RUN/in-service" ] && mapfile -t in < "$RUN/in-service"
   local keep=() k

@@ -13,6 +13,8 @@
 set -uo pipefail
 
 ROOT=$(cd -P -- "$(dirname -- "$0")/../.." && pwd)
+# shellcheck source=bin/lib/common.sh
+. "$ROOT/bin/lib/common.sh"
 P=prm
 LAB=$ROOT/testdata/lab/lab.sh
 JAR=$ROOT/balancer/target/redirect-balancer.jar
@@ -52,17 +54,12 @@ done
 sleep 1
 
 tcp() {  # tcp PORT: Mbit/s received
-  ip netns exec "$P-client" timeout $((SECS + 20)) iperf3 -c $VIP -p "$1" -t "$SECS" -P 8 -J 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print("%.0f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6) if "end" in d and "sum_received" in d["end"] else "err")'
+  ip netns exec "$P-client" timeout $((SECS + 20)) iperf3 -c $VIP -p "$1" -t "$SECS" -P 8 -J 2>/dev/null |
+    json_get - "'%.0f' % (d['end']['sum_received']['bits_per_second'] / 1e6)" err
 }
 udp() {  # udp PORT: packets/s the server received (64-byte payloads)
-  ip netns exec "$P-client" timeout $((SECS + 20)) iperf3 -c $VIP -p "$1" -u -b 0 -l 64 -t "$SECS" -P 4 -J 2>/dev/null | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-s = d.get("end", {}).get("sum", {})
-print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]) if s.get("seconds") else "err")'
+  ip netns exec "$P-client" timeout $((SECS + 20)) iperf3 -c $VIP -p "$1" -u -b 0 -l 64 -t "$SECS" -P 4 -J 2>/dev/null |
+    json_get - "'%.0f' % ((d['end']['sum']['packets'] - d['end']['sum']['lost_packets']) / d['end']['sum']['seconds'])" err
 }
 
 frames() {  # frames K: frames the balancer of gwK read on its network side so far
