@@ -229,13 +229,23 @@ class Pcap4jRedirectTest {
         }
     }
 
-    /** Random packets: pcap4j's model of a CraftedPacket serialises to the crafted bytes (so also the same checksums). */
+    /**
+     * Random packets: pcap4j's model of a CraftedPacket serialises to the crafted bytes, and pcap4j,
+     * computing on its own, finds the IPv4 header and TCP checksums valid.
+     */
     @Property(tries = 300)
     void pcap4jKeepsTheBytesOfRandomPackets(@ForAll("specs") PacketSpec s) {
         CraftedPacket c = s.crafted().build();
         byte[] expected = c.encode();
-        byte[] actual = Pcap4jPackets.of(c).getRawData();
+        Packet packet = Pcap4jPackets.of(c);
+        byte[] actual = packet.getRawData();
         assertEquals(Bytes.hex(expected, 0, expected.length), Bytes.hex(actual, 0, actual.length), s.toString());
+        if (!c.isIpv6()) {
+            assertTrue(packet.get(IpV4Packet.class).getHeader().hasValidChecksum(false), "pcap4j: IPv4 header checksum " + s);
+        }
+        if (c.transport() == CraftedPacket.Transport.TCP) {
+            assertTrue(packet.get(TcpPacket.class).hasValidChecksum(c.src(), c.dst(), false), "pcap4j: TCP checksum " + s);
+        }
     }
 
     @Provide
