@@ -124,7 +124,7 @@ if [ -n "$pcap" ]; then
             && cat "$work/decoded"
     }
     check "rdtool decode --pcap $(basename -- "$pcap") --json" decode_json
-    check "rdtool decode --pcap $(basename -- "$pcap")" /usr/bin/rdtool decode --pcap "$pcap"
+    check "rdtool decode $(basename -- "$pcap")" /usr/bin/rdtool decode "$pcap"
 else
     say "skip  rdtool decode of a pcap: no testdata/pcap/*.pcap"
 fi

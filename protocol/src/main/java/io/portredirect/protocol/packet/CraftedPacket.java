@@ -1,6 +1,7 @@
 package io.portredirect.protocol.packet;
 
 import io.portredirect.protocol.wire.RedirectExtension;
+import io.portredirect.protocol.wire.RedirectWire;
 import io.portredirect.protocol.wire.UdpOptionArea;
 
 import java.net.Inet4Address;
@@ -266,30 +267,30 @@ public final class CraftedPacket {
         Bytes.put16(b, l4 + TcpView.WINDOW_OFFSET, window);
         int p = l4 + TcpView.MIN_HEADER_LENGTH;
         if (mss > 0) {
-            b[p] = 2;
+            b[p] = RedirectWire.TCP_MSS;
             b[p + 1] = 4;
             Bytes.put16(b, p + 2, mss);
             p += 4;
         }
         if (sackPermitted) {
-            b[p] = 1;
-            b[p + 1] = 1;
-            b[p + 2] = 4;
+            b[p] = RedirectWire.TCP_NOP;
+            b[p + 1] = RedirectWire.TCP_NOP;
+            b[p + 2] = RedirectWire.TCP_SACK_PERMITTED;
             b[p + 3] = 2;
             p += 4;
         }
         if (timestamps) {
-            b[p] = 1;
-            b[p + 1] = 1;
-            b[p + 2] = 8;
+            b[p] = RedirectWire.TCP_NOP;
+            b[p + 1] = RedirectWire.TCP_NOP;
+            b[p + 2] = RedirectWire.TCP_TIMESTAMPS;
             b[p + 3] = 10;
             Bytes.put32(b, p + 4, tsVal);
             Bytes.put32(b, p + 8, tsEcr);
             p += 12;
         }
         if (windowScale >= 0) {
-            b[p] = 1;
-            b[p + 1] = 3;
+            b[p] = RedirectWire.TCP_NOP;
+            b[p + 1] = RedirectWire.TCP_WINDOW_SCALE;
             b[p + 2] = 3;
             b[p + 3] = (byte) windowScale;
             p += 4;
@@ -297,7 +298,7 @@ public final class CraftedPacket {
         if (redirect != null) {
             int pad = ((redirect.encodedLength() + 3) & ~3) - redirect.encodedLength();
             for (int i = 0; i < pad; i++) {
-                b[p++] = 1;
+                b[p++] = RedirectWire.TCP_NOP;
             }
             p += redirect.encodeTcp(b, p);
         }

@@ -25,8 +25,11 @@ public final class IcmpView {
     public static final int V6_PACKET_TOO_BIG = 2;
     public static final int V6_TIME_EXCEEDED = 3;
     public static final int V6_PARAMETER_PROBLEM = 4;
+    public static final int V6_CODE_PORT_UNREACHABLE = 4;
     public static final int V6_ECHO_REQUEST = 128;
     public static final int V6_ECHO_REPLY = 129;
+    public static final int V6_ROUTER_SOLICITATION = 133;
+    public static final int V6_ROUTER_ADVERTISEMENT = 134;
     public static final int V6_NEIGHBOR_SOLICITATION = 135;
     public static final int V6_NEIGHBOR_ADVERTISEMENT = 136;
 

@@ -1,5 +1,7 @@
 package io.portredirect.protocol.packet;
 
+import java.util.List;
+
 /**
  * Flyweight over a TCP header (RFC 9293).
  * <pre>
@@ -28,6 +30,8 @@ public final class TcpView {
     public static final int URG = 0x20;
     public static final int ECE = 0x40;
     public static final int CWR = 0x80;
+    /** Flag names as RFC 9293 and tcpdump spell them; element i names bit {@code 1 << i} (FIN first). */
+    public static final List<String> FLAG_NAMES = List.of("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR");
 
     private byte[] buffer;
     private int offset;
@@ -137,11 +141,10 @@ public final class TcpView {
 
     /** Names the flags, e.g. {@code SYN|ACK}. */
     public static String flagNames(int flags) {
-        String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < FLAG_NAMES.size(); i++) {
             if ((flags & (1 << i)) != 0) {
-                sb.append(sb.length() > 0 ? "|" : "").append(names[i]);
+                sb.append(sb.length() > 0 ? "|" : "").append(FLAG_NAMES.get(i));
             }
         }
         return sb.length() == 0 ? "none" : sb.toString();

@@ -62,6 +62,8 @@ public final class RedirectWire {
     /** UDP option kinds (RFC 9868) the surplus-area walker names. */
     public static final int UDP_EOL = 0;
     public static final int UDP_NOP = 1;
+    /** RFC 9868 unsafe experimental option (UEXP); carries an ExID like EXP. */
+    public static final int UDP_EXPERIMENT_UNSAFE = 254;
     /** Length byte value announcing a 16-bit extended length (RFC 9868). */
     public static final int UDP_EXTENDED_LENGTH = 255;
     /** Size of the option checksum (OCS) that starts the UDP option area. */

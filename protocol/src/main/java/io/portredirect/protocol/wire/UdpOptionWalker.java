@@ -58,8 +58,8 @@ public final class UdpOptionWalker {
     /** A short name for a UDP option kind (RFC 9868 registry). */
     public static String kindName(int kind) {
         return switch (kind) {
-            case 0 -> "EOL";
-            case 1 -> "NOP";
+            case RedirectWire.UDP_EOL -> "EOL";
+            case RedirectWire.UDP_NOP -> "NOP";
             case 2 -> "APC";
             case 3 -> "FRAG";
             case 4 -> "MDS";
@@ -68,9 +68,9 @@ public final class UdpOptionWalker {
             case 7 -> "RES";
             case 8 -> "TIME";
             case 9 -> "AUTH";
-            case 127 -> "EXP";
+            case RedirectWire.UDP_OPTION_KIND -> "EXP";
             case 192 -> "UCMP";
-            case 254 -> "UEXP";
+            case RedirectWire.UDP_EXPERIMENT_UNSAFE -> "UEXP";
             default -> "kind" + kind;
         };
     }

@@ -158,9 +158,9 @@ public final class SeedCorpus {
         for (Vector v : vectors) {
             if (v.name().equals("tcp4-syn-redirect-1") || v.name().equals("tcp6-syn-redirect-1")) {
                 byte[] f = v.bytes();
-                byte[] one = tag(f, 0x8100, 100);
+                byte[] one = tag(f, IpProtocol.ETHERTYPE_VLAN, 100);
                 write("parse-frame", v.name() + "-vlan", one);
-                write("parse-frame", v.name() + "-qinq", tag(one, 0x88a8, 200));
+                write("parse-frame", v.name() + "-qinq", tag(one, IpProtocol.ETHERTYPE_QINQ, 200));
             }
         }
         // IPv6 extension headers, IPv4 options and fragments: paths the hex vectors do not take
@@ -342,7 +342,7 @@ public final class SeedCorpus {
         System.arraycopy(CLIENT_MAC, 0, arp, 6, 6);
         Bytes.put16(arp, 12, IpProtocol.ETHERTYPE_ARP);
         write(n, "arp-request", c0, arp);
-        write(n, "syn4-redirect-8080-vlan", c0, tag(toVip(CLIENT4, 41011, VIP4, 8080).tcp(TcpView.SYN).redirect(RedirectExtension.redirect()).build().encode(), 0x8100, 7));
+        write(n, "syn4-redirect-8080-vlan", c0, tag(toVip(CLIENT4, 41011, VIP4, 8080).tcp(TcpView.SYN).redirect(RedirectExtension.redirect()).build().encode(), IpProtocol.ETHERTYPE_VLAN, 7));
 
         // from a server: selector (server index + 1), control, frame
         String s = "balancer-from-server";

@@ -47,7 +47,7 @@ class TcpOptionEditorTest {
             add("v4 with odd-length payload", IP, syn4().tcp(TcpView.ACK | TcpView.PSH).payload(new byte[] {1, 2, 3, 4, 5}).build().encode(), C,
                     "+8 REDIRECT_CONFIRM port=8001"),
             add("v4 in a frame", FRAME, ethernet(syn4), R, "+8 REDIRECT"),
-            add("v4 in an 802.1Q frame", FRAME, vlan(ethernet(syn4), 0x8100, 7), C, "+8 REDIRECT_CONFIRM port=8001"),
+            add("v4 in an 802.1Q frame", FRAME, vlan(ethernet(syn4), IpProtocol.ETHERTYPE_VLAN, 7), C, "+8 REDIRECT_CONFIRM port=8001"),
             add("v4 frame with Ethernet padding kept", FRAME, pad(ethernet(bare4), 6), R, "+8 REDIRECT"),
             add("v4 with IPv4 options", IP, ipv4Options(syn4, new byte[] {1, 1, 1, 0}), C, "+8 REDIRECT_CONFIRM port=8001"),
             add("v6 SYN", IP, syn6, R, "+8 REDIRECT"),

@@ -44,7 +44,7 @@ class ZeroAllocationTest {
         return new byte[][] {
             ethernet(withRedirect(syn4().sackPermitted(true).timestamps(1, 2).windowScale(7), RedirectExtension.redirect())),
             ethernet(withRedirect(syn4().tcp(TcpView.SYN | TcpView.ACK), RedirectExtension.confirm(8001))),
-            vlan(ethernet(syn4().tcp(TcpView.ACK).payload(new byte[100]).build().encode()), 0x8100, 5),
+            vlan(ethernet(syn4().tcp(TcpView.ACK).payload(new byte[100]).build().encode()), IpProtocol.ETHERTYPE_VLAN, 5),
             ethernet(withRedirect(udp4(), RedirectExtension.redirect())),
             ethernet(withRedirect(syn6(), RedirectExtension.redirectTo(9000))),
             ethernet(withRedirect(udp6(), RedirectExtension.confirm(8002))),

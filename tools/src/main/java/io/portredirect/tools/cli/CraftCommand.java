@@ -3,6 +3,7 @@ package io.portredirect.tools.cli;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.IcmpView;
+import io.portredirect.protocol.packet.Ipv4View;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.wire.RedirectExtension;
 import io.portredirect.protocol.wire.RedirectWire;
@@ -73,9 +74,7 @@ public final class CraftCommand implements Callable<Integer> {
     public static final String DEFAULT_DST_MAC = "02:00:00:00:00:02";
 
     /** Largest payload that leaves room for IP, TCP with options and a UDP option area in 65535 bytes. */
-    private static final int MAX_BODY = 65535 - 20 - 60 - 16;
-
-    private static final String[] FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    private static final int MAX_BODY = 65535 - Ipv4View.MIN_HEADER_LENGTH - TcpView.MAX_HEADER_LENGTH - 16;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -358,8 +357,8 @@ public final class CraftCommand implements Callable<Integer> {
             throw usage("--flags: empty flag name");
         }
         String upper = name.toUpperCase(Locale.ROOT);
-        for (int i = 0; i < FLAG_NAMES.length; i++) {
-            if (FLAG_NAMES[i].equals(upper)) {
+        for (int i = 0; i < TcpView.FLAG_NAMES.size(); i++) {
+            if (TcpView.FLAG_NAMES.get(i).equals(upper)) {
                 return 1 << i;
             }
         }

@@ -15,6 +15,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
-/** {@code rdtool decode}: prints every field of every packet of a pcap file, hex, or a live interface. */
+/** {@code rdtool decode}: prints every field of every packet of a pcap or pcapng file, hex, or a live interface. */
 @Command(name = "decode",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
@@ -35,9 +36,15 @@ import java.util.List;
         headerHeading = "%n",
         header = "Decode packets field by field: headers, options, the redirect extension, checksums.",
         synopsisHeading = "%nUsage: ",
+        customSynopsis = {
+            "rdtool decode [OPTIONS] FILE",
+            "       rdtool decode [OPTIONS] --hex HEX...",
+            "       rdtool decode [OPTIONS] --live IFACE"},
         descriptionHeading = "%nDescription:%n",
+        parameterListHeading = "%nArguments:%n",
+        optionListHeading = "%nOptions:%n",
         description = {
-            "Reads packets from one source and prints, for each, the Ethernet header, the IPv4 or IPv6 "
+            "Reads packets from one source (a capture file, hex, or a live interface) and prints, for each, the Ethernet header, the IPv4 or IPv6 "
                 + "header (fragment state included), then TCP (ports, seq/ack, flags, every option by name), "
                 + "UDP (ports, length, the RFC 9868 surplus area: option checksum and options) or ICMP "
                 + "(type and code, and for errors the addresses and ports of the quoted packet). It names the "
@@ -45,12 +52,16 @@ import java.util.List;
                 + "checksums, and for a malformed packet says why (a parse error, a broken option area, a bad "
                 + "redirect option). Malformed packets are data: they are reported and decoding goes on.",
             "",
+            "FILE is a pcap or pcapng file, told apart by its first bytes as tcpdump -r and tshark -r do; "
+                + "--pcap FILE is the same. A file that is neither is refused with exit status 2.",
+            "",
             "Parsing is the protocol module's own PacketParser, so decode shows what the balancer and the agents see.",
             "",
             "With --json each packet is one JSON object on one line; the field names are stable and listed in tools/README.md."},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  rdtool decode --pcap testdata/pcap/tcp4-syn-redirect.pcap",
+            "  rdtool decode testdata/pcap/tcp4-syn-redirect.pcap",
+            "  rdtool decode capture.pcapng --count 10 --json",
             "  rdtool decode --hex 4500002c... --json",
             "  rdtool decode --hex - < testdata/hex/tcp4-syn-redirect.hex",
             "  rdtool decode --live veth0 --filter 'tcp port 80' --count 5 --timeout 10"},
@@ -58,17 +69,22 @@ import java.util.List;
         exitCodeList = {
             "0:decoded (malformed packets included)",
             "1:capture failed",
-            "2:bad usage, or input that cannot be read (missing file, not a pcap, not hex)"})
+            "2:bad usage, or input that cannot be read (missing file, neither pcap nor pcapng, not hex)"})
 public final class DecodeCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nSource (exactly one):%n")
-    Source source;
+    @Parameters(arity = "0..1", paramLabel = "FILE",
+            description = "A pcap or pcapng file to read (Ethernet, raw IP or Linux cooked link type).")
+    Path file;
+
+    // picocli allows no positional parameter in an exclusive group, so "exactly one source" is checked in validate()
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nInstead of FILE (one of):%n")
+    Source source = new Source();
 
     static final class Source {
         @Option(names = "--pcap", paramLabel = "FILE",
-                description = "Read a pcap file (Ethernet, raw IP or Linux cooked link type).")
+                description = "Read a pcap or pcapng file; the same as giving FILE.")
         Path pcap;
 
         @Option(names = "--hex", paramLabel = "HEX", arity = "1..*",
@@ -125,8 +141,9 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
     public Integer call() {
         validate();
         PrintWriter out = spec.commandLine().getOut();
-        if (source.pcap != null) {
-            PcapFiles.read(source.pcap, f -> {
+        Path captureFile = file != null ? file : source.pcap;
+        if (captureFile != null) {
+            PcapFiles.read(captureFile, f -> {
                 if (capture.count <= 0 || index < capture.count) {
                     print(out, f);
                 }
@@ -142,6 +159,13 @@ public final class DecodeCommand implements java.util.concurrent.Callable<Intege
 
     private void validate() {
         CommandLine cl = spec.commandLine();
+        int sources = (file != null ? 1 : 0) + (source.pcap != null ? 1 : 0) + (source.hex != null ? 1 : 0) + (source.live != null ? 1 : 0);
+        if (sources == 0) {
+            throw new CommandLine.ParameterException(cl, "no input: give a FILE, --hex HEX or --live IFACE");
+        }
+        if (sources > 1) {
+            throw new CommandLine.ParameterException(cl, "one input only: FILE, --pcap FILE, --hex HEX and --live IFACE exclude each other");
+        }
         if (capture.count < 0) {
             throw new CommandLine.ParameterException(cl, "--count must be 0 or more, got " + capture.count);
         }

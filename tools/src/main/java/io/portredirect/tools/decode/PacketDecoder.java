@@ -168,10 +168,9 @@ public final class PacketDecoder {
         tcp.put("header_length", v.headerLength());
         tcp.put("flags", v.flags());
         ArrayNode names = tcp.putArray("flag_names");
-        String[] flagNames = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < TcpView.FLAG_NAMES.size(); i++) {
             if ((v.flags() & (1 << i)) != 0) {
-                names.add(flagNames[i]);
+                names.add(TcpView.FLAG_NAMES.get(i));
             }
         }
         tcp.put("window", v.window());
@@ -282,8 +281,9 @@ public final class PacketDecoder {
         o.put("name", UdpOptionWalker.kindName(kind));
         o.put("length", len);
         if (len > 1) {
-            int header = (b[off + 1] & 0xFF) == RedirectWire.UDP_EXTENDED_LENGTH ? 4 : 2;
-            if (kind == RedirectWire.UDP_OPTION_KIND || kind == 254) {
+            int header = (b[off + 1] & 0xFF) == RedirectWire.UDP_EXTENDED_LENGTH
+                    ? RedirectWire.UDP_EXTENDED_HEADER_LENGTH : RedirectWire.OPTION_HEADER_LENGTH;
+            if (kind == RedirectWire.UDP_OPTION_KIND || kind == RedirectWire.UDP_EXPERIMENT_UNSAFE) {
                 experimental(o, b, off, header, len);
             } else {
                 o.put("data", Bytes.hex(b, off + header, len - header));

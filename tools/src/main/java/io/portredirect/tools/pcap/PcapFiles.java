@@ -9,7 +9,6 @@ import org.pcap4j.core.Pcaps;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,46 +23,40 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * Reads and writes classic pcap files through libpcap (pcap4j's {@code openOffline} and
- * {@code openDead} + dumper), so what rdtool writes is exactly what tcpdump and tshark read.
+ * Reads pcap and pcapng files and writes classic pcap files through libpcap (pcap4j's
+ * {@code openOffline} and {@code openDead} + dumper), so rdtool reads what tcpdump and tshark
+ * write and writes exactly what they read.
  */
 public final class PcapFiles {
     /** Snapshot length written into file headers and used for live captures. */
     public static final int SNAPLEN = 65536;
 
-    private static final int MAGIC_MICROS = 0xA1B2C3D4;
-    private static final int MAGIC_NANOS = 0xA1B23C4D;
-
     private PcapFiles() {
     }
 
-    /** True when the file starts with a classic pcap magic number (either byte order). */
+    /** True when the file starts as a pcap or pcapng file does (see {@link CaptureFileFormat}). */
     public static boolean looksLikePcap(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] m = in.readNBytes(4);
-            if (m.length < 4) {
-                return false;
-            }
-            int be = ((m[0] & 0xFF) << 24) | ((m[1] & 0xFF) << 16) | ((m[2] & 0xFF) << 8) | (m[3] & 0xFF);
-            int le = Integer.reverseBytes(be);
-            return be == MAGIC_MICROS || le == MAGIC_MICROS || be == MAGIC_NANOS || le == MAGIC_NANOS;
-        } catch (IOException e) {
-            return false;
-        }
+        return CaptureFileFormat.of(file) != null;
     }
 
     /**
-     * Hands every frame of a pcap file to {@code sink}, in order.
+     * Hands every frame of a pcap or pcapng file to {@code sink}, in order.
      *
-     * @throws BadInputException when the file is missing, unreadable, not a pcap, or of a link type rdtool does not decode
+     * @throws BadInputException when the file is missing, unreadable, neither pcap nor pcapng, or of a
+     *         link type rdtool does not decode
      */
     public static void read(Path file, Consumer<Frame> sink) {
         checkReadable(file);
+        CaptureFileFormat format = CaptureFileFormat.of(file);
+        if (format == null) {
+            // checked here, not left to libpcap: its message for this case names neither format
+            throw new BadInputException("cannot read " + file + ": not a pcap or pcapng file (" + CaptureFileFormat.describeStart(file) + ")");
+        }
         PcapHandle h;
         try {
             h = Pcaps.openOffline(file.toString(), PcapHandle.TimestampPrecision.NANO);
         } catch (PcapNativeException e) {
-            throw new BadInputException("cannot read " + file + " as a pcap file: " + e.getMessage(), e);
+            throw new BadInputException("cannot read " + file + " as a " + format.label() + " file: " + e.getMessage(), e);
         } catch (LinkageError e) {
             throw Libpcap.failure("cannot read " + file, e);
         }
@@ -90,7 +83,7 @@ public final class PcapFiles {
         }
     }
 
-    /** All frames of a pcap file. */
+    /** All frames of a pcap or pcapng file. */
     public static List<Frame> readAll(Path file) {
         List<Frame> out = new ArrayList<>();
         read(file, out::add);

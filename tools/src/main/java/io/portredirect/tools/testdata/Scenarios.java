@@ -2,6 +2,8 @@ package io.portredirect.tools.testdata;
 
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
+import io.portredirect.protocol.packet.EthernetView;
+import io.portredirect.protocol.packet.IcmpView;
 import io.portredirect.protocol.packet.Ipv4View;
 import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParseError;
@@ -10,6 +12,7 @@ import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.MalformedReason;
 import io.portredirect.protocol.wire.RedirectExtension;
+import io.portredirect.protocol.wire.RedirectWire;
 import io.portredirect.protocol.wire.UdpOptionArea;
 import io.portredirect.tools.craft.ByteSpecs;
 import io.portredirect.tools.pcap.LinkType;
@@ -74,27 +77,27 @@ public final class Scenarios {
 
         byte[] udpServer4 = ipOnly(udpNotice(false, UDP_SERVICE_PORT));
         v.add(vector("icmp4-port-unreachable", "ICMP port unreachable from the client about a server's UDP datagram (VIP:7001 > client)",
-                pkt("3/3 quoting the whole datagram, UDP option included", icmpError(false, CLIENT4, VIP4, 3, 3, 0, udpServer4)),
-                pkt("3/3 quoting the IP header + 8 bytes (RFC 792 minimum)", icmpError(false, CLIENT4, VIP4, 3, 3, 0, ByteSpecs.truncateQuote(udpServer4, 8)))));
+                pkt("3/3 quoting the whole datagram, UDP option included", icmpError(false, CLIENT4, VIP4, IcmpView.V4_DEST_UNREACHABLE, IcmpView.V4_CODE_PORT_UNREACHABLE, 0, udpServer4)),
+                pkt("3/3 quoting the IP header + 8 bytes (RFC 792 minimum)", icmpError(false, CLIENT4, VIP4, IcmpView.V4_DEST_UNREACHABLE, IcmpView.V4_CODE_PORT_UNREACHABLE, 0, ByteSpecs.truncateQuote(udpServer4, 8)))));
         byte[] tcpServer4 = ipOnly(bigSegment(false, 600));
         v.add(vector("icmp4-frag-needed", "ICMP fragmentation needed (MTU 576) from a router about a server's 652-byte TCP segment",
-                pkt("3/4 MTU 576 quoting the whole segment", icmpError(false, ROUTER4, VIP4, 3, 4, 576, tcpServer4)),
-                pkt("3/4 MTU 576 quoting the IP header + 8 bytes", icmpError(false, ROUTER4, VIP4, 3, 4, 576, ByteSpecs.truncateQuote(tcpServer4, 8)))));
+                pkt("3/4 MTU 576 quoting the whole segment", icmpError(false, ROUTER4, VIP4, IcmpView.V4_DEST_UNREACHABLE, IcmpView.V4_CODE_FRAG_NEEDED, 576, tcpServer4)),
+                pkt("3/4 MTU 576 quoting the IP header + 8 bytes", icmpError(false, ROUTER4, VIP4, IcmpView.V4_DEST_UNREACHABLE, IcmpView.V4_CODE_FRAG_NEEDED, 576, ByteSpecs.truncateQuote(tcpServer4, 8)))));
         byte[] tcpServer6 = ipOnly(bigSegment(true, 1240));
         v.add(vector("icmp6-packet-too-big", "ICMPv6 packet too big (MTU 1280) from a router about a server's 1312-byte TCP segment",
-                pkt("2/0 MTU 1280 quoting the whole segment", icmpError(true, ROUTER6, VIP6, 2, 0, 1280, tcpServer6)),
-                pkt("2/0 MTU 1280 quoting the IPv6 header + 8 bytes", icmpError(true, ROUTER6, VIP6, 2, 0, 1280, ByteSpecs.truncateQuote(tcpServer6, 8)))));
+                pkt("2/0 MTU 1280 quoting the whole segment", icmpError(true, ROUTER6, VIP6, IcmpView.V6_PACKET_TOO_BIG, 0, 1280, tcpServer6)),
+                pkt("2/0 MTU 1280 quoting the IPv6 header + 8 bytes", icmpError(true, ROUTER6, VIP6, IcmpView.V6_PACKET_TOO_BIG, 0, 1280, ByteSpecs.truncateQuote(tcpServer6, 8)))));
         byte[] udpServer6 = ipOnly(udpNotice(true, UDP_SERVICE_PORT));
         v.add(vector("icmp6-port-unreachable", "ICMPv6 port unreachable from the client about a server's UDP datagram (VIP:7001 > client)",
-                pkt("1/4 quoting the whole datagram, UDP option included", icmpError(true, CLIENT6, VIP6, 1, 4, 0, udpServer6)),
-                pkt("1/4 quoting the IPv6 header + 8 bytes", icmpError(true, CLIENT6, VIP6, 1, 4, 0, ByteSpecs.truncateQuote(udpServer6, 8)))));
+                pkt("1/4 quoting the whole datagram, UDP option included", icmpError(true, CLIENT6, VIP6, IcmpView.V6_DEST_UNREACHABLE, IcmpView.V6_CODE_PORT_UNREACHABLE, 0, udpServer6)),
+                pkt("1/4 quoting the IPv6 header + 8 bytes", icmpError(true, CLIENT6, VIP6, IcmpView.V6_DEST_UNREACHABLE, IcmpView.V6_CODE_PORT_UNREACHABLE, 0, ByteSpecs.truncateQuote(udpServer6, 8)))));
 
         v.add(malformed("malformed-option-length6", "redirect option with length 6 (only 5 and 7 exist)",
                 optionLength6(), MalformedReason.REDIRECT_BAD_LENGTH));
         v.add(malformed("malformed-port-zero", "REDIRECT_CONFIRM with REDIRECT_OPT = 0 (port 0 is invalid)",
                 portZero(), MalformedReason.REDIRECT_ZERO_PORT));
         v.add(malformed("malformed-ip-truncated", "Ethernet frame cut 12 bytes into the IPv4 header",
-                Arrays.copyOf(syn(false, CLIENT_PORT), 14 + 12), ParseError.TRUNCATED_IP));
+                Arrays.copyOf(syn(false, CLIENT_PORT), EthernetView.HEADER_LENGTH + 12), ParseError.TRUNCATED_IP));
         v.add(malformed("malformed-tcp-truncated", "IPv4 packet whose length ends 12 bytes into the TCP header",
                 tcpTruncated(), ParseError.TRUNCATED_TCP));
         v.add(malformed("malformed-option-past-end", "redirect option whose length (9) runs past the end of the TCP option area",
@@ -174,7 +177,7 @@ public final class Scenarios {
 
     /** The IP packet inside an Ethernet frame. */
     static byte[] ipOnly(byte[] frame) {
-        return Arrays.copyOfRange(frame, 14, frame.length);
+        return Arrays.copyOfRange(frame, EthernetView.HEADER_LENGTH, frame.length);
     }
 
     // ---- malformed packets ---------------------------------------------------------------
@@ -183,7 +186,8 @@ public final class Scenarios {
         byte[] b = syn(false, CLIENT_PORT);
         int o = parse(b).redirect().optionOffset();
         // NOP NOP NOP [253 5 'R' 'D' flags] becomes NOP NOP [253 6 'R' 'D' flags 00]: same area size
-        byte[] area = {1, 1, (byte) 253, 6, 0x52, 0x44, 0x01, 0x00};
+        byte[] area = {RedirectWire.TCP_NOP, RedirectWire.TCP_NOP, (byte) RedirectWire.TCP_OPTION_KIND, RedirectWire.LENGTH_FLAGS_ONLY + 1,
+            (byte) (RedirectWire.EXID >>> 8), (byte) RedirectWire.EXID, RedirectWire.FLAG_REDIRECT, 0};
         System.arraycopy(area, 0, b, o - 3, area.length);
         fixTransportChecksum(b);
         return b;

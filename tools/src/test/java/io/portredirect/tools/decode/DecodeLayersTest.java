@@ -2,6 +2,7 @@ package io.portredirect.tools.decode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portredirect.protocol.packet.Bytes;
+import io.portredirect.protocol.packet.IpProtocol;
 import io.portredirect.protocol.packet.Ipv4View;
 import io.portredirect.tools.Rd;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class DecodeLayersTest {
         byte[] plain = craft("--src 198.18.0.1:41000 --dst 198.18.0.10:80 --redirect");
         byte[] tagged = new byte[plain.length + 4];
         System.arraycopy(plain, 0, tagged, 0, 12);
-        Bytes.put16(tagged, 12, 0x8100);
+        Bytes.put16(tagged, 12, IpProtocol.ETHERTYPE_VLAN);
         Bytes.put16(tagged, 14, 42);
         System.arraycopy(plain, 12, tagged, 16, plain.length - 12);
         JsonNode d = decode(tagged);

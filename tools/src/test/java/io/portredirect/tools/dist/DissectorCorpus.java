@@ -2,6 +2,7 @@ package io.portredirect.tools.dist;
 
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
+import io.portredirect.protocol.packet.IpProtocol;
 import io.portredirect.protocol.packet.Ipv4View;
 import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;
@@ -40,10 +41,10 @@ final class DissectorCorpus {
     private static final InetAddress VIP4 = ip("198.18.0.10");
     private static final InetAddress CLIENT6 = ip("2001:2::1");
     private static final InetAddress VIP6 = ip("2001:2::10");
-    private static final int SYN = 0x02;
-    private static final int RST = 0x04;
-    private static final int PSH_ACK = 0x18;
-    private static final int SYN_ACK = 0x12;
+    private static final int SYN = TcpView.SYN;
+    private static final int RST = TcpView.RST;
+    private static final int PSH_ACK = TcpView.PSH | TcpView.ACK;
+    private static final int SYN_ACK = TcpView.SYN | TcpView.ACK;
 
     private DissectorCorpus() {
     }
@@ -138,8 +139,8 @@ final class DissectorCorpus {
                 new byte[] {0, 0, 0, 1, 0, 0, 0x12, 0x35}));
         m.put("tcp6-hop-by-hop", ipv6Extension(tcp6(SYN_ACK).redirect(RedirectExtension.confirm(20003)).build().encode(), 0,
                 new byte[] {0, 0, 1, 4, 0, 0, 0, 0}));
-        m.put("vlan-tcp4-redirect", vlan(tcp4(SYN).redirect(RedirectExtension.redirect()).build().encode(), 0x8100));
-        m.put("qinq-udp4-confirm", vlan(vlan(udp4(4).redirect(RedirectExtension.confirm(7004)).build().encode(), 0x8100), 0x88A8));
+        m.put("vlan-tcp4-redirect", vlan(tcp4(SYN).redirect(RedirectExtension.redirect()).build().encode(), IpProtocol.ETHERTYPE_VLAN));
+        m.put("qinq-udp4-confirm", vlan(vlan(udp4(4).redirect(RedirectExtension.confirm(7004)).build().encode(), IpProtocol.ETHERTYPE_VLAN), IpProtocol.ETHERTYPE_QINQ));
         m.put("tcp4-ip-options", ipv4Options(tcp4(SYN).redirect(RedirectExtension.redirect()).build().encode()));
         m.put("icmp4-quoting-redirect-syn", CraftedPacket.builder().ethernet(GATEWAY_MAC, CLIENT_MAC).src(ip("198.18.0.20"), 0)
                 .dst(CLIENT4, 0).icmp(3, 3, 0).payload(CraftedPacket.builder().src(CLIENT4, 40001).dst(VIP4, 80).tcp(SYN)
