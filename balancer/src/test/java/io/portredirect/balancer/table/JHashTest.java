@@ -8,20 +8,78 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link JHash} and {@link NftFlowKey} against an independent C rendering of include/linux/jhash.h for keys of every length 0..64
+ * {@link JHash} and {@link NftFlowKey} against what a real kernel computed for nft's jhash
+ * expression (resources jhash/kernel-*.csv, written by testdata/lab/jhash-vectors.sh) and against
+ * an independent C rendering of include/linux/jhash.h for keys of every length 0..64
  * (jhash/tail-vectors.csv, from testdata/jhash/jhash-ref.c).
  */
 class JHashTest {
+
+    /** The 5-tuple concatenation, laid out by NftFlowKey, hashes to the kernel's slot for every row. */
+    @Test
+    void flowKeysMatchTheKernel() throws IOException {
+        List<String[]> rows = csv("jhash/kernel-vectors.csv");
+        byte[] packet = new byte[32];
+        byte[] key = new byte[NftFlowKey.MAX_LENGTH];
+        Set<Long> moduli = new TreeSet<>();
+        Set<Long> seeds = new TreeSet<>();
+        int[] perFamily = new int[17];
+        for (String[] r : rows) {
+            int family = Integer.parseInt(r[0]);
+            byte[] client = InetAddress.getByName(r[2]).getAddress(); // literals only: no DNS
+            byte[] vip = InetAddress.getByName(r[4]).getAddress();
+            assertEquals(family == 4 ? 4 : 16, client.length, String.join(",", r));
+            System.arraycopy(client, 0, packet, 0, client.length);
+            System.arraycopy(vip, 0, packet, 16, vip.length);
+            int len = NftFlowKey.write(key, 0, packet, 0, 16, client.length,
+                    Integer.parseInt(r[3]), Integer.parseInt(r[5]), Integer.parseInt(r[1]));
+            assertEquals(family == 4 ? NftFlowKey.IPV4_LENGTH : NftFlowKey.IPV6_LENGTH, len);
+            long modulus = Long.parseLong(r[6]);
+            long seed = Long.decode(r[7]);
+            int got = JHash.nft(key, 0, len, (int) seed, (int) modulus, Integer.parseInt(r[8]));
+            assertEquals(Long.parseLong(r[9]), Integer.toUnsignedLong(got), () -> "row " + String.join(",", r));
+            moduli.add(modulus);
+            seeds.add(seed);
+            perFamily[client.length]++;
+        }
+        // the file really covers what the dataplane will use: both families, 65537, several seeds
+        assertTrue(perFamily[4] >= 500 && perFamily[16] >= 500, "rows per family");
+        assertTrue(moduli.contains(65537L) && moduli.contains(4294967295L) && moduli.size() >= 4, moduli::toString);
+        assertTrue(seeds.size() >= 4, seeds::toString);
+    }
+
+    /** Raw packet bytes of every length 1..24, 28, 32 ("jhash @th|nh,OFF,BITS"): the kernel's tail handling. */
+    @Test
+    void rawKeysMatchTheKernel() throws IOException {
+        List<String[]> rows = csv("jhash/kernel-raw-vectors.csv");
+        Set<Integer> lengths = new TreeSet<>();
+        byte[] buffer = new byte[40];
+        for (String[] r : rows) {
+            byte[] key = HexFormat.of().parseHex(r[0]);
+            // at an odd offset inside a larger buffer: offsets must be honoured, no alignment assumed
+            System.arraycopy(key, 0, buffer, 3, key.length);
+            int got = JHash.nft(buffer, 3, key.length, Long.decode(r[2]).intValue(),
+                    (int) Long.parseLong(r[1]), Integer.parseInt(r[3]));
+            assertEquals(Long.parseLong(r[4]), Integer.toUnsignedLong(got), () -> "row " + String.join(",", r));
+            lengths.add(key.length);
+        }
+        for (int n = 1; n <= 24; n++) {
+            assertTrue(lengths.contains(n), "length " + n + " covered");
+        }
+    }
 
     /** Bare jhash() for lengths 0..64 and five seeds, against the C reference (tail switch, multi-block, case 0). */
     @Test
