@@ -9,8 +9,9 @@ import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.ConfigReloader;
 import io.portredirect.balancer.ops.EventLog;
-import io.portredirect.balancer.ops.MetricsEndpoint;
 import io.portredirect.balancer.ops.Signals;
+import io.portredirect.protocol.metrics.MetricRegistry;
+import io.portredirect.protocol.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -150,9 +151,11 @@ public final class RunCommand implements Callable<Integer> {
             ConfigReloader r = reloader;
             if (metricsAddress != null) {
                 try {
-                    endpoint = MetricsEndpoint.start(metricsAddress,
-                            List.of(counters::writePrometheus, live::writePrometheus, r::writePrometheus),
-                            () -> stop.getCount() > 0);
+                    MetricRegistry registry = new MetricRegistry();
+                    counters.register(registry);
+                    live.register(registry);
+                    r.register(registry);
+                    endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stop.getCount() > 0, "redirect-balancer");
                     EventLog.info("metrics_listening", "address", endpoint.address());
                 } catch (IOException e) {
                     EventLog.error("metrics_failed", "address", metricsAddress, "error", e.toString());

@@ -1,6 +1,7 @@
 package io.portredirect.balancer.ops;
 
 import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.protocol.metrics.MetricRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,9 +88,10 @@ class ConfigReloaderTest {
         assertEquals(3, applied.get(0).servers().get(0).weight());
         assertTrue(reloader.reload("SIGHUP", true));
         assertEquals(2, applied.size());
-        StringBuilder sb = new StringBuilder();
-        reloader.writePrometheus(sb);
-        assertTrue(sb.toString().contains("portredirect_balancer_config_reloads_total{result=\"ok\"} 2"), sb.toString());
+        MetricRegistry registry = new MetricRegistry();
+        reloader.register(registry);
+        String text = registry.scrapeText();
+        assertTrue(text.contains("portredirect_balancer_config_reloads_total{result=\"ok\"} 2\n"), text);
     }
 
     @Test
