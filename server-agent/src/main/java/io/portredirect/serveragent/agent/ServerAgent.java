@@ -2,6 +2,7 @@ package io.portredirect.serveragent.agent;
 
 import io.portredirect.protocol.io.HostCommand;
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.config.ServicePort;
@@ -172,6 +173,11 @@ public final class ServerAgent implements AutoCloseable {
 
     public Counters counters() {
         return counters;
+    }
+
+    /** Exposes the agent's counters through {@code metrics} (read at scrape time). */
+    public void register(MetricRegistry metrics) {
+        ServerAgentMetrics.register(metrics, counters, config.servicePortNumbers(), () -> guard, () -> proxy);
     }
 
     /** One line for logs. */

@@ -1,6 +1,8 @@
 package io.portredirect.serveragent.cli;
 
 import io.portredirect.protocol.io.HostSupport;
+import io.portredirect.protocol.metrics.MetricRegistry;
+import io.portredirect.protocol.metrics.MetricsEndpoint;
 import io.portredirect.serveragent.agent.ServerAgent;
 import io.portredirect.serveragent.config.ConfigException;
 import io.portredirect.serveragent.config.ConfigLoader;
@@ -9,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +29,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration (see 'check').")
     Path config;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics and liveness on /healthz (e.g. 127.0.0.1:9101).")
+    String metrics;
+
     @Override
     public Integer call() {
         ServerAgentConfig c;
@@ -34,6 +41,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("redirect-server-agent: " + e.getMessage());
             return 2;
+        }
+        InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            try {
+                metricsAddress = MetricsEndpoint.parseListen(metrics);
+            } catch (IllegalArgumentException e) {
+                System.err.println("redirect-server-agent: --metrics: " + e.getMessage());
+                return 2;
+            }
         }
         String why = HostSupport.whyNot();
         if (why != null) {
@@ -48,8 +64,25 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        MetricsEndpoint endpoint = null;
+        if (metricsAddress != null) {
+            MetricRegistry registry = new MetricRegistry();
+            agent.register(registry);
+            try {
+                endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stopped.getCount() > 0, "redirect-server-agent");
+            } catch (IOException e) {
+                System.err.println("redirect-server-agent: cannot serve metrics on " + metrics + ": " + e.getMessage());
+                agent.close();
+                return 1;
+            }
+            ServerAgentCommand.log("metrics on http://" + metrics + "/metrics");
+        }
+        MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             ServerAgentCommand.log(agent.statsLine());
+            if (served != null) {
+                served.close();
+            }
             agent.close();
             ServerAgentCommand.log("stopped");
             stopped.countDown();
