@@ -8,8 +8,9 @@ import io.portredirect.balancer.io.LiveBalancer;
 import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.ConfigReloader;
-import io.portredirect.balancer.ops.EventLog;
 import io.portredirect.balancer.ops.Signals;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.log.LogLevel;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
@@ -87,7 +88,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EventLog.debug(debug);
+        LogLevel.debug(debug);
         if (bufferMb < 1 || bufferMb > 2048) {
             EventLog.error("bad_option", "option", "--buffer-mb", "value", bufferMb, "error", "expected 1..2048");
             return 2;

@@ -3,6 +3,7 @@ package io.portredirect.balancer.ops;
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 
 import java.io.IOException;

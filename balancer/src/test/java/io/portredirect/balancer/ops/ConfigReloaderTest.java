@@ -41,13 +41,15 @@ class ConfigReloaderTest {
     @TempDir
     Path dir;
     private final List<BalancerConfig> applied = new CopyOnWriteArrayList<>();
+    private static final PrintStream STDERR = System.err;
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
     private ConfigReloader reloader;
     private Path file;
 
     @BeforeEach
     void setUp() throws Exception {
-        EventLog.to(new PrintStream(log, true, StandardCharsets.UTF_8));
+        // logback's console appender writes to whatever System.err is at the time
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
         file = dir.resolve("b.yaml");
         Files.writeString(file, GOOD.formatted(1));
         reloader = new ConfigReloader(file, applied::add, Files.readAllBytes(file));
@@ -56,7 +58,7 @@ class ConfigReloaderTest {
     @AfterEach
     void tearDown() {
         reloader.close();
-        EventLog.to(System.err);
+        System.setErr(STDERR);
     }
 
     private void write(String text) throws Exception {
