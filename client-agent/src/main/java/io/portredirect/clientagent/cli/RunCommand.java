@@ -6,6 +6,7 @@ import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ConfigException;
 import io.portredirect.clientagent.config.ConfigLoader;
 import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.protocol.log.LogLevel;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
@@ -51,12 +52,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
-        System.setProperty("org.slf4j.simpleLogger.log.org.pcap4j", "warn");
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
-        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        LogLevel.debug(verbose);
         Duration interval;
         try {
             interval = ConfigLoader.parseDuration(statsInterval);

@@ -19,6 +19,13 @@ public final class EventLog {
         }
     }
 
+    /** An event whose pairs are already written as {@code key=value ...} (a component's own summary). */
+    public static void infoPairs(String event, String pairs) {
+        if (LOG.isInfoEnabled()) {
+            LOG.info(pairs.isEmpty() ? "event=" + event : "event=" + event + " " + pairs);
+        }
+    }
+
     public static void warn(String event, Object... kv) {
         if (LOG.isWarnEnabled()) {
             LOG.warn(KeyValues.message(event, kv));

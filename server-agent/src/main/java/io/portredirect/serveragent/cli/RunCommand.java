@@ -1,6 +1,7 @@
 package io.portredirect.serveragent.cli;
 
 import io.portredirect.protocol.io.HostSupport;
+import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
 import io.portredirect.serveragent.agent.ServerAgent;
@@ -23,7 +24,7 @@ import java.util.concurrent.CountDownLatch;
                 + "SYNs to VIP:redirect ports before the kernel answers them; legacy SYNs still reach the kernel), reserves "
                 + "the redirect and service ports from the ephemeral range, binds absorbing UDP sockets on redirect ports "
                 + "nobody uses, starts the proxies, then captures on the interface. All of it is removed at exit.",
-            "Prints 'ready' when it answers, and a stats line at exit (and every statsSeconds)."
+            "Logs event=ready when it answers, and event=stats at exit (and every statsSeconds)."
         })
 final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration (see 'check').")
@@ -75,19 +76,19 @@ final class RunCommand implements Callable<Integer> {
                 agent.close();
                 return 1;
             }
-            ServerAgentCommand.log("metrics on http://" + metrics + "/metrics");
+            EventLog.info("metrics_listening", "address", endpoint.address());
         }
         MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ServerAgentCommand.log(agent.statsLine());
+            EventLog.infoPairs("stats", agent.statsLine());
             if (served != null) {
                 served.close();
             }
             agent.close();
-            ServerAgentCommand.log("stopped");
+            EventLog.info("stopped");
             stopped.countDown();
         }, "agent-shutdown"));
-        ServerAgentCommand.log("ready " + agent.describe());
+        EventLog.infoPairs("ready", agent.describe());
         try {
             stopped.await();
         } catch (InterruptedException e) {
