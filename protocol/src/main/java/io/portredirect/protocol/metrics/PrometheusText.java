@@ -8,13 +8,14 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
  * Prometheus text format 0.0.4 of a {@link MetricRegistry}'s snapshot. The client's own writer
  * sorts labels and prints every value as a double ({@code 5.0}, {@code 1.2E10}); the lab scripts
  * match sample lines literally and do shell arithmetic on values, so this writer keeps the declared
- * label order and prints integral values as integers. Escaping follows the format: backslash,
+ * label order and the registration order of metrics, and prints integral values as integers. Escaping follows the format: backslash,
  * double quote and newline in label values; backslash and newline in help.
  */
 public final class PrometheusText {
@@ -26,7 +27,10 @@ public final class PrometheusText {
 
     static String write(MetricRegistry metrics) {
         StringBuilder out = new StringBuilder(8192);
-        for (MetricSnapshot s : metrics.prometheus().scrape()) {
+        List<MetricSnapshot> snapshots = new ArrayList<>();
+        metrics.prometheus().scrape().forEach(snapshots::add);
+        snapshots.sort(Comparator.comparingInt(s -> metrics.registrationIndex(exposedName(s))));
+        for (MetricSnapshot s : snapshots) {
             String type;
             String name = s.getMetadata().getPrometheusName();
             if (s instanceof CounterSnapshot) {
@@ -52,6 +56,11 @@ public final class PrometheusText {
             }
         }
         return out.toString();
+    }
+
+    private static String exposedName(MetricSnapshot s) {
+        String name = s.getMetadata().getPrometheusName();
+        return s instanceof CounterSnapshot ? name + "_total" : name;
     }
 
     private static List<Label> ordered(Labels labels, List<String> order) {

@@ -67,6 +67,16 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void metricsComeOutInRegistrationOrderAndValuesAsIntegers() {
+        MetricRegistry metrics = new MetricRegistry();
+        metrics.gauge("t_zeta", "Last by name, first registered.", List.of(), s -> s.sample(7));
+        metrics.counter("t_alpha", "First by name.", List.of("b", "a"), s -> s.sample(2, "x", "y"));
+        assertEquals("# HELP t_zeta Last by name, first registered.\n# TYPE t_zeta gauge\nt_zeta 7\n"
+                + "# HELP t_alpha_total First by name.\n# TYPE t_alpha_total counter\nt_alpha_total{b=\"x\",a=\"y\"} 2\n",
+                metrics.scrapeText());
+    }
+
+    @Test
     void nonIntegralValuesKeepTheirFraction() {
         StringBuilder sb = new StringBuilder();
         PrometheusText.value(sb, 0.25);
