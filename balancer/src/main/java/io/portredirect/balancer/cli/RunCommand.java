@@ -8,9 +8,11 @@ import io.portredirect.balancer.io.LiveBalancer;
 import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.ConfigReloader;
-import io.portredirect.balancer.ops.EventLog;
-import io.portredirect.balancer.ops.MetricsEndpoint;
 import io.portredirect.balancer.ops.Signals;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.log.LogLevel;
+import io.portredirect.protocol.metrics.MetricRegistry;
+import io.portredirect.protocol.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,7 +88,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EventLog.debug(debug);
+        LogLevel.debug(debug);
         if (bufferMb < 1 || bufferMb > 2048) {
             EventLog.error("bad_option", "option", "--buffer-mb", "value", bufferMb, "error", "expected 1..2048");
             return 2;
@@ -150,9 +152,11 @@ public final class RunCommand implements Callable<Integer> {
             ConfigReloader r = reloader;
             if (metricsAddress != null) {
                 try {
-                    endpoint = MetricsEndpoint.start(metricsAddress,
-                            List.of(counters::writePrometheus, live::writePrometheus, r::writePrometheus),
-                            () -> stop.getCount() > 0);
+                    MetricRegistry registry = new MetricRegistry();
+                    counters.register(registry);
+                    live.register(registry);
+                    r.register(registry);
+                    endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stop.getCount() > 0, "redirect-balancer");
                     EventLog.info("metrics_listening", "address", endpoint.address());
                 } catch (IOException e) {
                     EventLog.error("metrics_failed", "address", metricsAddress, "error", e.toString());

@@ -4,9 +4,10 @@ import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.metrics.BalancerCounters;
-import io.portredirect.balancer.ops.EventLog;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.metrics.MetricRegistry;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -209,66 +210,62 @@ public final class LiveBalancer implements AutoCloseable {
         }
     }
 
-    /** Appends the I/O side's metrics in Prometheus text format. */
-    public void writePrometheus(Appendable out) throws IOException {
-        List<PortReader> rs;
-        synchronized (this) {
-            rs = new ArrayList<>(readers.values());
-        }
-        out.append("# HELP portredirect_balancer_io_packets_total Frames read from (rx) and sent out of (tx) an interface.\n");
-        out.append("# TYPE portredirect_balancer_io_packets_total counter\n");
-        for (PortReader r : rs) {
-            PortCounters c = r.port.counters();
-            sample(out, "portredirect_balancer_io_packets_total", r.port.name(), "rx", c.rxPackets());
-            sample(out, "portredirect_balancer_io_packets_total", r.port.name(), "tx", c.txPackets());
-        }
-        out.append("# HELP portredirect_balancer_io_bytes_total Bytes of frames read (rx) and sent (tx).\n");
-        out.append("# TYPE portredirect_balancer_io_bytes_total counter\n");
-        for (PortReader r : rs) {
-            PortCounters c = r.port.counters();
-            sample(out, "portredirect_balancer_io_bytes_total", r.port.name(), "rx", c.rxBytes());
-            sample(out, "portredirect_balancer_io_bytes_total", r.port.name(), "tx", c.txBytes());
-        }
-        out.append("# HELP portredirect_balancer_io_errors_total Frames lost at the I/O edge: send refused by the kernel (tx), captured truncated (rx_truncated), dropped by the kernel ring before read (rx_ring).\n");
-        out.append("# TYPE portredirect_balancer_io_errors_total counter\n");
-        for (PortReader r : rs) {
-            PortCounters c = r.port.counters();
-            sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "tx", c.txErrors());
-            sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "rx_truncated", c.rxTruncated());
-            long ring = r.port.kernelDrops();
-            if (ring >= 0) {
-                sample(out, "portredirect_balancer_io_errors_total", r.port.name(), "rx_ring", ring);
-            }
-        }
-        out.append("# HELP portredirect_balancer_io_reader_allocated_bytes_total Heap bytes allocated by the reader thread of an interface (per packet: divide by rx packets; 0 on the direct I/O path).\n");
-        out.append("# TYPE portredirect_balancer_io_reader_allocated_bytes_total counter\n");
-        for (PortReader r : rs) {
-            long bytes = r.allocatedBytes();
-            if (bytes >= 0) {
-                out.append("portredirect_balancer_io_reader_allocated_bytes_total{interface=\"").append(r.port.name()).append("\"} ")
-                        .append(Long.toString(bytes)).append('\n');
-            }
-        }
-        out.append("# HELP portredirect_balancer_io_reading 1 when the balancer reads this interface, 0 when it only sends on it.\n");
-        out.append("# TYPE portredirect_balancer_io_reading gauge\n");
-        for (PortReader r : rs) {
-            out.append("portredirect_balancer_io_reading{interface=\"").append(r.port.name()).append("\"} ")
-                    .append(r.reading ? "1" : "0").append('\n');
-        }
-        out.append("# HELP portredirect_balancer_neighbor_frames_total ARP/NDP frames: VIP questions answered (arp_reply, ndp_advert) or left to the kernel (ignored).\n");
-        out.append("# TYPE portredirect_balancer_neighbor_frames_total counter\n");
-        out.append("portredirect_balancer_neighbor_frames_total{result=\"arp_reply\"} ").append(Long.toString(arpAnswered.sum())).append('\n');
-        out.append("portredirect_balancer_neighbor_frames_total{result=\"ndp_advert\"} ").append(Long.toString(ndpAnswered.sum())).append('\n');
-        out.append("portredirect_balancer_neighbor_frames_total{result=\"ignored\"} ").append(Long.toString(neighborIgnored.sum())).append('\n');
-        ForwardingTables t = tables();
-        out.append("# HELP portredirect_balancer_next_hop_resolved 1 when the network-side next hop MAC is known.\n");
-        out.append("# TYPE portredirect_balancer_next_hop_resolved gauge\n");
-        out.append("portredirect_balancer_next_hop_resolved ").append(t != null && t.nextHopResolved() ? "1" : "0").append('\n');
+    private synchronized List<PortReader> readers() {
+        return new ArrayList<>(readers.values());
     }
 
-    private static void sample(Appendable out, String name, String iface, String dir, long v) throws IOException {
-        out.append(name).append("{interface=\"").append(iface).append("\",direction=\"").append(dir).append("\"} ")
-                .append(Long.toString(v)).append('\n');
+    /** Exposes the I/O side's metrics: per-interface counters, neighbor answers, next hop. */
+    public void register(MetricRegistry metrics) {
+        List<String> byDirection = List.of("interface", "direction");
+        metrics.counter("portredirect_balancer_io_packets", "Frames read from (rx) and sent out of (tx) an interface.", byDirection,
+                out -> {
+                    for (PortReader r : readers()) {
+                        out.sample(r.port.counters().rxPackets(), r.port.name(), "rx");
+                        out.sample(r.port.counters().txPackets(), r.port.name(), "tx");
+                    }
+                });
+        metrics.counter("portredirect_balancer_io_bytes", "Bytes of frames read (rx) and sent (tx).", byDirection, out -> {
+            for (PortReader r : readers()) {
+                out.sample(r.port.counters().rxBytes(), r.port.name(), "rx");
+                out.sample(r.port.counters().txBytes(), r.port.name(), "tx");
+            }
+        });
+        metrics.counter("portredirect_balancer_io_errors", "Frames lost at the I/O edge: send refused by the kernel (tx), captured "
+                + "truncated (rx_truncated), dropped by the kernel ring before read (rx_ring).", byDirection, out -> {
+                    for (PortReader r : readers()) {
+                        out.sample(r.port.counters().txErrors(), r.port.name(), "tx");
+                        out.sample(r.port.counters().rxTruncated(), r.port.name(), "rx_truncated");
+                        long ring = r.port.kernelDrops();
+                        if (ring >= 0) {
+                            out.sample(ring, r.port.name(), "rx_ring");
+                        }
+                    }
+                });
+        metrics.counter("portredirect_balancer_io_reader_allocated_bytes", "Heap bytes allocated by the reader thread of an interface "
+                + "(per packet: divide by rx packets; 0 on the direct I/O path).", List.of("interface"), out -> {
+                    for (PortReader r : readers()) {
+                        long bytes = r.allocatedBytes();
+                        if (bytes >= 0) {
+                            out.sample(bytes, r.port.name());
+                        }
+                    }
+                });
+        metrics.gauge("portredirect_balancer_io_reading", "1 when the balancer reads this interface, 0 when it only sends on it.",
+                List.of("interface"), out -> {
+                    for (PortReader r : readers()) {
+                        out.sample(r.reading ? 1 : 0, r.port.name());
+                    }
+                });
+        metrics.counter("portredirect_balancer_neighbor_frames", "ARP/NDP frames: VIP questions answered (arp_reply, ndp_advert) or "
+                + "left to the kernel (ignored).", List.of("result"), out -> {
+                    out.sample(arpAnswered.sum(), "arp_reply");
+                    out.sample(ndpAnswered.sum(), "ndp_advert");
+                    out.sample(neighborIgnored.sum(), "ignored");
+                });
+        metrics.gauge("portredirect_balancer_next_hop_resolved", "1 when the network-side next hop MAC is known.", List.of(), out -> {
+            ForwardingTables t = tables();
+            out.sample(t != null && t.nextHopResolved() ? 1 : 0);
+        });
     }
 
     @Override

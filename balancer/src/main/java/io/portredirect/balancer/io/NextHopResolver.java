@@ -1,6 +1,6 @@
 package io.portredirect.balancer.io;
 
-import io.portredirect.balancer.ops.EventLog;
+import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.packet.Bytes;
 
 import java.net.Inet4Address;

@@ -2,11 +2,10 @@ package io.portredirect.balancer.metrics;
 
 import io.portredirect.balancer.decide.DropReason;
 import io.portredirect.balancer.decide.Rule;
+import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.packet.ParseError;
 import io.portredirect.protocol.wire.MalformedReason;
 
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Every counter of the balancer, shared by all I/O threads: {@link LongAdder}s (no contention
  * between the two directions' threads, no allocation once a cell exists). Per-server and
  * per-redirect-port counters are registered by name when tables are bound, never per packet, and
- * keep counting across reloads. {@link #writePrometheus} renders the text exposition format 0.0.4.
+ * keep counting across reloads. {@link #register} exposes them through the shared metrics registry.
  */
 public final class BalancerCounters {
     private static final String P = "portredirect_balancer_";
@@ -147,70 +146,49 @@ public final class BalancerCounters {
         return List.copyOf(redirects.values());
     }
 
-    /** Writes every counter in the Prometheus text format (version 0.0.4). */
-    public void writePrometheus(Appendable out) throws IOException {
-        header(out, "frames_total", "Frames received, by side.");
-        sample(out, "frames_total", "side", "network", fromNetwork.sum());
-        sample(out, "frames_total", "side", "server", fromServers.sum());
-
-        List<ServerCounters> s = new ArrayList<>(servers.values());
-        s.sort((a, b) -> a.name().compareTo(b.name()));
-        header(out, "server_packets_total", "Packets forwarded to a server (to_server) and from it to the network (to_network).");
-        for (ServerCounters c : s) {
-            sample2(out, "server_packets_total", "server", c.name(), "direction", "to_server", c.packets());
-            sample2(out, "server_packets_total", "server", c.name(), "direction", "to_network", c.returnPackets());
-        }
-        header(out, "server_bytes_total", "Frame bytes forwarded to a server and from it to the network.");
-        for (ServerCounters c : s) {
-            sample2(out, "server_bytes_total", "server", c.name(), "direction", "to_server", c.bytes());
-            sample2(out, "server_bytes_total", "server", c.name(), "direction", "to_network", c.returnBytes());
-        }
-
-        List<RedirectPortCounters> r = new ArrayList<>(redirects.values());
-        r.sort((a, b) -> a.port() != b.port() ? Integer.compare(a.port(), b.port()) : a.protocol().compareTo(b.protocol()));
-        header(out, "redirect_negotiations_total", "Packets carrying REDIRECT to a redirect port, hashed over its group (rule 2).");
-        for (RedirectPortCounters c : r) {
-            sample2(out, "redirect_negotiations_total", "port", Integer.toString(c.port()), "protocol", c.protocol(), c.negotiations());
-        }
-
-        header(out, "decisions_total", "Verdicts by the rule that produced them.");
-        for (Rule x : Rule.values()) {
-            sample(out, "decisions_total", "rule", lower(x.name()), decisions[x.ordinal()].sum());
-        }
-        header(out, "drops_total", "Dropped packets by reason.");
-        for (DropReason x : DropReason.values()) {
-            sample(out, "drops_total", "reason", lower(x.name()), drops[x.ordinal()].sum());
-        }
-        header(out, "malformed_options_total", "Malformed redirect options (treated as absent), by reason.");
-        for (MalformedReason x : MalformedReason.values()) {
-            sample(out, "malformed_options_total", "reason", lower(x.name()), malformed[x.ordinal()].sum());
-        }
-        header(out, "parse_errors_total", "Frames whose headers did not parse, by error.");
-        for (ParseError x : ParseError.values()) {
-            sample(out, "parse_errors_total", "error", lower(x.name()), parseErrors[x.ordinal()].sum());
-        }
+    /** Exposes every counter through {@code metrics}, read at scrape time. */
+    public void register(MetricRegistry metrics) {
+        metrics.counter(P + "frames", "Frames received, by side.", List.of("side"), out -> {
+            out.sample(fromNetwork.sum(), "network");
+            out.sample(fromServers.sum(), "server");
+        });
+        metrics.counter(P + "server_packets", "Packets forwarded to a server (to_server) and from it to the network (to_network).",
+                List.of("server", "direction"), out -> {
+                    for (ServerCounters c : servers.values()) {
+                        out.sample(c.packets(), c.name(), "to_server");
+                        out.sample(c.returnPackets(), c.name(), "to_network");
+                    }
+                });
+        metrics.counter(P + "server_bytes", "Frame bytes forwarded to a server and from it to the network.",
+                List.of("server", "direction"), out -> {
+                    for (ServerCounters c : servers.values()) {
+                        out.sample(c.bytes(), c.name(), "to_server");
+                        out.sample(c.returnBytes(), c.name(), "to_network");
+                    }
+                });
+        metrics.counter(P + "redirect_negotiations", "Packets carrying REDIRECT to a redirect port, hashed over its group (rule 2).",
+                List.of("port", "protocol"), out -> {
+                    for (RedirectPortCounters c : redirects.values()) {
+                        out.sample(c.negotiations(), Integer.toString(c.port()), c.protocol());
+                    }
+                });
+        byEnum(metrics, "decisions", "Verdicts by the rule that produced them.", "rule", Rule.values(), decisions);
+        byEnum(metrics, "drops", "Dropped packets by reason.", "reason", DropReason.values(), drops);
+        byEnum(metrics, "malformed_options", "Malformed redirect options (treated as absent), by reason.", "reason",
+                MalformedReason.values(), malformed);
+        byEnum(metrics, "parse_errors", "Frames whose headers did not parse, by error.", "error", ParseError.values(), parseErrors);
     }
 
-    private static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
-    }
-
-    private static void header(Appendable out, String name, String help) throws IOException {
-        out.append("# HELP ").append(P).append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(P).append(name).append(" counter\n");
-    }
-
-    private static void sample(Appendable out, String name, String label, String value, long v) throws IOException {
-        out.append(P).append(name).append('{').append(label).append("=\"").append(escape(value)).append("\"} ")
-                .append(Long.toString(v)).append('\n');
-    }
-
-    private static void sample2(Appendable out, String name, String l1, String v1, String l2, String v2, long v) throws IOException {
-        out.append(P).append(name).append('{').append(l1).append("=\"").append(escape(v1)).append("\",").append(l2).append("=\"")
-                .append(escape(v2)).append("\"} ").append(Long.toString(v)).append('\n');
-    }
-
-    private static String escape(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    /** A counter labelled by an enum's lower-case names, one adder per constant. */
+    private static void byEnum(MetricRegistry metrics, String name, String help, String label, Enum<?>[] keys, LongAdder[] adders) {
+        String[] values = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            values[i] = keys[i].name().toLowerCase(Locale.ROOT);
+        }
+        metrics.counter(P + name, help, List.of(label), out -> {
+            for (int i = 0; i < values.length; i++) {
+                out.sample(adders[i].sum(), values[i]);
+            }
+        });
     }
 }

@@ -3,6 +3,8 @@ package io.portredirect.balancer.ops;
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.metrics.MetricRegistry;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -15,6 +17,7 @@ import java.nio.file.WatchService;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -141,15 +144,15 @@ public final class ConfigReloader implements AutoCloseable {
         return failed.get();
     }
 
-    /** Reload counters in Prometheus text format. */
-    public void writePrometheus(Appendable out) throws IOException {
-        out.append("# HELP portredirect_balancer_config_reloads_total Config reloads by result; a failed one kept the running config.\n");
-        out.append("# TYPE portredirect_balancer_config_reloads_total counter\n");
-        out.append("portredirect_balancer_config_reloads_total{result=\"ok\"} ").append(Long.toString(succeeded.get())).append('\n');
-        out.append("portredirect_balancer_config_reloads_total{result=\"failed\"} ").append(Long.toString(failed.get())).append('\n');
-        out.append("# HELP portredirect_balancer_config_last_success_seconds Unix time the running config was applied.\n");
-        out.append("# TYPE portredirect_balancer_config_last_success_seconds gauge\n");
-        out.append("portredirect_balancer_config_last_success_seconds ").append(Long.toString(lastSuccessEpochSeconds)).append('\n');
+    /** Exposes the reload counters and the time of the last success. */
+    public void register(MetricRegistry metrics) {
+        metrics.counter("portredirect_balancer_config_reloads", "Config reloads by result; a failed one kept the running config.",
+                List.of("result"), out -> {
+                    out.sample(succeeded.get(), "ok");
+                    out.sample(failed.get(), "failed");
+                });
+        metrics.gauge("portredirect_balancer_config_last_success_seconds", "Unix time the running config was applied.",
+                List.of(), out -> out.sample(lastSuccessEpochSeconds));
     }
 
     private static byte[] digest(byte[] b) {

@@ -1,5 +1,7 @@
 package io.portredirect.balancer.ops;
 
+import io.portredirect.protocol.log.EventLog;
+
 /**
  * POSIX signal handlers through {@code sun.misc.Signal} (jdk.unsupported): the JDK has no public
  * API for SIGHUP, and handling SIGTERM here instead of in a shutdown hook lets {@code run} exit 0.

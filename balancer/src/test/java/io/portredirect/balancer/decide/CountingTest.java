@@ -2,6 +2,7 @@ package io.portredirect.balancer.decide;
 
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.packet.ParseError;
 import io.portredirect.protocol.wire.MalformedReason;
 import io.portredirect.protocol.wire.RedirectExtension;
@@ -42,9 +43,9 @@ class CountingTest {
         assertEquals(2, c.decisions(Rule.LEGACY_DEFAULT));
         assertEquals(3, c.decisions(Rule.REDIRECT_HASH));
 
-        StringBuilder sb = new StringBuilder();
-        c.writePrometheus(sb);
-        String text = sb.toString();
+        MetricRegistry registry = new MetricRegistry();
+        c.register(registry);
+        String text = registry.scrapeText();
         String lastType = null;
         for (String line : text.split("\n")) {
             if (line.startsWith("# HELP ")) {

@@ -1,6 +1,7 @@
 package io.portredirect.balancer.ops;
 
 import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.protocol.metrics.MetricRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,13 +41,15 @@ class ConfigReloaderTest {
     @TempDir
     Path dir;
     private final List<BalancerConfig> applied = new CopyOnWriteArrayList<>();
+    private static final PrintStream STDERR = System.err;
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
     private ConfigReloader reloader;
     private Path file;
 
     @BeforeEach
     void setUp() throws Exception {
-        EventLog.to(new PrintStream(log, true, StandardCharsets.UTF_8));
+        // logback's console appender writes to whatever System.err is at the time
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
         file = dir.resolve("b.yaml");
         Files.writeString(file, GOOD.formatted(1));
         reloader = new ConfigReloader(file, applied::add, Files.readAllBytes(file));
@@ -55,7 +58,7 @@ class ConfigReloaderTest {
     @AfterEach
     void tearDown() {
         reloader.close();
-        EventLog.to(System.err);
+        System.setErr(STDERR);
     }
 
     private void write(String text) throws Exception {
@@ -87,9 +90,10 @@ class ConfigReloaderTest {
         assertEquals(3, applied.get(0).servers().get(0).weight());
         assertTrue(reloader.reload("SIGHUP", true));
         assertEquals(2, applied.size());
-        StringBuilder sb = new StringBuilder();
-        reloader.writePrometheus(sb);
-        assertTrue(sb.toString().contains("portredirect_balancer_config_reloads_total{result=\"ok\"} 2"), sb.toString());
+        MetricRegistry registry = new MetricRegistry();
+        reloader.register(registry);
+        String text = registry.scrapeText();
+        assertTrue(text.contains("portredirect_balancer_config_reloads_total{result=\"ok\"} 2\n"), text);
     }
 
     @Test

@@ -6,10 +6,14 @@ import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ConfigException;
 import io.portredirect.clientagent.config.ConfigLoader;
 import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.protocol.log.LogLevel;
+import io.portredirect.protocol.metrics.MetricRegistry;
+import io.portredirect.protocol.metrics.MetricsEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -39,23 +43,31 @@ final class RunCommand implements Callable<Integer> {
             description = "How often to write --stats-file, e.g. 200ms, 1s (default: ${DEFAULT-VALUE}).")
     String statsInterval;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics and liveness on /healthz (e.g. 127.0.0.1:9102).")
+    String metrics;
+
     @Option(names = {"-v", "--verbose"}, description = "Log every connection and probe step (debug level).")
     boolean verbose;
 
     @Override
     public Integer call() throws Exception {
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
-        System.setProperty("org.slf4j.simpleLogger.log.org.pcap4j", "warn");
-        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
-        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        LogLevel.debug(verbose);
         Duration interval;
         try {
             interval = ConfigLoader.parseDuration(statsInterval);
         } catch (IllegalArgumentException e) {
             System.err.println("error: --stats-interval: " + e.getMessage());
             return 2;
+        }
+        InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            try {
+                metricsAddress = MetricsEndpoint.parseListen(metrics);
+            } catch (IllegalArgumentException e) {
+                System.err.println("error: --metrics: " + e.getMessage());
+                return 2;
+            }
         }
         AgentConfig c;
         try {
@@ -73,7 +85,23 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        MetricsEndpoint endpoint = null;
+        if (metricsAddress != null) {
+            MetricRegistry registry = new MetricRegistry();
+            stats.register(registry);
+            try {
+                endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stopped.getCount() > 0, "redirect-client-agent");
+            } catch (IOException e) {
+                System.err.println("error: cannot serve metrics on " + metrics + ": " + e.getMessage());
+                agent.close();
+                return 1;
+            }
+        }
+        MetricsEndpoint served = endpoint;
         Thread hook = new Thread(() -> {
+            if (served != null) {
+                served.close();
+            }
             agent.close();
             writeStats(stats);
             System.out.println("stopped: " + stats.snapshot());

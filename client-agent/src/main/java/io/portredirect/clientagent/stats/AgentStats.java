@@ -1,12 +1,17 @@
 package io.portredirect.clientagent.stats;
 
+import io.portredirect.protocol.metrics.MetricRegistry;
+
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The agent's counters (contention-free adders) and gauges; {@link #snapshot()} for output. */
 public final class AgentStats {
+    private static final String PREFIX = "portredirect_client_agent_";
+
     private final LongAdder[] counters = new LongAdder[Counter.values().length];
     private final AtomicLong activeConnections = new AtomicLong();
     private final AtomicLong pendingProbes = new AtomicLong();
@@ -35,6 +40,22 @@ public final class AgentStats {
 
     public AtomicLong pendingProbes() {
         return pendingProbes;
+    }
+
+    /**
+     * Exposes every counter as {@code portredirect_client_agent_<key>_total} (the JSON stats keys)
+     * and the gauges as {@code portredirect_client_agent_active_connections} and {@code _pending_probes}.
+     */
+    public void register(MetricRegistry metrics) {
+        for (Counter c : Counter.values()) {
+            LongAdder a = counters[c.ordinal()];
+            String help = Character.toUpperCase(c.description().charAt(0)) + c.description().substring(1) + ".";
+            metrics.counter(PREFIX + c.key(), help, List.of(), out -> out.sample(a.sum()));
+        }
+        metrics.gauge(PREFIX + "active_connections", "Application connections being spliced now.", List.of(),
+                out -> out.sample(activeConnections.get()));
+        metrics.gauge(PREFIX + "pending_probes", "Negotiations waiting for an answer now.", List.of(),
+                out -> out.sample(pendingProbes.get()));
     }
 
     /** Every counter by its key, then the gauges; insertion-ordered for stable output. */

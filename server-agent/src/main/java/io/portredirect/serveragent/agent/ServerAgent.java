@@ -2,6 +2,8 @@ package io.portredirect.serveragent.agent;
 
 import io.portredirect.protocol.io.HostCommand;
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.config.ServicePort;
@@ -102,7 +104,7 @@ public final class ServerAgent implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            stats.scheduleAtFixedRate(() -> log.accept(statsLine()), config.statsSeconds(), config.statsSeconds(), TimeUnit.SECONDS);
+            stats.scheduleAtFixedRate(() -> EventLog.infoPairs("stats", statsLine()), config.statsSeconds(), config.statsSeconds(), TimeUnit.SECONDS);
             parts.add(stats::shutdownNow);
         }
     }
@@ -174,13 +176,18 @@ public final class ServerAgent implements AutoCloseable {
         return counters;
     }
 
-    /** One line for logs. */
+    /** Exposes the agent's counters through {@code metrics} (read at scrape time). */
+    public void register(MetricRegistry metrics) {
+        ServerAgentMetrics.register(metrics, counters, config.servicePortNumbers(), () -> guard, () -> proxy);
+    }
+
+    /** The counters as {@code key=value} pairs for the stats event. */
     public String statsLine() {
         String verdicts = counters.snapshot().entrySet().stream()
                 .map(e -> e.getKey().name().toLowerCase() + "=" + e.getValue()).collect(Collectors.joining(" "));
         String named = config.servicePorts().stream().map(sp -> sp.port() + ":" + counters.named(sp.port()))
                 .collect(Collectors.joining(","));
-        return "stats " + (verdicts.isEmpty() ? "no packets" : verdicts) + " named=" + named
+        return (verdicts.isEmpty() ? "packets=0" : verdicts) + " named=" + named
                 + (counters.sendErrors() > 0 ? " send_errors=" + counters.sendErrors() : "")
                 + (guard != null && config.udp() ? " udp_absorbed=" + guard.absorbedDatagrams() : "")
                 + (proxy != null ? " proxy_accepted=" + proxy.accepted() + " proxy_active=" + proxy.active()

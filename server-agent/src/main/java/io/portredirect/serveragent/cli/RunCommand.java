@@ -1,6 +1,9 @@
 package io.portredirect.serveragent.cli;
 
 import io.portredirect.protocol.io.HostSupport;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.metrics.MetricRegistry;
+import io.portredirect.protocol.metrics.MetricsEndpoint;
 import io.portredirect.serveragent.agent.ServerAgent;
 import io.portredirect.serveragent.config.ConfigException;
 import io.portredirect.serveragent.config.ConfigLoader;
@@ -9,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -20,11 +24,15 @@ import java.util.concurrent.CountDownLatch;
                 + "SYNs to VIP:redirect ports before the kernel answers them; legacy SYNs still reach the kernel), reserves "
                 + "the redirect and service ports from the ephemeral range, binds absorbing UDP sockets on redirect ports "
                 + "nobody uses, starts the proxies, then captures on the interface. All of it is removed at exit.",
-            "Prints 'ready' when it answers, and a stats line at exit (and every statsSeconds)."
+            "Logs event=ready when it answers, and event=stats at exit (and every statsSeconds)."
         })
 final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration (see 'check').")
     Path config;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics and liveness on /healthz (e.g. 127.0.0.1:9101).")
+    String metrics;
 
     @Override
     public Integer call() {
@@ -34,6 +42,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("redirect-server-agent: " + e.getMessage());
             return 2;
+        }
+        InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            try {
+                metricsAddress = MetricsEndpoint.parseListen(metrics);
+            } catch (IllegalArgumentException e) {
+                System.err.println("redirect-server-agent: --metrics: " + e.getMessage());
+                return 2;
+            }
         }
         String why = HostSupport.whyNot();
         if (why != null) {
@@ -48,13 +65,30 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        MetricsEndpoint endpoint = null;
+        if (metricsAddress != null) {
+            MetricRegistry registry = new MetricRegistry();
+            agent.register(registry);
+            try {
+                endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stopped.getCount() > 0, "redirect-server-agent");
+            } catch (IOException e) {
+                System.err.println("redirect-server-agent: cannot serve metrics on " + metrics + ": " + e.getMessage());
+                agent.close();
+                return 1;
+            }
+            EventLog.info("metrics_listening", "address", endpoint.address());
+        }
+        MetricsEndpoint served = endpoint;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            ServerAgentCommand.log(agent.statsLine());
+            EventLog.infoPairs("stats", agent.statsLine());
+            if (served != null) {
+                served.close();
+            }
             agent.close();
-            ServerAgentCommand.log("stopped");
+            EventLog.info("stopped");
             stopped.countDown();
         }, "agent-shutdown"));
-        ServerAgentCommand.log("ready " + agent.describe());
+        EventLog.infoPairs("ready", agent.describe());
         try {
             stopped.await();
         } catch (InterruptedException e) {

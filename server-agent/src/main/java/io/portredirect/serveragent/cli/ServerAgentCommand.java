@@ -1,10 +1,9 @@
 package io.portredirect.serveragent.cli;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 
 /** {@code redirect-server-agent}: the server side of port redirection. */
 @Command(name = "redirect-server-agent",
@@ -20,6 +19,8 @@ import java.time.format.DateTimeFormatter;
             "Needs root, libpcap and nft. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or unreadable configuration."
         })
 public final class ServerAgentCommand implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger("redirect-server-agent");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -28,9 +29,9 @@ public final class ServerAgentCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, drain or check");
     }
 
-    /** Log line to stderr, prefixed with the time. */
+    /** A component's free-text message, as {@code event=log logger=redirect-server-agent msg="..."}. */
     static void log(String msg) {
-        System.err.println(LocalTime.now().format(DateTimeFormatter.ISO_LOCAL_TIME) + " redirect-server-agent: " + msg);
+        LOG.info(msg);
     }
 
     public static void main(String[] args) {

@@ -27,6 +27,7 @@ import java.util.function.Consumer;
 public final class KernelGuard implements AutoCloseable {
     private final List<AutoCloseable> undo = new ArrayList<>();
     private final AtomicLong absorbed = new AtomicLong();
+    private volatile boolean nftInstalled;
 
     private KernelGuard() {
     }
@@ -41,7 +42,12 @@ public final class KernelGuard implements AutoCloseable {
                 g.undo.add(LocalPortReservation.reserve(ports));
             }
             if (c.tcp()) {
-                g.undo.add(Nft.install(c.nftTable(), KernelRules.render(c)));
+                Nft table = Nft.install(c.nftTable(), KernelRules.render(c));
+                g.nftInstalled = true;
+                g.undo.add(() -> {
+                    g.nftInstalled = false;
+                    table.close();
+                });
             }
             if (c.udp() && c.absorbUdp()) {
                 for (InetAddress vip : c.vips()) {
@@ -84,6 +90,11 @@ public final class KernelGuard implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         undo.add(ch);
+    }
+
+    /** True while the nft table that hides REDIRECT SYNs from the kernel is in place. */
+    public boolean nftInstalled() {
+        return nftInstalled;
     }
 
     /** Datagrams the absorbing sockets swallowed. */

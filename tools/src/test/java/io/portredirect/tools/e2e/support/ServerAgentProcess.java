@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 
 /**
  * The real server agent ({@code java -jar redirect-server-agent.jar run --config F}) in
- * {@code PREFIX-sN}. Ready when it logs {@code ready}. Its counters are the {@code stats ...} line
+ * {@code PREFIX-sN}. Ready when it logs {@code event=ready}. Its counters are the {@code event=stats ...} line
  * it logs every {@code statsSeconds} (and at exit): {@link #stats()} parses the latest one.
  */
 public final class ServerAgentProcess extends LabProcess {
@@ -37,7 +37,7 @@ public final class ServerAgentProcess extends LabProcess {
 
     /** Waits (30 s at most) for the {@code ready} line. */
     public ServerAgentProcess awaitReady() throws InterruptedException {
-        awaitLog("redirect-server-agent: ready", Duration.ofSeconds(30));
+        awaitLog("event=ready ", Duration.ofSeconds(30));
         return this;
     }
 
@@ -49,9 +49,9 @@ public final class ServerAgentProcess extends LabProcess {
     public Stats stats() {
         String last = null;
         for (String line : currentLog().split("\n")) {
-            int i = line.indexOf("redirect-server-agent: stats ");
+            int i = line.indexOf(" event=stats ");
             if (i >= 0) {
-                last = line.substring(i + "redirect-server-agent: stats ".length());
+                last = line.substring(i + " event=stats ".length());
             }
         }
         Map<String, Long> m = new LinkedHashMap<>();

@@ -1,4 +1,4 @@
-package io.portredirect.balancer.ops;
+package io.portredirect.protocol.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -7,19 +7,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
- * The balancer's HTTP endpoint (JDK {@code com.sun.net.httpserver}, one thread, off the data
+ * A program's HTTP endpoint (JDK {@code com.sun.net.httpserver}, one thread, off the data
  * path): {@code GET /metrics} in Prometheus text format, {@code GET /healthz} 200 "ok" while
- * the data plane runs (503 otherwise).
+ * the program runs (503 otherwise).
  */
 public final class MetricsEndpoint implements AutoCloseable {
-    private static final String PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
     private final HttpServer server;
     private final ExecutorService executor;
 
@@ -29,8 +26,8 @@ public final class MetricsEndpoint implements AutoCloseable {
     }
 
     /** Binds {@code listen} and serves until {@link #close()}. */
-    public static MetricsEndpoint start(InetSocketAddress listen, List<PrometheusSource> sources, BooleanSupplier healthy)
-            throws IOException {
+    public static MetricsEndpoint start(InetSocketAddress listen, MetricRegistry metrics, BooleanSupplier healthy,
+            String program) throws IOException {
         HttpServer server = HttpServer.create(listen, 16);
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");
@@ -42,16 +39,14 @@ public final class MetricsEndpoint implements AutoCloseable {
             if (!allowGet(ex)) {
                 return;
             }
-            StringBuilder sb = new StringBuilder(8192);
+            String text;
             try {
-                for (PrometheusSource s : sources) {
-                    s.writePrometheus(sb);
-                }
-            } catch (IOException | RuntimeException e) {
+                text = metrics.scrapeText();
+            } catch (RuntimeException e) {
                 respond(ex, 500, "text/plain; charset=utf-8", "metrics failed: " + e + "\n");
                 return;
             }
-            respond(ex, 200, PROMETHEUS_TYPE, sb.toString());
+            respond(ex, 200, PrometheusText.CONTENT_TYPE, text);
         });
         server.createContext("/healthz", ex -> {
             if (allowGet(ex)) {
@@ -61,7 +56,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         });
         server.createContext("/", ex -> {
             if (allowGet(ex)) {
-                respond(ex, 404, "text/plain; charset=utf-8", "redirect-balancer: see /metrics and /healthz\n");
+                respond(ex, 404, "text/plain; charset=utf-8", program + ": see /metrics and /healthz\n");
             }
         });
         server.start();
