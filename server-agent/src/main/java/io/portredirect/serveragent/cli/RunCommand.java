@@ -2,7 +2,8 @@ package io.portredirect.serveragent.cli;
 
 import io.portredirect.protocol.io.HostSupport;
 import io.portredirect.serveragent.agent.ServerAgent;
-import io.portredirect.serveragent.config.ConfigException;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import picocli.CommandLine.Command;
@@ -16,11 +17,11 @@ import java.util.concurrent.CountDownLatch;
 /** {@code run}: the long-running agent. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "Runs the agent until SIGTERM or SIGINT. At start it installs nft table inet <nftTable> (dropping REDIRECT "
+            "Runs the agent until SIGTERM or SIGINT. At start it installs nft table inet <nft-table> (dropping REDIRECT "
                 + "SYNs to VIP:redirect ports before the kernel answers them; legacy SYNs still reach the kernel), reserves "
                 + "the redirect and service ports from the ephemeral range, binds absorbing UDP sockets on redirect ports "
                 + "nobody uses, starts the proxies, then captures on the interface. All of it is removed at exit.",
-            "Prints 'ready' when it answers, and a stats line at exit (and every statsSeconds)."
+            "Prints 'ready' when it answers, and a stats line at exit (and every stats-interval)."
         })
 final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration (see 'check').")
@@ -30,9 +31,11 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         ServerAgentConfig c;
         try {
-            c = ConfigLoader.load(config);
+            LoadedConfig<ServerAgentConfig> loaded = ConfigLoader.loadWithWarnings(config);
+            loaded.warnings().forEach(w -> System.err.println("redirect-server-agent: warning: " + w));
+            c = loaded.config();
         } catch (ConfigException e) {
-            System.err.println("redirect-server-agent: " + e.getMessage());
+            e.problems().forEach(p -> System.err.println("redirect-server-agent: " + p));
             return 2;
         }
         String why = HostSupport.whyNot();
