@@ -3,7 +3,7 @@ package io.portredirect.clientagent.api;
 import io.portredirect.clientagent.ClientRuntime;
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.FallbackPolicy;
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.clientagent.config.ProbeConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.negotiate.FlowRegistry;

@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.relay;
 
-import io.portredirect.clientagent.config.HostPorts;
+import io.portredirect.protocol.config.HostPort;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.ListenerProtocol;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
@@ -57,7 +57,7 @@ public final class TcpRelay implements AutoCloseable {
             server.bind(listener.listen(), 1024);
         } catch (IOException e) {
             server.close();
-            throw new IOException("cannot listen on " + HostPorts.format(listener.listen()) + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + HostPort.format(listener.listen()) + ": " + e.getMessage(), e);
         }
         running = true;
         acceptor = new Thread(this::acceptLoop, "accept-" + listener.listen().getPort());

@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.negotiate;
 
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.PacketParser;

@@ -2,7 +2,7 @@ package io.portredirect.clientagent.negotiate;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
 import io.portredirect.clientagent.config.ListenerProtocol;
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
