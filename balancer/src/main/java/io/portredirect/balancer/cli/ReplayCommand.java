@@ -2,7 +2,7 @@ package io.portredirect.balancer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.replay.PcapReplay;
 import io.portredirect.balancer.replay.ReplaySummary;

@@ -1,7 +1,7 @@
 package io.portredirect.balancer.io;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.EventLog;

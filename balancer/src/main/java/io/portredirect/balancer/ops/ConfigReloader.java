@@ -1,7 +1,7 @@
 package io.portredirect.balancer.ops;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
 
 import java.io.IOException;

@@ -2,11 +2,11 @@ package io.portredirect.balancer.table;
 
 import io.portredirect.balancer.config.Addresses;
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.MacSpec;
 import io.portredirect.balancer.config.Policies;
-import io.portredirect.balancer.config.PortRange;
+import io.portredirect.balancer.config.ServicePortRange;
 import io.portredirect.balancer.config.RedirectPortConfig;
 import io.portredirect.balancer.config.ServerConfig;
 import io.portredirect.balancer.config.TransportProtocol;
@@ -109,7 +109,7 @@ public final class ForwardingTables {
                 System.arraycopy(s.mac().bytes(), 0, serverMacs, 6 * i, 6);
                 hasServerMac[i] = true;
             }
-            byte[] side = resolve(s.interfaceMac(), s.interfaceName(), interfaceMac, "servers[" + i + "].interfaceMac",
+            byte[] side = resolve(s.interfaceMac(), s.interfaceName(), interfaceMac, "servers[" + i + "].interface-mac",
                     s.mode() != ForwardingMode.RAW);
             if (side != null) {
                 System.arraycopy(side, 0, serverSideMacs, 6 * i, 6);
@@ -134,7 +134,7 @@ public final class ForwardingTables {
         serviceOwner = new short[2 * PORTS];
         Arrays.fill(serviceOwner, (short) -1);
         for (int i = 0; i < n; i++) {
-            for (PortRange r : servers.get(i).servicePorts()) {
+            for (ServicePortRange r : servers.get(i).servicePorts()) {
                 for (TransportProtocol p : r.protocols()) {
                     for (int port = r.first(); port <= r.last(); port++) {
                         serviceOwner[protoSlot(p.number()) * PORTS + port] = (short) i;

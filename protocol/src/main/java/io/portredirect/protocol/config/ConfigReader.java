@@ -61,11 +61,14 @@ public final class ConfigReader {
         return root == null ? YamlNode.emptyMapping(1) : root;
     }
 
-    /** The document's top-level mapping; {@code expected} says what it should hold, for the message. */
-    public ConfigMapping root(YamlNode root, String expected) {
+    /**
+     * The document's top-level mapping; {@code expected} says what it should hold. A document that is
+     * not a mapping is thrown at once: none of its keys can be checked.
+     */
+    public ConfigMapping root(YamlNode root, String expected) throws ConfigException {
         if (!root.isMap()) {
             problem(root.line(), "(document)", "expected a mapping with " + expected + " but found " + root.describe());
-            return new ConfigMapping(this, YamlNode.emptyMapping(root.line()), "");
+            finish();
         }
         return new ConfigMapping(this, root, "");
     }
