@@ -219,7 +219,7 @@ public final class ForwardingTables {
 
     /**
      * Builds the tables. {@code interfaceMac} resolves {@code auto} MACs of the balancer's own
-     * interfaces; {@code nextHopMac: auto} stays unresolved (see {@link #withNextHopMac}).
+     * interfaces; {@code next-hop-mac: auto} stays unresolved (see {@link #withNextHopMac}).
      *
      * @throws ConfigException when an {@code auto} MAC cannot be resolved (names key and line)
      */
@@ -228,7 +228,7 @@ public final class ForwardingTables {
     }
 
     /**
-     * Builds the tables, resolving {@code nextHopMac: auto} with {@code neighborMac(interface, ip)}
+     * Builds the tables, resolving {@code next-hop-mac: auto} with {@code neighborMac(interface, ip)}
      * for each next hop (first answer wins; null answers leave it unresolved).
      */
     public static ForwardingTables build(BalancerConfig config, Function<String, byte[]> interfaceMac,
@@ -352,12 +352,12 @@ public final class ForwardingTables {
         return config.policies();
     }
 
-    /** The server for a non-error ICMP packet under {@code icmpEcho: balance}, by flow hash. */
+    /** The server for a non-error ICMP packet under {@code icmp-echo: balance}, by flow hash. */
     public int balanceEcho(long flowHash) {
         return echoTable == null ? -1 : MaglevTable.lookup(echoTable, flowHash);
     }
 
-    /** The server named by {@code icmpEcho: server:NAME} or the default server for {@code default}; else -1. */
+    /** The server named by {@code icmp-echo: server:NAME} or the default server for {@code default}; else -1. */
     public int echoServer() {
         return echoServer;
     }
@@ -524,7 +524,7 @@ public final class ForwardingTables {
         return nextHopMac != null;
     }
 
-    /** Next-hop addresses to resolve when {@code nextHopMac: auto}. */
+    /** Next-hop addresses to resolve when {@code next-hop-mac: auto}. */
     public List<InetAddress> nextHops() {
         return config.network().nextHops();
     }

@@ -144,6 +144,15 @@ class ConfigLoaderTest {
                         + "(servers[0].service-ports[0], line 14); service ports must be unique"), e.problems());
     }
 
+    @Test
+    void shippedConfigsLoadWithoutWarnings() throws Exception {
+        Path root = TESTDATA.getParent().getParent();
+        for (Path f : List.of(TESTDATA.resolve("sample.yaml"), root.resolve("testdata/lab/balancer.yaml"),
+                root.resolve("tools/src/dist/conf/balancer.yaml"))) {
+            assertEquals(List.of(), ConfigLoader.loadWithWarnings(f).warnings(), f.toString());
+        }
+    }
+
     /** camelCase spellings from before kebab-case still load for one release, each with a warning. */
     @Test
     void oldSpellingLoadsWithAWarning() throws Exception {

@@ -160,6 +160,22 @@ public class ConfigLoaderTest {
         assertEquals("agent.yaml:9: maxChain: deprecated spelling, write max-chain", loaded.warnings().get(0).toString());
     }
 
+    static final Path ROOT = Path.of(System.getProperty("portredirect.root", ".."));
+
+    @Test
+    void twoMistakesInAFileAreBothReported() {
+        Path file = ROOT.resolve("testdata/client-agent/two-mistakes.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        assertEquals(java.util.List.of(
+                file + ":6: probe.timeout: '250' has no unit; write a number and a unit: 250ms, 1s, 2m or 1h",
+                file + ":12: listeners[0].target: VIP 198.18.0.99 is not declared under 'vips'"), e.problems());
+    }
+
+    @Test
+    void shippedConfigLoadsWithoutWarnings() throws Exception {
+        assertEquals(java.util.List.of(), ConfigLoader.loadWithWarnings(ROOT.resolve("tools/src/dist/conf/client-agent.yaml")).warnings());
+    }
+
     @Test
     void emptyListenersAreRejected() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(GOOD.substring(0, GOOD.indexOf("listeners:")) + "listeners: []\n"));

@@ -142,6 +142,24 @@ class ConfigLoaderTest {
                 FILE + ":7: mss: an MSS below 88 is not useful (0 means: from the interface MTU)"), e.problems());
     }
 
+    static final Path ROOT = Path.of(System.getProperty("portredirect.root", ".."));
+
+    @Test
+    void twoMistakesInAFileAreBothReported() {
+        Path file = ROOT.resolve("testdata/server-agent/two-mistakes.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        assertEquals(List.of(
+                file + ":7: refresh: '100' has no unit; write a number and a unit: 250ms, 1s, 2m or 1h",
+                file + ":8: policy: 'fastest' is not one of round-robin, least-connections, queue-aware"), e.problems());
+    }
+
+    @Test
+    void shippedConfigsLoadWithoutWarnings() throws Exception {
+        for (String f : List.of("tools/src/dist/conf/server-agent.yaml")) {
+            assertEquals(List.of(), ConfigLoader.loadWithWarnings(ROOT.resolve(f)).warnings(), f);
+        }
+    }
+
     @Test
     void yamlSyntaxErrorsCarryTheLine() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, "interface: eth0\nvips: [198.18.0.10\n"));

@@ -58,7 +58,7 @@ public final class BalancerYaml {
         throw new IllegalStateException("no weight for server " + server + " in:\n" + text);
     }
 
-    /** Adds a service port ("8101", "9101/udp") to a server's {@code servicePorts}. */
+    /** Adds a service port ("8101", "9101/udp") to a server's {@code service-ports}. */
     public BalancerYaml addServicePort(String server, String port) {
         List<String> lines = new ArrayList<>(text.lines().toList());
         boolean in = false;
