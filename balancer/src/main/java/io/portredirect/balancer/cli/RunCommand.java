@@ -1,9 +1,6 @@
 package io.portredirect.balancer.cli;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.protocol.config.ConfigException;
-import io.portredirect.protocol.config.ConfigProblem;
-import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.io.IoMode;
 import io.portredirect.balancer.io.LiveBalancer;
@@ -13,6 +10,9 @@ import io.portredirect.balancer.ops.ConfigReloader;
 import io.portredirect.balancer.ops.EventLog;
 import io.portredirect.balancer.ops.MetricsEndpoint;
 import io.portredirect.balancer.ops.Signals;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.ConfigProblem;
+import io.portredirect.protocol.config.LoadedConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,12 +1,12 @@
 package io.portredirect.balancer.io;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.EventLog;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.config.ConfigException;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -2,14 +2,14 @@ package io.portredirect.balancer.table;
 
 import io.portredirect.balancer.config.Addresses;
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.MacSpec;
 import io.portredirect.balancer.config.Policies;
-import io.portredirect.balancer.config.ServicePortRange;
 import io.portredirect.balancer.config.RedirectPortConfig;
 import io.portredirect.balancer.config.ServerConfig;
+import io.portredirect.balancer.config.ServicePortRange;
 import io.portredirect.balancer.config.TransportProtocol;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.IpProtocol;
 

@@ -8,8 +8,8 @@ import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
-import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.packet.TransportChecksum.Verdict;
+import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
 import org.junit.jupiter.api.Test;
 

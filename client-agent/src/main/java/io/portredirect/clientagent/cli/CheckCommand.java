@@ -3,13 +3,13 @@ package io.portredirect.clientagent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.clientagent.config.AgentConfig;
-import io.portredirect.protocol.config.ConfigException;
-import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.clientagent.config.ConfigLoader;
-import io.portredirect.protocol.config.HostPort;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.host.ProbeGuard;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.HostPort;
+import io.portredirect.protocol.config.LoadedConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -3,11 +3,11 @@ package io.portredirect.clientagent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portredirect.clientagent.ClientAgent;
 import io.portredirect.clientagent.config.AgentConfig;
+import io.portredirect.clientagent.config.ConfigLoader;
+import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.Durations;
 import io.portredirect.protocol.config.LoadedConfig;
-import io.portredirect.clientagent.config.ConfigLoader;
-import io.portredirect.clientagent.stats.AgentStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

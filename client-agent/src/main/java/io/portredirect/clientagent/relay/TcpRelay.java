@@ -1,11 +1,11 @@
 package io.portredirect.clientagent.relay;
 
-import io.portredirect.protocol.config.HostPort;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.ListenerProtocol;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.config.HostPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,9 +2,9 @@ package io.portredirect.serveragent.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portredirect.serveragent.agent.ServerAgent;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.LoadedConfig;
+import io.portredirect.serveragent.agent.ServerAgent;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.kernel.KernelRules;

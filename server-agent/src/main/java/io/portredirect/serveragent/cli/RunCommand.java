@@ -1,9 +1,9 @@
 package io.portredirect.serveragent.cli;
 
-import io.portredirect.protocol.io.HostSupport;
-import io.portredirect.serveragent.agent.ServerAgent;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.LoadedConfig;
+import io.portredirect.protocol.io.HostSupport;
+import io.portredirect.serveragent.agent.ServerAgent;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import picocli.CommandLine.Command;
