@@ -18,6 +18,10 @@ public record ServicePortRange(PortRange range, Set<TransportProtocol> protocols
     public static ServicePortRange parse(String text) {
         String t = text.trim();
         int slash = t.indexOf('/');
+        String ports = slash < 0 ? t : t.substring(0, slash);
+        if (!ports.matches("\\d{1,5}(-\\d{1,5})?")) {
+            throw new IllegalArgumentException("'" + t + "' is not a port spec: PORT, FIRST-LAST, optionally /tcp or /udp");
+        }
         Set<TransportProtocol> protos = EnumSet.allOf(TransportProtocol.class);
         if (slash >= 0) {
             TransportProtocol p = TransportProtocol.byName(t.substring(slash + 1));
@@ -27,11 +31,10 @@ public record ServicePortRange(PortRange range, Set<TransportProtocol> protocols
             protos = EnumSet.of(p);
         }
         try {
-            return new ServicePortRange(PortRange.parse(slash < 0 ? t : t.substring(0, slash)), protos);
+            return new ServicePortRange(PortRange.parse(ports), protos);
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            throw new IllegalArgumentException(m.contains("is not a port") ? "'" + t + "' is not a port spec: PORT, FIRST-LAST, "
-                    + "optionally /tcp or /udp" : m.replace("'" + t.substring(0, slash < 0 ? t.length() : slash) + "'", "'" + t + "'"));
+            // the shared parser quotes only the numbers; the operator wrote the whole spec
+            throw new IllegalArgumentException(e.getMessage().replace("'" + ports + "'", "'" + t + "'"));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.portredirect.protocol.config;
 
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -167,9 +168,9 @@ public final class ConfigMapping {
         return b == null ? dflt : b;
     }
 
-    public java.time.Duration duration(String key, java.time.Duration dflt) {
+    public Duration duration(String key, Duration dflt) {
         ConfigValue v = get(key);
-        java.time.Duration d = v == null ? null : v.duration();
+        Duration d = v == null ? null : v.duration();
         return d == null ? dflt : d;
     }
 

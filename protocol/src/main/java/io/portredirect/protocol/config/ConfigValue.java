@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One value in a config file with its key path and line. The typed getters report a problem and
@@ -177,6 +176,6 @@ public final class ConfigValue {
 
     @Override
     public String toString() {
-        return path + " = " + node.describe().toLowerCase(Locale.ROOT);
+        return path + " at line " + line;
     }
 }

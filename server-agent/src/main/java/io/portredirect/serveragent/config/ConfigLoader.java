@@ -4,6 +4,7 @@ import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.ConfigMapping;
 import io.portredirect.protocol.config.ConfigReader;
 import io.portredirect.protocol.config.ConfigValue;
+import io.portredirect.protocol.config.Durations;
 import io.portredirect.protocol.config.LoadedConfig;
 
 import java.net.InetAddress;
@@ -130,17 +131,19 @@ public final class ConfigLoader {
         if (protocols != null) {
             tcp = false;
             udp = false;
-            for (ConfigValue p : protocols.items()) {
+            List<ConfigValue> items = protocols.items();
+            if (items.isEmpty()) {
+                protocols.problem("empty: name at least one of tcp, udp");
+            }
+            for (ConfigValue p : items) {
                 String name = p.choice("tcp", "udp");
                 tcp |= "tcp".equals(name);
                 udp |= "udp".equals(name);
             }
             if (!tcp && !udp) {
+                // every item was wrong (reported): check the rest as if both were named
                 tcp = true;
                 udp = true;
-                if (!r.hasProblems()) {
-                    protocols.problem("name at least one of tcp, udp");
-                }
             }
         }
         Duration refresh = durationIn(root, "refresh", Duration.ofMillis(100), Duration.ofMillis(10), Duration.ofSeconds(60));
@@ -194,8 +197,8 @@ public final class ConfigLoader {
     private static Duration durationIn(ConfigMapping root, String key, Duration dflt, Duration min, Duration max) {
         Duration d = root.duration(key, dflt);
         if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-            root.problem(key, io.portredirect.protocol.config.Durations.format(d) + " is out of range "
-                    + io.portredirect.protocol.config.Durations.format(min) + "-" + io.portredirect.protocol.config.Durations.format(max));
+            root.problem(key, Durations.format(d) + " is out of range "
+                    + Durations.format(min) + "-" + Durations.format(max));
             return dflt;
         }
         return d;
