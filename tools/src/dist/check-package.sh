@@ -201,14 +201,14 @@ vips: [198.18.0.10]
 network:
   interface: pkgn0
   mac: auto
-  nextHop: [198.18.0.1]
-  nextHopMac: 02:00:5e:00:53:01
+  next-hop: [198.18.0.1]
+  next-hop-mac: 02:00:5e:00:53:01
 servers:
   - name: s1
     interface: pkgs0
     mode: raw
-    servicePorts: ["10001"]
-redirectPorts:
+    service-ports: ["10001"]
+redirect-ports:
   - port: 8080
     group: [s1]
 YAML

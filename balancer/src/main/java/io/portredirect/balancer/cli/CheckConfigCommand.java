@@ -3,10 +3,12 @@ package io.portredirect.balancer.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.ConfigProblem;
+import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.protocol.packet.IpProtocol;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,8 +55,11 @@ public final class CheckConfigCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         BalancerConfig config;
         ForwardingTables tables;
+        List<ConfigProblem> warnings;
         try {
-            config = ConfigLoader.load(file);
+            LoadedConfig<BalancerConfig> loaded = ConfigLoader.loadWithWarnings(file);
+            config = loaded.config();
+            warnings = loaded.warnings();
             Function<String, byte[]> sysfs = InterfaceMacs.sysfs();
             Function<String, byte[]> placeholder = InterfaceMacs.placeholder();
             tables = ForwardingTables.build(config, iface -> {
@@ -80,9 +85,12 @@ public final class CheckConfigCommand implements Callable<Integer> {
         }
         if (json) {
             Map<String, Object> m = toJson(tables);
+            m.put("warnings", warnings.stream().map(ConfigProblem::toString).toList());
             m.put("placeholderMacs", new TreeSet<>(placeholders));
             out.println(mapper().writeValueAsString(m));
         } else {
+            warnings.forEach(w -> err.println("warning: " + w));
+            err.flush();
             out.print(tables.summary());
             if (!placeholders.isEmpty()) {
                 out.println("note: 'auto' MACs of interfaces not present on this machine are placeholders: "

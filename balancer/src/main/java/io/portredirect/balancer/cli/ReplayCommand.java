@@ -2,12 +2,12 @@ package io.portredirect.balancer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.replay.PcapReplay;
 import io.portredirect.balancer.replay.ReplaySummary;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,7 +1,6 @@
 package io.portredirect.balancer.cli;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.io.IoMode;
 import io.portredirect.balancer.io.LiveBalancer;
@@ -9,6 +8,9 @@ import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.ops.ConfigReloader;
 import io.portredirect.balancer.ops.Signals;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.ConfigProblem;
+import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.log.LogLevel;
 import io.portredirect.protocol.metrics.MetricRegistry;
@@ -95,9 +97,12 @@ public final class RunCommand implements Callable<Integer> {
         }
         byte[] bytes;
         BalancerConfig cfg;
+        List<ConfigProblem> warnings;
         try {
             bytes = Files.readAllBytes(config);
-            cfg = ConfigLoader.load(config);
+            LoadedConfig<BalancerConfig> loaded = ConfigLoader.loadWithWarnings(config);
+            cfg = loaded.config();
+            warnings = loaded.warnings();
         } catch (IOException e) {
             EventLog.error("config_invalid", "file", config, "line", 0, "key", "(file)", "error", "cannot read: " + e);
             return 2;
@@ -139,6 +144,9 @@ public final class RunCommand implements Callable<Integer> {
         try {
             EventLog.info("starting", "config", config.toAbsolutePath(), "io", io.name().toLowerCase(),
                     "buffer_mb", bufferMb, "return_path", returnPath.name().toLowerCase(), "pid", ProcessHandle.current().pid());
+            for (ConfigProblem w : warnings) {
+                EventLog.warn("config_deprecated", "file", w.file(), "line", w.line(), "key", w.key(), "warning", w.what());
+            }
             try {
                 live.apply(cfg);
             } catch (ConfigException e) {

@@ -1,5 +1,7 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.ConfigException;
+
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.MacAddress;
 import io.portredirect.protocol.packet.Bytes;
 
 import java.util.Arrays;
@@ -37,10 +38,8 @@ public final class MacSpec {
         if (t.equalsIgnoreCase("auto")) {
             return AUTO;
         }
-        if (!t.matches("(?i)[0-9a-f]{2}([:-][0-9a-f]{2}){5}")) {
-            return null;
-        }
-        return new MacSpec(Bytes.fromHex(t.replace('-', ':')));
+        byte[] mac = MacAddress.parseOrNull(t);
+        return mac == null ? null : new MacSpec(mac);
     }
 
     public boolean isAuto() {

@@ -5,7 +5,7 @@ package io.portredirect.balancer.config;
  *
  * @param icmpError ICMP errors whose quote is truncated, not from a VIP, or from an unknown port
  * @param icmpEcho  ICMP echo request/reply to a VIP
- * @param echoServer the server named by {@code icmpEcho: server:NAME}, else null
+ * @param echoServer the server named by {@code icmp-echo: server:NAME}, else null
  * @param fragments non-first IP fragments (no ports to look at)
  */
 public record Policies(IcmpError icmpError, IcmpEcho icmpEcho, String echoServer, Fragments fragments) {

@@ -17,7 +17,7 @@ import java.util.List;
  * @param servicePorts  the server-unique ports that name this server
  */
 public record ServerConfig(String name, String interfaceName, MacSpec mac, MacSpec interfaceMac, List<InetAddress> ips,
-                           List<InetAddress> vips, ForwardingMode mode, int weight, List<PortRange> servicePorts) {
+                           List<InetAddress> vips, ForwardingMode mode, int weight, List<ServicePortRange> servicePorts) {
     public ServerConfig {
         ips = List.copyOf(ips);
         vips = List.copyOf(vips);

@@ -27,4 +27,14 @@ public enum TransportProtocol {
     public static TransportProtocol of(int ipProtocol) {
         return ipProtocol == IpProtocol.TCP ? TCP : ipProtocol == IpProtocol.UDP ? UDP : null;
     }
+
+    /** The transport spelled {@code name} in YAML (any case), or null. */
+    public static TransportProtocol byName(String name) {
+        for (TransportProtocol p : values()) {
+            if (p.yamlName().equalsIgnoreCase(name.trim())) {
+                return p;
+            }
+        }
+        return null;
+    }
 }

@@ -1,11 +1,11 @@
 package io.portredirect.balancer.io;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
- * Finds the MAC of the network-side next hop ({@code network.nextHopMac: auto}): asks with ARP
+ * Finds the MAC of the network-side next hop ({@code network.next-hop-mac: auto}): asks with ARP
  * requests / neighbour solicitations sent from a VIP, and learns from every ARP or NDP frame the
  * next hop sends (answers, its own questions, gratuitous announcements). The MAC of the first
  * next hop in config order that is known wins; a change is handed to {@code onChange}, which

@@ -1,8 +1,8 @@
 package io.portredirect.balancer.ops;
 
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 

@@ -2,14 +2,14 @@ package io.portredirect.balancer.table;
 
 import io.portredirect.balancer.config.Addresses;
 import io.portredirect.balancer.config.BalancerConfig;
-import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.MacSpec;
 import io.portredirect.balancer.config.Policies;
-import io.portredirect.balancer.config.PortRange;
 import io.portredirect.balancer.config.RedirectPortConfig;
 import io.portredirect.balancer.config.ServerConfig;
+import io.portredirect.balancer.config.ServicePortRange;
 import io.portredirect.balancer.config.TransportProtocol;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.IpProtocol;
 
@@ -109,7 +109,7 @@ public final class ForwardingTables {
                 System.arraycopy(s.mac().bytes(), 0, serverMacs, 6 * i, 6);
                 hasServerMac[i] = true;
             }
-            byte[] side = resolve(s.interfaceMac(), s.interfaceName(), interfaceMac, "servers[" + i + "].interfaceMac",
+            byte[] side = resolve(s.interfaceMac(), s.interfaceName(), interfaceMac, "servers[" + i + "].interface-mac",
                     s.mode() != ForwardingMode.RAW);
             if (side != null) {
                 System.arraycopy(side, 0, serverSideMacs, 6 * i, 6);
@@ -134,7 +134,7 @@ public final class ForwardingTables {
         serviceOwner = new short[2 * PORTS];
         Arrays.fill(serviceOwner, (short) -1);
         for (int i = 0; i < n; i++) {
-            for (PortRange r : servers.get(i).servicePorts()) {
+            for (ServicePortRange r : servers.get(i).servicePorts()) {
                 for (TransportProtocol p : r.protocols()) {
                     for (int port = r.first(); port <= r.last(); port++) {
                         serviceOwner[protoSlot(p.number()) * PORTS + port] = (short) i;
@@ -219,7 +219,7 @@ public final class ForwardingTables {
 
     /**
      * Builds the tables. {@code interfaceMac} resolves {@code auto} MACs of the balancer's own
-     * interfaces; {@code nextHopMac: auto} stays unresolved (see {@link #withNextHopMac}).
+     * interfaces; {@code next-hop-mac: auto} stays unresolved (see {@link #withNextHopMac}).
      *
      * @throws ConfigException when an {@code auto} MAC cannot be resolved (names key and line)
      */
@@ -228,7 +228,7 @@ public final class ForwardingTables {
     }
 
     /**
-     * Builds the tables, resolving {@code nextHopMac: auto} with {@code neighborMac(interface, ip)}
+     * Builds the tables, resolving {@code next-hop-mac: auto} with {@code neighborMac(interface, ip)}
      * for each next hop (first answer wins; null answers leave it unresolved).
      */
     public static ForwardingTables build(BalancerConfig config, Function<String, byte[]> interfaceMac,
@@ -352,12 +352,12 @@ public final class ForwardingTables {
         return config.policies();
     }
 
-    /** The server for a non-error ICMP packet under {@code icmpEcho: balance}, by flow hash. */
+    /** The server for a non-error ICMP packet under {@code icmp-echo: balance}, by flow hash. */
     public int balanceEcho(long flowHash) {
         return echoTable == null ? -1 : MaglevTable.lookup(echoTable, flowHash);
     }
 
-    /** The server named by {@code icmpEcho: server:NAME} or the default server for {@code default}; else -1. */
+    /** The server named by {@code icmp-echo: server:NAME} or the default server for {@code default}; else -1. */
     public int echoServer() {
         return echoServer;
     }
@@ -524,7 +524,7 @@ public final class ForwardingTables {
         return nextHopMac != null;
     }
 
-    /** Next-hop addresses to resolve when {@code nextHopMac: auto}. */
+    /** Next-hop addresses to resolve when {@code next-hop-mac: auto}. */
     public List<InetAddress> nextHops() {
         return config.network().nextHops();
     }

@@ -50,7 +50,7 @@ class CheckConfigCommandTest {
     void invalidFileExitsTwoWithEveryProblem() throws Exception {
         Path bad = ConfigLoaderTest.TESTDATA.resolve("bad/duplicate-service-port.yaml");
         assertEquals(2, run(bad.toString()));
-        assertTrue(err.toString().startsWith(bad + ":21: servers[1].servicePorts[1]: port 10003/tcp is already"), err.toString());
+        assertTrue(err.toString().startsWith(bad + ":21: servers[1].service-ports[1]: port 10003/tcp is already"), err.toString());
         assertEquals(2, run("--json", bad.toString()));
         JsonNode j = new ObjectMapper().readTree(out.toString());
         assertTrue(!j.get("valid").asBoolean());

@@ -1,5 +1,8 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.LoadedConfig;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -77,7 +80,7 @@ class ConfigLoaderTest {
     void everyProblemIsReportedNotJustTheFirst() {
         String yaml = """
                 vips: [198.18.0.10]
-                network: {interface: net0, mac: auto, nextHopMac: 02:00:00:00:00:fe}
+                network: {interface: net0, mac: auto, next-hop-mac: 02:00:00:00:00:fe}
                 servers:
                   - {name: a, interface: sa, mac: 02:00:00:00:00:0a, mode: l2, weight: -1}
                   - {name: b, interface: sb, mode: l3}
@@ -97,7 +100,7 @@ class ConfigLoaderTest {
     void unquotedMacsThatLookLikeSexagesimalNumbersSurvive() throws Exception {
         String yaml = """
                 vips: [198.18.0.10]
-                network: {interface: net0, mac: auto, nextHopMac: 12:34:56:00:00:01}
+                network: {interface: net0, mac: auto, next-hop-mac: 12:34:56:00:00:01}
                 servers:
                   - name: a
                     interface: sa
@@ -117,15 +120,73 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void emptyDocumentIsRejected() {
+    void emptyDocumentListsWhatIsMissing() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("", "e.yaml"));
-        assertEquals("e.yaml:1: (document): expected a mapping with vips, network, servers, ... but found empty", e.getMessage());
+        assertEquals(List.of("e.yaml:1: vips: missing: list the virtual IPs (IPv4 and/or IPv6) the balancer serves",
+                "e.yaml:1: network: missing: name the network-side interface (network.interface) and next hop",
+                "e.yaml:1: servers: missing: at least one server is needed"), e.problems());
+    }
+
+    @Test
+    void documentThatIsNotAMappingIsRejected() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse("- vips\n", "l.yaml"));
+        assertEquals(List.of("l.yaml:1: (document): expected a mapping with vips, network, servers, ... but found a list"), e.problems());
+    }
+
+    /** Each program's file with two mistakes: both are reported, each with file and line. */
+    @Test
+    void twoMistakesAreBothReported() {
+        Path file = TESTDATA.resolve("two-mistakes.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        assertEquals(List.of(
+                file + ":13: servers[0].weight: 0 is out of range 1-1000000",
+                file + ":20: servers[1].service-ports[0]: port 10001/tcp is already a service port of server s1 "
+                        + "(servers[0].service-ports[0], line 14); service ports must be unique"), e.problems());
+    }
+
+    @Test
+    void shippedConfigsLoadWithoutWarnings() throws Exception {
+        Path root = TESTDATA.getParent().getParent();
+        for (Path f : List.of(TESTDATA.resolve("sample.yaml"), root.resolve("testdata/lab/balancer.yaml"),
+                root.resolve("tools/src/dist/conf/balancer.yaml"))) {
+            assertEquals(List.of(), ConfigLoader.loadWithWarnings(f).warnings(), f.toString());
+        }
+    }
+
+    /** camelCase spellings from before kebab-case still load for one release, each with a warning. */
+    @Test
+    void oldSpellingLoadsWithAWarning() throws Exception {
+        Path file = TESTDATA.resolve("old-spelling.yaml");
+        LoadedConfig<BalancerConfig> l = ConfigLoader.loadWithWarnings(file);
+        assertEquals("s1", l.config().defaultServer());
+        assertEquals(1, l.config().redirectPorts().size());
+        assertEquals(List.of(
+                file + ":6: network.nextHop: deprecated spelling, write next-hop",
+                file + ":7: network.nextHopMac: deprecated spelling, write next-hop-mac",
+                file + ":13: servers[0].servicePorts: deprecated spelling, write service-ports",
+                file + ":14: redirectPorts: deprecated spelling, write redirect-ports",
+                file + ":17: defaultServer: deprecated spelling, write default-server",
+                file + ":19: policies.icmpEcho: deprecated spelling, write icmp-echo"),
+                l.warnings().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void bothSpellingsOfOneKeyAreAnError() {
+        String yaml = """
+                vips: [198.18.0.10]
+                network: {interface: net0, mac: auto, next-hop-mac: 02:00:00:00:00:fe, nextHopMac: 02:00:00:00:00:fd}
+                servers:
+                  - {name: a, interface: sa, mac: 02:00:00:00:00:0a, mode: l2}
+                """;
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(yaml, "b.yaml"));
+        assertEquals(List.of("b.yaml:2: network.nextHopMac: both next-hop-mac (line 2) and nextHopMac given; keep only next-hop-mac"),
+                e.problems());
     }
 
     @Test
     void primes() {
-        assertTrue(ConfigValidator.isPrime(65537));
-        assertTrue(ConfigValidator.isPrime(ConfigValidator.MAX_TABLE_SIZE));
-        assertTrue(!ConfigValidator.isPrime(65535));
+        assertTrue(TableSection.isPrime(65537));
+        assertTrue(TableSection.isPrime(TableSection.MAX_TABLE_SIZE));
+        assertTrue(!TableSection.isPrime(65535));
     }
 }

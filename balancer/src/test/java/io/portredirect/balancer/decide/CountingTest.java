@@ -75,8 +75,8 @@ class CountingTest {
         byte[] f = tcp(CLIENT4, 40000, VIP4, 10001, 2, null);
         assertEquals("a", ref.get().serverName(p.fromNetwork(f.clone(), 0, f.length)));
         // the new config moves 10001 to d and puts d first
-        String moved = VERDICT_YAML.replace("servicePorts: [\"10001\", \"10002-10004/tcp\"]", "servicePorts: [\"10002-10004/tcp\"]")
-                .replace("servicePorts: [\"10031\"]", "servicePorts: [\"10031\", \"10001\"]");
+        String moved = VERDICT_YAML.replace("service-ports: [\"10001\", \"10002-10004/tcp\"]", "service-ports: [\"10002-10004/tcp\"]")
+                .replace("service-ports: [\"10031\"]", "service-ports: [\"10031\", \"10001\"]");
         ref.set(tables(moved));
         assertEquals("d", ref.get().serverName(p.fromNetwork(f.clone(), 0, f.length)));
         byte[] g = tcp(CLIENT4, 40000, VIP4, 10002, 2, null);

@@ -30,15 +30,15 @@ class NeighborResponderTest {
             network:
               interface: net0
               mac: 02:00:00:00:00:01
-              nextHop: [198.18.0.2, "2001:2::2"]
-              nextHopMac: auto
+              next-hop: [198.18.0.2, "2001:2::2"]
+              next-hop-mac: auto
             servers:
               - name: s1
                 interface: srv1
                 mac: 02:00:00:00:11:02
-                interfaceMac: 02:00:00:00:11:01
+                interface-mac: 02:00:00:00:11:01
                 mode: l2
-                servicePorts: ["8001"]
+                service-ports: ["8001"]
             """;
     static final byte[] OUR_MAC = Bytes.fromHex("020000000001");
     static final byte[] ASKER_MAC = Bytes.fromHex("020000000002");

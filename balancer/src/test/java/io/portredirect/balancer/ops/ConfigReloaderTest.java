@@ -28,14 +28,14 @@ class ConfigReloaderTest {
             network:
               interface: net0
               mac: 02:00:00:00:00:01
-              nextHopMac: 02:00:00:00:00:02
+              next-hop-mac: 02:00:00:00:00:02
             servers:
               - name: s1
                 interface: srv1
                 mac: 02:00:00:00:11:02
                 mode: l2
                 weight: %d
-                servicePorts: ["8001"]
+                service-ports: ["8001"]
             """;
 
     @TempDir

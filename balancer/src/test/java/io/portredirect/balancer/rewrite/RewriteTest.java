@@ -8,8 +8,8 @@ import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
-import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.packet.TransportChecksum.Verdict;
+import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
 import org.junit.jupiter.api.Test;
 
@@ -175,7 +175,7 @@ class RewriteTest {
 
     @Test
     void returnTrafficWaitsForTheNextHopMac() throws Exception {
-        String yaml = VERDICT_YAML.replace("nextHopMac: 02:00:00:00:00:fe", "nextHopMac: auto");
+        String yaml = VERDICT_YAML.replace("next-hop-mac: 02:00:00:00:00:fe", "next-hop-mac: auto");
         ForwardingTables unresolved = ForwardingTables.build(config(yaml), iface -> NET_MAC.clone());
         PacketProcessor q = new PacketProcessor(() -> unresolved, counters);
         byte[] reply = CraftedPacket.builder().ethernet(A_MAC, A_SIDE_MAC).src(VIP4, 10001).dst(CLIENT4, 40000).tcp(TcpView.ACK).build().encode();

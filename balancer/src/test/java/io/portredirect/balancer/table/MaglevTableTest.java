@@ -20,19 +20,19 @@ class MaglevTableTest {
     static String yaml(int[] weights, List<String> members, boolean reverseServers) {
         StringBuilder sb = new StringBuilder("""
                 vips: [198.18.0.10]
-                network: {interface: net0, mac: "02:00:00:00:00:01", nextHopMac: "02:00:00:00:00:fe"}
+                network: {interface: net0, mac: "02:00:00:00:00:01", next-hop-mac: "02:00:00:00:00:fe"}
                 servers:
                 """);
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < weights.length; i++) {
-            lines.add(String.format("  - {name: s%d, interface: s%d, mac: \"02:00:00:00:01:%02x\", mode: l2, weight: %d, servicePorts: [\"%d\"]}%n",
+            lines.add(String.format("  - {name: s%d, interface: s%d, mac: \"02:00:00:00:01:%02x\", mode: l2, weight: %d, service-ports: [\"%d\"]}%n",
                     i, i, i, weights[i], 20000 + i));
         }
         if (reverseServers) {
             Collections.reverse(lines);
         }
         lines.forEach(sb::append);
-        sb.append("redirectPorts:\n  - {port: 8080, protocols: [tcp], group: [").append(String.join(", ", members)).append("]}\n");
+        sb.append("redirect-ports:\n  - {port: 8080, protocols: [tcp], group: [").append(String.join(", ", members)).append("]}\n");
         return sb.toString();
     }
 

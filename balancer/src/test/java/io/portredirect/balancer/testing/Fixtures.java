@@ -47,33 +47,33 @@ public final class Fixtures {
      */
     public static final String VERDICT_YAML = """
             vips: [198.18.0.10, 198.18.0.11, 2001:2::10]
-            network: {interface: net0, mac: auto, nextHop: 198.18.0.1, nextHopMac: 02:00:00:00:00:fe}
+            network: {interface: net0, mac: auto, next-hop: 198.18.0.1, next-hop-mac: 02:00:00:00:00:fe}
             servers:
-              - {name: a, interface: sa, mac: "02:00:00:00:0a:01", interfaceMac: "02:00:00:00:0a:00", mode: l2, weight: 1,
-                 servicePorts: ["10001", "10002-10004/tcp"]}
-              - {name: b, interface: sb, mac: "02:00:00:00:0b:01", interfaceMac: "02:00:00:00:0b:00", mode: l3, weight: 2,
-                 ip: [198.18.2.2, "2001:2:0:2::2"], vip: 198.18.0.10, servicePorts: ["10011/udp", "10012"]}
-              - {name: c, interface: sc, mode: raw, weight: 1, servicePorts: ["10021"]}
-              - {name: d, interface: sd, mac: "02:00:00:00:0d:01", mode: l2, weight: 1, servicePorts: ["10031"]}
-              - {name: e, interface: se, mac: "02:00:00:00:0e:01", mode: l3, ip: 198.18.5.5, vip: 198.18.0.10, servicePorts: ["10041"]}
-            redirectPorts:
+              - {name: a, interface: sa, mac: "02:00:00:00:0a:01", interface-mac: "02:00:00:00:0a:00", mode: l2, weight: 1,
+                 service-ports: ["10001", "10002-10004/tcp"]}
+              - {name: b, interface: sb, mac: "02:00:00:00:0b:01", interface-mac: "02:00:00:00:0b:00", mode: l3, weight: 2,
+                 ip: [198.18.2.2, "2001:2:0:2::2"], vip: 198.18.0.10, service-ports: ["10011/udp", "10012"]}
+              - {name: c, interface: sc, mode: raw, weight: 1, service-ports: ["10021"]}
+              - {name: d, interface: sd, mac: "02:00:00:00:0d:01", mode: l2, weight: 1, service-ports: ["10031"]}
+              - {name: e, interface: se, mac: "02:00:00:00:0e:01", mode: l3, ip: 198.18.5.5, vip: 198.18.0.10, service-ports: ["10041"]}
+            redirect-ports:
               - {port: 8080, group: [a, b, c], owner: a}
               - {port: 9090, protocols: [tcp], group: [a, b]}
               - {port: 5000, protocols: [udp], group: [b, c]}
-            defaultServer: d
-            policies: {icmpError: drop, icmpEcho: balance, fragments: drop}
+            default-server: d
+            policies: {icmp-error: drop, icmp-echo: balance, fragments: drop}
             table: {size: 65537}
             """;
 
     /** The same servers without a default server and with the other policy choices. */
     public static final String VERDICT_NO_DEFAULT_YAML = VERDICT_YAML
-            .replace("defaultServer: d\n", "")
-            .replace("policies: {icmpError: drop, icmpEcho: balance, fragments: drop}", "policies: {icmpError: drop, icmpEcho: drop, fragments: drop}");
+            .replace("default-server: d\n", "")
+            .replace("policies: {icmp-error: drop, icmp-echo: balance, fragments: drop}", "policies: {icmp-error: drop, icmp-echo: drop, fragments: drop}");
 
     /** Policies that send everything unplaceable to the default server. */
     public static final String VERDICT_DEFAULT_POLICIES_YAML = VERDICT_YAML
-            .replace("policies: {icmpError: drop, icmpEcho: balance, fragments: drop}",
-                    "policies: {icmpError: default, icmpEcho: \"server:c\", fragments: default}");
+            .replace("policies: {icmp-error: drop, icmp-echo: balance, fragments: drop}",
+                    "policies: {icmp-error: default, icmp-echo: \"server:c\", fragments: default}");
 
     public static InetAddress ip(String s) {
         try {

@@ -3,13 +3,13 @@ package io.portredirect.clientagent.api;
 import io.portredirect.clientagent.ClientRuntime;
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.FallbackPolicy;
-import io.portredirect.clientagent.config.PortRange;
 import io.portredirect.clientagent.config.ProbeConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.negotiate.Resolver;
 import io.portredirect.clientagent.relay.UpstreamConnector;
 import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.protocol.config.PortRange;
 
 import java.io.IOException;
 import java.net.InetAddress;

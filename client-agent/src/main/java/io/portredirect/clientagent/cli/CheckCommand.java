@@ -3,12 +3,13 @@ package io.portredirect.clientagent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.clientagent.config.AgentConfig;
-import io.portredirect.clientagent.config.ConfigException;
 import io.portredirect.clientagent.config.ConfigLoader;
-import io.portredirect.clientagent.config.HostPorts;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.host.ProbeGuard;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.HostPort;
+import io.portredirect.protocol.config.LoadedConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,7 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "check", mixinStandardHelpOptions = true, versionProvider = ClientAgentCommand.Version.class,
         description = {"Validate a configuration file and print the effective settings, the capture filter and the "
                 + "nft rules the agent would install. Changes nothing on the host.",
-            "Exit status 0 when the file is valid, 2 when it is not (the error names file, line and key)."})
+            "Exit status 0 when the file is valid, 2 when it is not (each error is printed as FILE:LINE: KEY: problem)."})
 final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration file.")
     Path config;
@@ -34,9 +35,11 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AgentConfig c;
         try {
-            c = ConfigLoader.load(config);
+            LoadedConfig<AgentConfig> loaded = ConfigLoader.loadWithWarnings(config);
+            loaded.warnings().forEach(w -> System.err.println("warning: " + w));
+            c = loaded.config();
         } catch (ConfigException e) {
-            System.err.println("error: " + e.getMessage());
+            e.problems().forEach(p -> System.err.println("error: " + p));
             return 2;
         }
         List<java.net.InetAddress> vips = c.vips().stream().map(VipConfig::address).toList();
@@ -66,7 +69,7 @@ final class CheckCommand implements Callable<Integer> {
             System.out.println("vip " + v.address().getHostAddress() + " service ports " + v.servicePorts());
         }
         for (ListenerConfig l : c.listeners()) {
-            System.out.println("listener " + l + " (listen " + HostPorts.format(l.listen()) + ")");
+            System.out.println("listener " + l + " (listen " + HostPort.format(l.listen()) + ")");
         }
         System.out.println("capture filter: " + filter);
         System.out.println("nft table " + ProbeGuard.TABLE_PREFIX + "<pid>:\n" + ProbeGuard.rules(c.probe().sourcePorts(), vips));

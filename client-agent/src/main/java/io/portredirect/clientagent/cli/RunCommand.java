@@ -3,9 +3,11 @@ package io.portredirect.clientagent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portredirect.clientagent.ClientAgent;
 import io.portredirect.clientagent.config.AgentConfig;
-import io.portredirect.clientagent.config.ConfigException;
 import io.portredirect.clientagent.config.ConfigLoader;
 import io.portredirect.clientagent.stats.AgentStats;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.Durations;
+import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.protocol.log.LogLevel;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
@@ -55,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
         LogLevel.debug(verbose);
         Duration interval;
         try {
-            interval = ConfigLoader.parseDuration(statsInterval);
+            interval = Durations.parse(statsInterval);
         } catch (IllegalArgumentException e) {
             System.err.println("error: --stats-interval: " + e.getMessage());
             return 2;
@@ -71,9 +73,11 @@ final class RunCommand implements Callable<Integer> {
         }
         AgentConfig c;
         try {
-            c = ConfigLoader.load(config);
+            LoadedConfig<AgentConfig> loaded = ConfigLoader.loadWithWarnings(config);
+            loaded.warnings().forEach(w -> System.err.println("warning: " + w));
+            c = loaded.config();
         } catch (ConfigException e) {
-            System.err.println("error: " + e.getMessage());
+            e.problems().forEach(p -> System.err.println("error: " + p));
             return 2;
         }
         AgentStats stats = new AgentStats();

@@ -1,5 +1,7 @@
 package io.portredirect.clientagent.config;
 
+import io.portredirect.protocol.config.HostPort;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -7,6 +9,6 @@ import java.net.InetSocketAddress;
 public record ListenerConfig(ListenerProtocol protocol, InetSocketAddress listen, InetAddress vip, int redirectPort) {
     @Override
     public String toString() {
-        return protocol.name().toLowerCase() + " " + HostPorts.format(listen) + " -> " + HostPorts.format(new InetSocketAddress(vip, redirectPort));
+        return protocol.name().toLowerCase() + " " + HostPort.format(listen) + " -> " + HostPort.format(new InetSocketAddress(vip, redirectPort));
     }
 }

@@ -1,5 +1,7 @@
 package io.portredirect.clientagent.config;
 
+import io.portredirect.protocol.config.PortRange;
+
 import java.time.Duration;
 
 /**

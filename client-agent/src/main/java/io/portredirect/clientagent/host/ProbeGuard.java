@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.host;
 
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.io.LocalPortReservation;
 import io.portredirect.protocol.io.Nft;
 

@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.probe;
 
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

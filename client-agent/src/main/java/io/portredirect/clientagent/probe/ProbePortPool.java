@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.probe;
 
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 
 /**
  * The reserved probe source ports, handed out round-robin so a port is reused as late as possible

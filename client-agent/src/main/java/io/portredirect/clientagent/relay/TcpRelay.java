@@ -1,11 +1,11 @@
 package io.portredirect.clientagent.relay;
 
-import io.portredirect.clientagent.config.HostPorts;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.ListenerProtocol;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.config.HostPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,7 @@ public final class TcpRelay implements AutoCloseable {
             server.bind(listener.listen(), 1024);
         } catch (IOException e) {
             server.close();
-            throw new IOException("cannot listen on " + HostPorts.format(listener.listen()) + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + HostPort.format(listener.listen()) + ": " + e.getMessage(), e);
         }
         running = true;
         acceptor = new Thread(this::acceptLoop, "accept-" + listener.listen().getPort());

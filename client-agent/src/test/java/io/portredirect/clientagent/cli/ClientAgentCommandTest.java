@@ -74,7 +74,7 @@ class ClientAgentCommandTest {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, ConfigLoaderTest.GOOD.replace("retries: 3", "retries: lots"));
         assertEquals(2, run("check", "--config", f.toString()));
-        assertTrue(err().contains(f + ":5: probe.retries: 'lots' is not a whole number"), err());
+        assertTrue(err().contains(f + ":5: probe.retries: 'lots' is not an integer"), err());
         assertEquals(2, run("run", "--config", f.toString()), "run refuses before touching the host");
     }
 

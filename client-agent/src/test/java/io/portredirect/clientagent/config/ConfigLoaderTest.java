@@ -1,5 +1,8 @@
 package io.portredirect.clientagent.config;
 
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.Durations;
+import io.portredirect.protocol.config.PortRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -98,36 +101,36 @@ public class ConfigLoaderTest {
     /** A mistake, the line it is on, the key path reported, and a fragment of the explanation. */
     static Stream<Arguments> mistakes() {
         return Stream.of(
-                Arguments.of("probe:\n  interface: eth0\n  source-ports: 61000-61099\n  timout: 1s\n", 4, "probe.timout", "unknown key"),
-                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: 61099-61000"), 3, "probe.source-ports", "first <= last"),
+                Arguments.of(GOOD.replace("retries: 3", "retries: 3\n  timout: 1s"), 6, "probe.timout", "unknown key (did you mean 'timeout'?)"),
+                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: 61099-61000"), 3, "probe.source-ports", "'61099-61000': range start above its end"),
                 Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: 100-199"), 3, "probe.source-ports", ">= 1024"),
-                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: lots"), 3, "probe.source-ports", "not a port"),
-                Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 150"), 4, "probe.timeout", "not a duration"),
+                Arguments.of(GOOD.replace("source-ports: 61000-61099", "source-ports: lots"), 3, "probe.source-ports", "'lots' is not a port or a port range"),
+                Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 150"), 4, "probe.timeout", "'150' has no unit; write a number and a unit: 250ms, 1s, 2m or 1h"),
                 Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 0ms"), 4, "probe.timeout", "greater than 0"),
-                Arguments.of(GOOD.replace("retries: 3", "retries: many"), 5, "probe.retries", "whole number"),
-                Arguments.of(GOOD.replace("retries: 3", "retries: 99"), 5, "probe.retries", "outside 0-10"),
-                Arguments.of(GOOD.replace("  ttl: 2m", "  ttl: soon"), 7, "cache.ttl", "not a duration"),
-                Arguments.of(GOOD.replace("fallback: fail", "fallback: retry"), 8, "fallback", "plain | fail"),
-                Arguments.of(GOOD.replace("max-chain: 4", "max-chain: 0"), 9, "max-chain", "outside 1-16"),
-                Arguments.of(GOOD.replace("address: 198.18.53.10", "address: vip.example"), 12, "vips[0].address", "not a literal IP"),
-                Arguments.of(GOOD.replace("service-ports: 20000-20099", "service-ports: 61050-61060"), 13, "vips[0].service-ports", "overlap the probe"),
-                Arguments.of(GOOD.replace("[20000-20009, 30000]", "[20000-20009, 70000]"), 15, "vips[1].service-ports[1]", "65535"),
+                Arguments.of(GOOD.replace("retries: 3", "retries: many"), 5, "probe.retries", "'many' is not an integer"),
+                Arguments.of(GOOD.replace("retries: 3", "retries: 99"), 5, "probe.retries", "99 is out of range 0-10"),
+                Arguments.of(GOOD.replace("  ttl: 2m", "  ttl: soon"), 7, "cache.ttl", "'soon' is not a duration"),
+                Arguments.of(GOOD.replace("fallback: fail", "fallback: retry"), 8, "fallback", "'retry' is not one of plain, fail"),
+                Arguments.of(GOOD.replace("max-chain: 4", "max-chain: 0"), 9, "max-chain", "0 is out of range 1-16"),
+                Arguments.of(GOOD.replace("address: 198.18.53.10", "address: vip.example"), 12, "vips[0].address", "'vip.example' is not an IPv4 or IPv6 address literal"),
+                Arguments.of(GOOD.replace("service-ports: 20000-20099", "service-ports: 61050-61060"), 13, "vips[0].service-ports", "service ports 61050-61060 overlap the probe source ports 61000-61099"),
+                Arguments.of(GOOD.replace("[20000-20009, 30000]", "[20000-20009, 70000]"), 15, "vips[1].service-ports[1]", "'70000': ports are 1-65535"),
                 Arguments.of(GOOD.replace("address: 2001:2:0:1::10", "address: 198.18.53.10"), 14, "vips[1].address", "declared twice (first at line 12)"),
                 Arguments.of(GOOD.replace("target: 198.18.53.10:80", "target: 198.18.53.99:80"), 18, "listeners[0].target", "not declared under 'vips'"),
-                Arguments.of(GOOD.replace("target: 198.18.53.10:80", "target: 198.18.53.10"), 18, "listeners[0].target", "not address:port"),
-                Arguments.of(GOOD.replace("listen: 127.0.0.1:8080", "listen: 127.0.0.1:80800"), 17, "listeners[0].listen", "outside 1-65535"),
-                Arguments.of(GOOD.replace("protocol: udp", "protocol: sctp"), 21, "listeners[1].protocol", "tcp | udp"),
+                Arguments.of(GOOD.replace("target: 198.18.53.10:80", "target: 198.18.53.10"), 18, "listeners[0].target", "'198.18.53.10' is not ADDRESS:PORT"),
+                Arguments.of(GOOD.replace("listen: 127.0.0.1:8080", "listen: 127.0.0.1:80800"), 17, "listeners[0].listen", "port 80800 is outside 1-65535"),
+                Arguments.of(GOOD.replace("protocol: udp", "protocol: sctp"), 21, "listeners[1].protocol", "'sctp' is not one of tcp, udp"),
                 Arguments.of(GOOD.replace("\"[::1]:5353\"", "127.0.0.1:8080").replace("protocol: udp", "protocol: tcp"), 19,
                         "listeners[1].listen", "already a listener at line 17"),
-                Arguments.of(GOOD.replace("  interface: prc-c0\n", ""), 2, "probe.interface", "required key is missing"),
-                Arguments.of(GOOD.replace("interface: prc-c0", "interface:"), 2, "probe.interface", "has no value"),
+                Arguments.of(GOOD.replace("  interface: prc-c0\n", ""), 2, "probe.interface", "missing"),
+                Arguments.of(GOOD.replace("interface: prc-c0", "interface:"), 2, "probe.interface", "empty"),
                 Arguments.of(GOOD.replace("interface: prc-c0", "interface: a-very-long-interface-name"), 2, "probe.interface", "1-15 characters"),
-                Arguments.of(GOOD.replace("cache:\n  ttl: 2m", "cache: 2m"), 6, "cache", "expected a mapping"),
-                Arguments.of(GOOD.replace("fallback: fail", "fallback: [plain]"), 8, "fallback", "expected a value"),
+                Arguments.of(GOOD.replace("cache:\n  ttl: 2m", "cache: 2m"), 6, "cache", "expected a mapping, found '2m'"),
+                Arguments.of(GOOD.replace("fallback: fail", "fallback: [plain]"), 8, "fallback", "is not one of plain, fail"),
                 Arguments.of(GOOD.replace("max-chain: 4", "fallback: plain"), 9, "fallback", "duplicate key (first at line 8)"),
                 Arguments.of(GOOD.substring(0, GOOD.indexOf("vips:")) + "vips: {address: 198.18.53.10}\n" + GOOD.substring(GOOD.indexOf("listeners:")), 11, "vips", "expected a list"),
                 Arguments.of(GOOD + "listeners: []\n", 22, "listeners", "duplicate key (first at line 16)"),
-                Arguments.of(GOOD.replace("listeners:\n  - listen: 127", "listeners:\n  - listen: [127"), 18, "", "not valid YAML"));
+                Arguments.of(GOOD.replace("listeners:\n  - listen: 127", "listeners:\n  - listen: [127"), 18, "(yaml)", "not valid YAML"));
     }
 
     @ParameterizedTest(name = "{2}: {3}")
@@ -137,8 +140,40 @@ public class ConfigLoaderTest {
         assertEquals("agent.yaml", e.file());
         assertEquals(key, e.key(), e.getMessage());
         assertEquals(line, e.line(), e.getMessage());
-        assertTrue(e.getMessage().startsWith("agent.yaml:" + line + ": "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("agent.yaml:" + line + ": " + key + ": "), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    @Test
+    void everyProblemIsReportedWithFileAndLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(GOOD.replace("retries: 3", "retries: many")
+                .replace("target: 198.18.53.10:80", "target: 198.18.53.99:80")));
+        assertEquals(java.util.List.of(
+                "agent.yaml:5: probe.retries: 'many' is not an integer",
+                "agent.yaml:18: listeners[0].target: VIP 198.18.53.99 is not declared under 'vips'"), e.problems());
+    }
+
+    @Test
+    void camelCaseSpellingLoadsWithAWarning() throws Exception {
+        var loaded = ConfigLoader.read(GOOD.replace("max-chain: 4", "maxChain: 4"), "agent.yaml");
+        assertEquals(4, loaded.config().maxChain());
+        assertEquals("agent.yaml:9: maxChain: deprecated spelling, write max-chain", loaded.warnings().get(0).toString());
+    }
+
+    static final Path ROOT = Path.of(System.getProperty("portredirect.root", ".."));
+
+    @Test
+    void twoMistakesInAFileAreBothReported() {
+        Path file = ROOT.resolve("testdata/client-agent/two-mistakes.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+        assertEquals(java.util.List.of(
+                file + ":6: probe.timeout: '250' has no unit; write a number and a unit: 250ms, 1s, 2m or 1h",
+                file + ":12: listeners[0].target: VIP 198.18.0.99 is not declared under 'vips'"), e.problems());
+    }
+
+    @Test
+    void shippedConfigLoadsWithoutWarnings() throws Exception {
+        assertEquals(java.util.List.of(), ConfigLoader.loadWithWarnings(ROOT.resolve("tools/src/dist/conf/client-agent.yaml")).warnings());
     }
 
     @Test
@@ -176,9 +211,9 @@ public class ConfigLoaderTest {
 
     @Test
     void durationsAndRanges() {
-        assertEquals(Duration.ofMillis(250), ConfigLoader.parseDuration("250ms"));
-        assertEquals(Duration.ofHours(1), ConfigLoader.parseDuration("1h"));
-        assertThrows(IllegalArgumentException.class, () -> ConfigLoader.parseDuration("-1s"));
+        assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
+        assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+        assertThrows(IllegalArgumentException.class, () -> Durations.parse("-1s"));
         assertEquals(PortRange.of(80), PortRange.parse("80"));
         assertEquals(100, PortRange.parse("61000 - 61099").size());
         assertThrows(IllegalArgumentException.class, () -> PortRange.parse("0-10"));

@@ -1,8 +1,8 @@
 package io.portredirect.clientagent.lab;
 
 import io.portredirect.clientagent.api.Redirect;
-import io.portredirect.clientagent.config.PortRange;
 import io.portredirect.clientagent.host.ProbeGuard;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.io.NetNamespace;
 import io.portredirect.protocol.lab.LabSupport;
 import io.portredirect.protocol.lab.Netns;

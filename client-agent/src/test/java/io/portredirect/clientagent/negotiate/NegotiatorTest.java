@@ -1,7 +1,7 @@
 package io.portredirect.clientagent.negotiate;
 
-import io.portredirect.clientagent.config.PortRange;
 import io.portredirect.clientagent.config.VipConfig;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;

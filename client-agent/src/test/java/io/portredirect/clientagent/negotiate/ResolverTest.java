@@ -2,10 +2,10 @@ package io.portredirect.clientagent.negotiate;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
 import io.portredirect.clientagent.config.ListenerProtocol;
-import io.portredirect.clientagent.config.PortRange;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.config.PortRange;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

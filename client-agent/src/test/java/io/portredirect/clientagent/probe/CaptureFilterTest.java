@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.probe;
 
-import io.portredirect.clientagent.config.PortRange;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.wire.RedirectExtension;

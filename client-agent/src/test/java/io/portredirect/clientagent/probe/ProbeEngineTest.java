@@ -2,7 +2,6 @@ package io.portredirect.clientagent.probe;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
 import io.portredirect.clientagent.config.ListenerProtocol;
-import io.portredirect.clientagent.config.PortRange;
 import io.portredirect.clientagent.config.ProbeConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
@@ -13,6 +12,7 @@ import io.portredirect.clientagent.negotiate.Resolver;
 import io.portredirect.clientagent.negotiate.VipPolicy;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.PacketParser;

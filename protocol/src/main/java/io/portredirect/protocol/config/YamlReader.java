@@ -21,9 +21,12 @@ public final class YamlReader {
     private static final YAMLFactory FACTORY = new YAMLFactory();
 
     private final JsonParser parser;
+    /** Where duplicate keys go when the caller collects them; null: the first one is thrown. */
+    private final List<YamlException> duplicates;
 
-    private YamlReader(JsonParser parser) {
+    private YamlReader(JsonParser parser, List<YamlException> duplicates) {
         this.parser = parser;
+        this.duplicates = duplicates;
     }
 
     /** Reads {@code text}; null when it holds no document at all (empty, or only comments). */
@@ -33,9 +36,17 @@ public final class YamlReader {
 
     /** Reads one document from {@code in}; null when there is none. */
     public static YamlNode read(Reader in) throws YamlException {
+        return read(in, null);
+    }
+
+    /**
+     * Reads one document, adding each duplicate key to {@code duplicates} (the first value is kept)
+     * instead of throwing, so a loader can report them with every other problem.
+     */
+    public static YamlNode read(Reader in, List<YamlException> duplicates) throws YamlException {
         try (JsonParser p = FACTORY.createParser(in)) {
             JsonToken t = p.nextToken();
-            return t == null ? null : new YamlReader(p).value(t, "");
+            return t == null ? null : new YamlReader(p, duplicates).value(t, "");
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             throw new YamlException(YamlException.Problem.SYNTAX, loc == null ? 0 : loc.getLineNr(), "", e.getOriginalMessage());
@@ -58,11 +69,17 @@ public final class YamlReader {
                     int keyLine = line();
                     String child = path.isEmpty() ? key : path + "." + key;
                     YamlNode.Entry first = entries.get(key);
+                    YamlNode v = value(parser.nextToken(), child);
                     if (first != null) {
-                        throw new YamlException(YamlException.Problem.DUPLICATE_KEY, keyLine, child,
+                        YamlException dup = new YamlException(YamlException.Problem.DUPLICATE_KEY, keyLine, child,
                                 "duplicate key (first at line " + first.keyLine() + ")");
+                        if (duplicates == null) {
+                            throw dup;
+                        }
+                        duplicates.add(dup);
+                        continue;
                     }
-                    entries.put(key, new YamlNode.Entry(key, keyLine, value(parser.nextToken(), child)));
+                    entries.put(key, new YamlNode.Entry(key, keyLine, v));
                 }
                 return YamlNode.mapping(line, entries);
             }

@@ -50,6 +50,15 @@ class YamlReaderTest {
     }
 
     @Test
+    void duplicateKeysCanBeCollectedKeepingTheFirstValue() throws YamlException {
+        List<YamlException> dups = new java.util.ArrayList<>();
+        YamlNode root = YamlReader.read(new java.io.StringReader("a: 1\na: 2\nb: 3\nb: 4\n"), dups);
+        assertEquals("1", root.get("a").text());
+        assertEquals(List.of("line 2: a: duplicate key (first at line 1)", "line 4: b: duplicate key (first at line 3)"),
+                dups.stream().map(Throwable::getMessage).toList());
+    }
+
+    @Test
     void syntaxErrorHasALine() {
         YamlException e = assertThrows(YamlException.class, () -> YamlReader.read("a: 1\nb: [1, 2\nc: 3\n"));
         assertEquals(YamlException.Problem.SYNTAX, e.problem());

@@ -2,8 +2,9 @@ package io.portredirect.serveragent.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.serveragent.agent.ServerAgent;
-import io.portredirect.serveragent.config.ConfigException;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.kernel.KernelRules;
@@ -18,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {
             "Validates the configuration without touching the host and prints the nft table and capture filter the "
-                + "agent would use. Exit 0 when valid, 2 with the file, key and line of the first error."
+                + "agent would use. Exit 0 when valid, 2 with FILE:LINE: KEY: problem for every error. Deprecated key spellings are warnings."
         })
 final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration.")
@@ -30,24 +31,31 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerAgentConfig c;
+        LoadedConfig<ServerAgentConfig> loaded;
         try {
-            c = ConfigLoader.load(config);
+            loaded = ConfigLoader.loadWithWarnings(config);
+            c = loaded.config();
         } catch (ConfigException e) {
             if (json) {
                 ObjectNode n = new ObjectMapper().createObjectNode();
                 n.put("valid", false).put("file", String.valueOf(e.file())).put("key", e.key()).put("line", e.line())
                         .put("error", e.getMessage());
+                e.problems().forEach(p -> n.withArray("problems").add(p));
                 System.out.println(n.toPrettyString());
             } else {
-                System.err.println("redirect-server-agent: " + e.getMessage());
+                e.problems().forEach(p -> System.err.println("redirect-server-agent: " + p));
             }
             return 2;
+        }
+        if (!json) {
+            loaded.warnings().forEach(w -> System.err.println("redirect-server-agent: warning: " + w));
         }
         String nft = c.tcp() ? "table inet " + c.nftTable() + " {\n" + KernelRules.render(c) + "}\n" : "";
         String filter = ServerAgent.captureFilter(c);
         if (json) {
             ObjectMapper m = new ObjectMapper();
             ObjectNode n = m.createObjectNode();
+            loaded.warnings().forEach(w -> n.withArray("warnings").add(w.toString()));
             n.put("valid", true).put("interface", c.interfaceName()).put("policy", c.policy().configName());
             c.vips().forEach(v -> n.withArray("vips").add(v.getHostAddress()));
             c.redirectPorts().forEach(p -> n.withArray("redirectPorts").add(p));

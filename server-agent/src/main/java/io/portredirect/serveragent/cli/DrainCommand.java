@@ -3,8 +3,8 @@ package io.portredirect.serveragent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.io.HostSupport;
-import io.portredirect.serveragent.config.ConfigException;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.config.ServicePort;
@@ -71,7 +71,7 @@ final class DrainCommand implements Callable<Integer> {
             try {
                 c = ConfigLoader.load(file);
             } catch (ConfigException e) {
-                System.err.println("redirect-server-agent: " + e.getMessage());
+                e.problems().forEach(p -> System.err.println("redirect-server-agent: " + p));
                 return 2;
             }
         }

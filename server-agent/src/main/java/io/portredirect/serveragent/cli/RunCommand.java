@@ -1,11 +1,12 @@
 package io.portredirect.serveragent.cli;
 
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.protocol.io.HostSupport;
 import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
 import io.portredirect.serveragent.agent.ServerAgent;
-import io.portredirect.serveragent.config.ConfigException;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import picocli.CommandLine.Command;
@@ -20,11 +21,11 @@ import java.util.concurrent.CountDownLatch;
 /** {@code run}: the long-running agent. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "Runs the agent until SIGTERM or SIGINT. At start it installs nft table inet <nftTable> (dropping REDIRECT "
+            "Runs the agent until SIGTERM or SIGINT. At start it installs nft table inet <nft-table> (dropping REDIRECT "
                 + "SYNs to VIP:redirect ports before the kernel answers them; legacy SYNs still reach the kernel), reserves "
                 + "the redirect and service ports from the ephemeral range, binds absorbing UDP sockets on redirect ports "
                 + "nobody uses, starts the proxies, then captures on the interface. All of it is removed at exit.",
-            "Logs event=ready when it answers, and event=stats at exit (and every statsSeconds)."
+            "Logs event=ready when it answers, and event=stats at exit (and every stats-interval)."
         })
 final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "YAML configuration (see 'check').")
@@ -38,9 +39,11 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         ServerAgentConfig c;
         try {
-            c = ConfigLoader.load(config);
+            LoadedConfig<ServerAgentConfig> loaded = ConfigLoader.loadWithWarnings(config);
+            loaded.warnings().forEach(w -> System.err.println("redirect-server-agent: warning: " + w));
+            c = loaded.config();
         } catch (ConfigException e) {
-            System.err.println("redirect-server-agent: " + e.getMessage());
+            e.problems().forEach(p -> System.err.println("redirect-server-agent: " + p));
             return 2;
         }
         InetSocketAddress metricsAddress = null;

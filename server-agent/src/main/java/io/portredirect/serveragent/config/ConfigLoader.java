@@ -1,344 +1,206 @@
 package io.portredirect.serveragent.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.portredirect.protocol.config.ConfigException;
+import io.portredirect.protocol.config.ConfigMapping;
+import io.portredirect.protocol.config.ConfigReader;
+import io.portredirect.protocol.config.ConfigValue;
+import io.portredirect.protocol.config.Durations;
+import io.portredirect.protocol.config.LoadedConfig;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads and validates the server agent's YAML file. Every error names the file, the key (as a path
- * such as {@code servicePorts[1].proxyTo}) and its line.
+ * Reads and validates the server agent's YAML file with the shared {@link ConfigReader}: every
+ * problem is reported, each as {@code FILE:LINE: KEY: what is wrong}.
  *
  * <pre>
  * interface: eth0                 # required
  * vips: [198.18.0.10, 2001:2::10] # required, IP literals
- * redirectPorts: [8000]           # or [{port: 8000, legacyProxyTo: 127.0.0.1:9000}]
- * servicePorts: [8001, {port: 8002, proxyTo: 127.0.0.1:9002}]
+ * redirect-ports: [8000]          # or [{port: 8000, legacy-proxy-to: 127.0.0.1:9000}]
+ * service-ports: [8001, {port: 8002, proxy-to: 127.0.0.1:9002}]
  * policy: queue-aware             # round-robin | least-connections | queue-aware
  * protocols: [tcp, udp]
- * refreshMillis: 100              # kernel socket state refresh for the policies
- * allFull: reset                  # reset | drop
+ * refresh: 100ms                  # kernel socket state refresh for the policies
+ * all-full: reset                 # reset | drop
  * mss: 0                          # 0: interface MTU - 40 (IPv4) / - 60 (IPv6)
- * nftTable: portredirect_server
- * reserveLocalPorts: true
- * proxyBacklog: 1024
- * statsSeconds: 0
- * absorbUdp: true                 # bind UDP redirect ports no application uses
+ * nft-table: portredirect_server
+ * reserve-local-ports: true
+ * proxy-backlog: 1024
+ * stats-interval: 0s              # 0s: a stats line only at exit
+ * absorb-udp: true                # bind UDP redirect ports no application uses
  * </pre>
  */
 public final class ConfigLoader {
-    private static final Set<String> TOP_KEYS = Set.of("interface", "vips", "redirectPorts", "servicePorts", "policy",
-            "protocols", "refreshMillis", "allFull", "mss", "nftTable", "reserveLocalPorts", "proxyBacklog", "statsSeconds", "absorbUdp");
-    private static final Pattern IP_LITERAL = Pattern.compile("[0-9a-fA-F:.]+");
     private static final Pattern NFT_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
 
-    private final Path file;
-    private final Map<String, Integer> lines;
-
-    private ConfigLoader(Path file, Map<String, Integer> lines) {
-        this.file = file;
-        this.lines = lines;
+    private ConfigLoader() {
     }
 
     /** Loads and validates {@code file}. */
     public static ServerAgentConfig load(Path file) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new ConfigException(file, null, 0, "cannot read: " + e.getMessage());
-        }
-        return parse(file, text);
+        return loadWithWarnings(file).config();
+    }
+
+    /** Loads {@code file}, with the warnings (deprecated spellings) to show the operator. */
+    public static LoadedConfig<ServerAgentConfig> loadWithWarnings(Path file) throws ConfigException {
+        return read(file, ConfigReader.readFile(file));
     }
 
     /** Parses and validates YAML text; {@code file} is only used in messages. */
     public static ServerAgentConfig parse(Path file, String text) throws ConfigException {
-        JsonNode root;
-        Map<String, Integer> lines = new HashMap<>();
-        YAMLFactory yaml = new YAMLFactory();
-        try (JsonParser p = yaml.createParser(text)) {
-            if (p.nextToken() != null) {
-                locate(p, "", lines);
-            }
-            root = new ObjectMapper(yaml).readTree(text);
-        } catch (JsonProcessingException e) {
-            JsonLocation loc = e.getLocation();
-            throw new ConfigException(file, null, loc == null ? 0 : loc.getLineNr(), "not valid YAML: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new ConfigException(file, null, 0, "cannot parse: " + e.getMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw new ConfigException(file, null, 1, "expected a mapping of settings (interface, vips, redirectPorts, servicePorts, ...)");
-        }
-        return new ConfigLoader(file, lines).build(root);
+        return read(file, text).config();
     }
 
-    /** Records the line of every key and list element, by path. */
-    private static void locate(JsonParser p, String path, Map<String, Integer> lines) throws IOException {
-        JsonToken t = p.currentToken();
-        lines.putIfAbsent(path, p.getTokenLocation().getLineNr());
-        if (t == JsonToken.START_OBJECT) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String child = path.isEmpty() ? p.currentName() : path + "." + p.currentName();
-                lines.put(child, p.getTokenLocation().getLineNr());
-                p.nextToken();
-                locate(p, child, lines);
-            }
-        } else if (t == JsonToken.START_ARRAY) {
-            int i = 0;
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-                String child = path + "[" + i++ + "]";
-                lines.put(child, p.getTokenLocation().getLineNr());
-                locate(p, child, lines);
-            }
-        }
-    }
-
-    private ConfigException error(String key, String message) {
-        Integer line = lines.get(key);
-        if (line == null) {
-            // a missing key: point at its parent
-            String parent = key.contains(".") ? key.substring(0, key.lastIndexOf('.')) : "";
-            line = lines.getOrDefault(parent, 0);
-        }
-        return new ConfigException(file, key, line, message);
-    }
-
-    private ServerAgentConfig build(JsonNode root) throws ConfigException {
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!TOP_KEYS.contains(k)) {
-                throw error(k, "unknown setting (known: " + String.join(", ", new java.util.TreeSet<>(TOP_KEYS)) + ")");
-            }
-        }
-        String iface = requiredText(root, "interface");
-        if (iface.length() > 15 || !iface.matches("[A-Za-z0-9_.:@-]+")) {
-            throw error("interface", "not an interface name: " + iface);
+    /** Like {@link #parse}, with the warnings. */
+    public static LoadedConfig<ServerAgentConfig> read(Path file, String text) throws ConfigException {
+        ConfigReader r = new ConfigReader(String.valueOf(file));
+        ConfigMapping root = r.root(r.parse(text), "interface, vips, redirect-ports, service-ports, ...")
+                .renamed("refreshMillis", "refresh", ChronoUnit.MILLIS)
+                .renamed("statsSeconds", "stats-interval", ChronoUnit.SECONDS)
+                .keys("interface", "vips", "redirect-ports", "service-ports", "policy", "protocols", "refresh", "all-full",
+                        "mss", "nft-table", "reserve-local-ports", "proxy-backlog", "stats-interval", "absorb-udp");
+        ConfigValue ifv = root.required("interface", "name the interface REDIRECT SYNs arrive on");
+        String iface = ifv == null ? null : ifv.text();
+        if (iface != null && (iface.length() > 15 || !iface.matches("[A-Za-z0-9_.:@-]+"))) {
+            ifv.problem("'" + iface + "' is not an interface name (1-15 characters: letters, digits, _ . : @ -)");
         }
         List<InetAddress> vips = new ArrayList<>();
-        for (JsonNode n : requiredList(root, "vips")) {
-            String key = "vips[" + vips.size() + "]";
-            vips.add(ipLiteral(n, key));
+        for (ConfigValue v : nonEmptyList(root, "vips")) {
+            InetAddress a = v.ip();
+            if (a != null) {
+                vips.add(a);
+            }
         }
-        Set<Integer> seen = new HashSet<>();
+        Map<Integer, String> seen = new HashMap<>();
         List<Integer> redirectPorts = new ArrayList<>();
         Map<Integer, InetSocketAddress> legacy = new LinkedHashMap<>();
-        int i = 0;
-        for (JsonNode n : requiredList(root, "redirectPorts")) {
-            String key = "redirectPorts[" + i++ + "]";
-            int port = portEntry(n, key, Set.of("port", "legacyProxyTo"));
-            if (!seen.add(port)) {
-                throw error(key, "port " + port + " is listed twice");
+        for (ConfigValue v : nonEmptyList(root, "redirect-ports")) {
+            ConfigMapping m = v.node().isMap() ? v.mapping().keys("port", "legacy-proxy-to") : null;
+            Integer port = port(m, v);
+            if (port == null) {
+                continue;
+            }
+            if (seen.putIfAbsent(port, "redirect") != null) {
+                v.problem("port " + port + " is listed twice");
+                continue;
             }
             redirectPorts.add(port);
-            if (n.isObject() && n.has("legacyProxyTo")) {
-                legacy.put(port, endpoint(n.get("legacyProxyTo"), key + ".legacyProxyTo"));
+            ConfigValue to = m == null ? null : m.get("legacy-proxy-to");
+            InetSocketAddress a = to == null ? null : to.hostPort();
+            if (a != null) {
+                legacy.put(port, a);
             }
         }
         List<ServicePort> servicePorts = new ArrayList<>();
-        i = 0;
-        for (JsonNode n : requiredList(root, "servicePorts")) {
-            String key = "servicePorts[" + i++ + "]";
-            int port = portEntry(n, key, Set.of("port", "proxyTo"));
-            if (!seen.add(port)) {
-                throw error(key, "port " + port + " is already a redirect or service port");
+        for (ConfigValue v : nonEmptyList(root, "service-ports")) {
+            ConfigMapping m = v.node().isMap() ? v.mapping().keys("port", "proxy-to") : null;
+            Integer port = port(m, v);
+            if (port == null) {
+                continue;
             }
-            InetSocketAddress to = n.isObject() && n.has("proxyTo") ? endpoint(n.get("proxyTo"), key + ".proxyTo") : null;
+            if (seen.putIfAbsent(port, "service") != null) {
+                v.problem("port " + port + " is already a redirect or service port");
+                continue;
+            }
+            ConfigValue tv = m == null ? null : m.get("proxy-to");
+            InetSocketAddress to = tv == null ? null : tv.hostPort();
             if (to != null && to.getPort() == port) {
-                throw error(key + ".proxyTo", "the proxy would connect to itself (same port " + port + ")");
+                tv.problem("the proxy would connect to itself (same port " + port + ")");
             }
             servicePorts.add(new ServicePort(port, to));
         }
         SelectionPolicy policy = SelectionPolicy.ROUND_ROBIN;
-        if (root.has("policy")) {
-            policy = SelectionPolicy.byName(text(root.get("policy"), "policy"));
-            if (policy == null) {
-                throw error("policy", "unknown policy '" + root.get("policy").asText() + "' (round-robin | least-connections | queue-aware)");
-            }
+        ConfigValue pv = root.get("policy");
+        if (pv != null) {
+            String name = pv.choice("round-robin", "least-connections", "queue-aware");
+            policy = name == null ? policy : SelectionPolicy.byName(name);
         }
         boolean tcp = true;
         boolean udp = true;
-        if (root.has("protocols")) {
+        ConfigValue protocols = root.get("protocols");
+        if (protocols != null) {
             tcp = false;
             udp = false;
-            int j = 0;
-            for (JsonNode n : list(root.get("protocols"), "protocols")) {
-                String key = "protocols[" + j++ + "]";
-                switch (text(n, key)) {
-                    case "tcp" -> tcp = true;
-                    case "udp" -> udp = true;
-                    default -> throw error(key, "unknown protocol '" + n.asText() + "' (tcp | udp)");
-                }
+            List<ConfigValue> items = protocols.items();
+            if (items.isEmpty()) {
+                protocols.problem("empty: name at least one of tcp, udp");
+            }
+            for (ConfigValue p : items) {
+                String name = p.choice("tcp", "udp");
+                tcp |= "tcp".equals(name);
+                udp |= "udp".equals(name);
             }
             if (!tcp && !udp) {
-                throw error("protocols", "name at least one of tcp, udp");
+                // every item was wrong (reported): check the rest as if both were named
+                tcp = true;
+                udp = true;
             }
         }
-        int refresh = intIn(root, "refreshMillis", 100, 10, 60_000);
+        Duration refresh = durationIn(root, "refresh", Duration.ofMillis(100), Duration.ofMillis(10), Duration.ofSeconds(60));
         ServerAgentConfig.AllFullAction allFull = ServerAgentConfig.AllFullAction.RESET;
-        if (root.has("allFull")) {
-            switch (text(root.get("allFull"), "allFull")) {
-                case "reset" -> allFull = ServerAgentConfig.AllFullAction.RESET;
-                case "drop" -> allFull = ServerAgentConfig.AllFullAction.DROP;
-                default -> throw error("allFull", "expected reset or drop, got '" + root.get("allFull").asText() + "'");
-            }
+        ConfigValue af = root.get("all-full");
+        if (af != null && "drop".equals(af.choice("reset", "drop"))) {
+            allFull = ServerAgentConfig.AllFullAction.DROP;
         }
-        int mss = intIn(root, "mss", 0, 0, 65495);
+        int mss = root.integer("mss", 0, 65495, 0);
         if (mss != 0 && mss < 88) {
-            throw error("mss", "MSS below 88 is not usable: " + mss);
+            root.problem("mss", "an MSS below 88 is not useful (0 means: from the interface MTU)");
         }
-        String table = root.has("nftTable") ? text(root.get("nftTable"), "nftTable") : "portredirect_server";
+        String table = root.string("nft-table", "portredirect_server");
         if (!NFT_NAME.matcher(table).matches()) {
-            throw error("nftTable", "nft table names are letters, digits and _ (starting with a letter): " + table);
+            root.problem("nft-table", "'" + table + "' is not an nft table name (letters, digits and _, starting with a letter)");
         }
-        boolean reserve = bool(root, "reserveLocalPorts", true);
-        boolean absorb = bool(root, "absorbUdp", true);
-        int backlog = intIn(root, "proxyBacklog", 1024, 1, 65535);
-        int stats = intIn(root, "statsSeconds", 0, 0, 3600);
-        return new ServerAgentConfig(file, iface, vips, redirectPorts, servicePorts, legacy, policy, tcp, udp,
-                refresh, allFull, mss, table, reserve, backlog, stats, absorb);
+        boolean reserve = root.bool("reserve-local-ports", true);
+        boolean absorb = root.bool("absorb-udp", true);
+        int backlog = root.integer("proxy-backlog", 1, 65535, 1024);
+        Duration stats = durationIn(root, "stats-interval", Duration.ZERO, Duration.ZERO, Duration.ofHours(1));
+        if (stats.toMillis() % 1000 != 0) {
+            root.problem("stats-interval", "whole seconds only (e.g. 5s; 0s: only at exit)");
+        }
+        r.finish();
+        ServerAgentConfig c = new ServerAgentConfig(file, iface, vips, redirectPorts, servicePorts, legacy, policy, tcp, udp,
+                (int) refresh.toMillis(), allFull, mss, table, reserve, backlog, (int) stats.toSeconds(), absorb);
+        return new LoadedConfig<>(c, r.warnings());
     }
 
-    private boolean bool(JsonNode root, String key, boolean dflt) throws ConfigException {
-        if (!root.has(key)) {
+    private static List<ConfigValue> nonEmptyList(ConfigMapping root, String key) {
+        ConfigValue v = root.required(key, null);
+        if (v == null) {
+            return List.of();
+        }
+        List<ConfigValue> items = v.items();
+        if (items.isEmpty()) {
+            v.problem("empty: list at least one");
+        }
+        return items;
+    }
+
+    /** A port entry: a bare number, or a mapping with {@code port}. */
+    private static Integer port(ConfigMapping m, ConfigValue v) {
+        if (m == null) {
+            return v.integer(1, 65535);
+        }
+        ConfigValue p = m.required("port", null);
+        return p == null ? null : p.integer(1, 65535);
+    }
+
+    private static Duration durationIn(ConfigMapping root, String key, Duration dflt, Duration min, Duration max) {
+        Duration d = root.duration(key, dflt);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            root.problem(key, Durations.format(d) + " is out of range "
+                    + Durations.format(min) + "-" + Durations.format(max));
             return dflt;
         }
-        if (!root.get(key).isBoolean()) {
-            throw error(key, "expected true or false, got '" + root.get(key).asText() + "'");
-        }
-        return root.get(key).asBoolean();
-    }
-
-    private String requiredText(JsonNode root, String key) throws ConfigException {
-        if (!root.has(key)) {
-            throw error(key, "is required");
-        }
-        return text(root.get(key), key);
-    }
-
-    private String text(JsonNode n, String key) throws ConfigException {
-        if (n == null || !n.isValueNode() || n.isNull() || n.asText().isBlank()) {
-            throw error(key, "expected a value");
-        }
-        return n.asText().trim();
-    }
-
-    private List<JsonNode> requiredList(JsonNode root, String key) throws ConfigException {
-        if (!root.has(key)) {
-            throw error(key, "is required");
-        }
-        List<JsonNode> l = list(root.get(key), key);
-        if (l.isEmpty()) {
-            throw error(key, "must not be empty");
-        }
-        return l;
-    }
-
-    private List<JsonNode> list(JsonNode n, String key) throws ConfigException {
-        if (n == null || !n.isArray()) {
-            throw error(key, "expected a list, e.g. [a, b]");
-        }
-        List<JsonNode> out = new ArrayList<>();
-        n.forEach(out::add);
-        return out;
-    }
-
-    private int portEntry(JsonNode n, String key, Set<String> allowed) throws ConfigException {
-        if (n.isObject()) {
-            for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!allowed.contains(k)) {
-                    throw error(key + "." + k, "unknown setting (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
-                }
-            }
-            if (!n.has("port")) {
-                throw error(key + ".port", "is required");
-            }
-            return port(n.get("port"), key + ".port");
-        }
-        return port(n, key);
-    }
-
-    private int port(JsonNode n, String key) throws ConfigException {
-        if (!n.canConvertToInt() || !n.isIntegralNumber()) {
-            throw error(key, "expected a port number 1-65535, got '" + n.asText() + "'");
-        }
-        int p = n.asInt();
-        if (p < 1 || p > 65535) {
-            throw error(key, "port out of range 1-65535: " + p);
-        }
-        return p;
-    }
-
-    private int intIn(JsonNode root, String key, int dflt, int min, int max) throws ConfigException {
-        if (!root.has(key)) {
-            return dflt;
-        }
-        JsonNode n = root.get(key);
-        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min || n.asInt() > max) {
-            throw error(key, "expected a whole number " + min + "-" + max + ", got '" + n.asText() + "'");
-        }
-        return n.asInt();
-    }
-
-    private InetAddress ipLiteral(JsonNode n, String key) throws ConfigException {
-        String s = text(n, key);
-        if (!IP_LITERAL.matcher(s).matches() || (!s.contains(".") && !s.contains(":"))) {
-            throw error(key, "expected an IPv4 or IPv6 address, got '" + s + "'");
-        }
-        try {
-            return InetAddress.getByName(s);
-        } catch (IOException e) {
-            throw error(key, "expected an IPv4 or IPv6 address, got '" + s + "'");
-        }
-    }
-
-    private InetSocketAddress endpoint(JsonNode n, String key) throws ConfigException {
-        String s = text(n, key);
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0) {
-            throw error(key, "expected ADDRESS:PORT (IPv6 as [ADDRESS]:PORT), got '" + s + "'");
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.contains(":")) {
-            throw error(key, "write an IPv6 endpoint as [ADDRESS]:PORT, got '" + s + "'");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw error(key, "bad port in '" + s + "'");
-        }
-        if (port < 1 || port > 65535) {
-            throw error(key, "port out of range 1-65535 in '" + s + "'");
-        }
-        if (!IP_LITERAL.matcher(host).matches()) {
-            throw error(key, "expected an IP address (no host names), got '" + host + "'");
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        } catch (IOException e) {
-            throw error(key, "expected an IP address, got '" + host + "'");
-        }
+        return d;
     }
 }

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  *
  * <p>Matching the option, rather than every SYN to the redirect port, leaves legacy clients to the
  * kernel: they reach whatever listens on the redirect port (the application, or the agent's
- * legacyProxyTo), exactly as without the agent. Trade-offs: nft finds the first kind-253 option
+ * legacy-proxy-to), exactly as without the agent. Trade-offs: nft finds the first kind-253 option
  * only, so a SYN that carries another RFC 6994 experiment before ours also gets a kernel SYN-ACK
  * (the client agent keeps the one that confirms); a SYN with our option but without the REDIRECT
  * flag is dropped unanswered (nft 1.0.6 cannot list a bitwise test on a raw option).
@@ -25,7 +25,7 @@ public final class KernelRules {
     private KernelRules() {
     }
 
-    /** The body of table {@code inet <nftTable>}. */
+    /** The body of table {@code inet <nft-table>}. */
     public static String render(ServerAgentConfig c) {
         String ports = c.redirectPorts().stream().map(String::valueOf).collect(Collectors.joining(", "));
         List<InetAddress> v4 = c.vips().stream().filter(a -> a instanceof Inet4Address).toList();

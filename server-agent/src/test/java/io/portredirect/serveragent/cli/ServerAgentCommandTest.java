@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ServerAgentCommandTest {
-    static final String GOOD = "interface: eth0\nvips: [198.18.0.10, 2001:2::10]\nredirectPorts: [8000]\nservicePorts: [8001, 8002]\n";
+    static final String GOOD = "interface: eth0\nvips: [198.18.0.10, 2001:2::10]\nredirect-ports: [8000]\nservice-ports: [8001, 8002]\n";
 
     record Run(int code, String out, String err) {
     }
@@ -54,12 +54,20 @@ class ServerAgentCommandTest {
         Path f = Files.writeString(dir.resolve("b.yaml"), GOOD + "policy: fastest\n");
         Run r = run("check", "--config", f.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains(f + ":5: key 'policy'"), r.err());
+        assertTrue(r.err().contains(f + ":5: policy: 'fastest' is not one of round-robin, least-connections, queue-aware"), r.err());
         assertEquals(2, run("run", "--config", dir.resolve("missing.yaml").toString()).code());
         assertEquals(2, run("drain").code(), "--to is required");
         assertEquals(2, run("drain", "--to", "0", "--interface", "eth0", "--port", "8001").code());
         assertEquals(2, run("bogus").code());
         assertEquals(0, run("--help").code());
+    }
+
+    @Test
+    void checkPrintsDeprecatedSpellingsAsWarnings(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("old.yaml"), "interface: eth0\nvips: [198.18.0.10]\nredirectPorts: [8000]\nservicePorts: [8001]\n");
+        Run r = run("check", "--config", f.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("redirect-server-agent: warning: " + f + ":3: redirectPorts: deprecated spelling, write redirect-ports"), r.err());
     }
 
     @Test

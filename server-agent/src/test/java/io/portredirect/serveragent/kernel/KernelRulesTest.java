@@ -13,7 +13,7 @@ class KernelRulesTest {
     @Test
     void dropsOnlyRedirectSynsToTheVipsRedirectPorts() throws Exception {
         ServerAgentConfig c = ConfigLoader.parse(Path.of("t.yaml"),
-                "interface: eth0\nvips: [198.18.0.10, 2001:2::10]\nredirectPorts: [8000, 8100]\nservicePorts: [8001]\n");
+                "interface: eth0\nvips: [198.18.0.10, 2001:2::10]\nredirect-ports: [8000, 8100]\nservice-ports: [8001]\n");
         String rules = KernelRules.render(c);
         assertTrue(rules.contains("type filter hook input priority filter - 10; policy accept;"), rules);
         assertTrue(rules.contains("ip daddr { 198.18.0.10 } tcp dport { 8000, 8100 } tcp flags & (fin | syn | rst | ack) == syn "

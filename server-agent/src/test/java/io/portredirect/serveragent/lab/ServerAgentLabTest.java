@@ -102,15 +102,15 @@ class ServerAgentLabTest {
         config = Files.writeString(dir.resolve("agent.yaml"), String.join("\n",
                 "interface: prs-s0",
                 "vips: [" + VIP + ", " + VIP6 + "]",
-                "redirectPorts: [" + REDIRECT + "]",
-                "servicePorts:",
+                "redirect-ports: [" + REDIRECT + "]",
+                "service-ports:",
                 "  - " + FULL_PORT,
                 "  - " + APP_PORT,
                 "  - port: " + PROXIED_PORT,
-                "    proxyTo: 127.0.0.1:" + PROXY_TARGET,
+                "    proxy-to: 127.0.0.1:" + PROXY_TARGET,
                 "policy: queue-aware",
-                "refreshMillis: 50",
-                "nftTable: " + TABLE,
+                "refresh: 50ms",
+                "nft-table: " + TABLE,
                 ""));
         reservedBefore = lab.exec(server, "cat", "/proc/sys/net/ipv4/ip_local_reserved_ports").trim();
         agentLog = dir.resolve("agent.log").toFile();

@@ -58,7 +58,7 @@ public final class BalancerYaml {
         throw new IllegalStateException("no weight for server " + server + " in:\n" + text);
     }
 
-    /** Adds a service port ("8101", "9101/udp") to a server's {@code servicePorts}. */
+    /** Adds a service port ("8101", "9101/udp") to a server's {@code service-ports}. */
     public BalancerYaml addServicePort(String server, String port) {
         List<String> lines = new ArrayList<>(text.lines().toList());
         boolean in = false;
@@ -66,14 +66,14 @@ public final class BalancerYaml {
             String t = lines.get(i).trim();
             if (t.startsWith("- name:")) {
                 in = t.equals("- name: " + server);
-            } else if (in && t.startsWith("servicePorts: [")) {
+            } else if (in && t.startsWith("service-ports: [")) {
                 String line = lines.get(i);
                 int open = line.indexOf('[');
                 lines.set(i, line.substring(0, open + 1) + "\"" + port + "\", " + line.substring(open + 1));
                 return new BalancerYaml(String.join("\n", lines) + "\n");
             }
         }
-        throw new IllegalStateException("no servicePorts: [...] for server " + server + " in:\n" + text);
+        throw new IllegalStateException("no service-ports: [...] for server " + server + " in:\n" + text);
     }
 
     /** Replaces a literal piece of text (exactly once or more; at least once). */
@@ -104,7 +104,7 @@ public final class BalancerYaml {
             String line = lines.get(i);
             String t = line.trim();
             if (!line.startsWith(" ") && !line.startsWith("-") && !t.isEmpty() && !t.startsWith("#")) {
-                inRedirect = t.startsWith("redirectPorts:");
+                inRedirect = t.startsWith("redirect-ports:");
                 inPort = false;
                 continue;
             }

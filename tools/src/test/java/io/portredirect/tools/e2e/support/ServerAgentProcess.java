@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * The real server agent ({@code java -jar redirect-server-agent.jar run --config F}) in
  * {@code PREFIX-sN}. Ready when it logs {@code event=ready}. Its counters are the {@code event=stats ...} line
- * it logs every {@code statsSeconds} (and at exit): {@link #stats()} parses the latest one.
+ * it logs every {@code stats-interval} (and at exit): {@link #stats()} parses the latest one.
  */
 public final class ServerAgentProcess extends LabProcess {
     private static final Pattern KV = Pattern.compile("([a-z_]+)=(\\S+)");

@@ -62,13 +62,13 @@ public final class ServerAgentYaml {
         StringBuilder sb = new StringBuilder("# written by the e2e lab fixture\n");
         sb.append("interface: ").append(iface).append('\n');
         sb.append("vips: [").append(String.join(", ", vips)).append("]\n");
-        sb.append("redirectPorts: ").append(redirectPorts).append('\n');
-        sb.append("servicePorts: ").append(servicePorts).append('\n');
+        sb.append("redirect-ports: ").append(redirectPorts).append('\n');
+        sb.append("service-ports: ").append(servicePorts).append('\n');
         sb.append("policy: ").append(policy).append('\n');
         sb.append("protocols: [").append(String.join(", ", protocols)).append("]\n");
-        sb.append("statsSeconds: ").append(statsSeconds).append('\n');
+        sb.append("stats-interval: ").append(statsSeconds).append("s\n");
         if (nftTable != null) {
-            sb.append("nftTable: ").append(nftTable).append('\n');
+            sb.append("nft-table: ").append(nftTable).append('\n');
         }
         if (extra != null && !extra.isBlank()) {
             sb.append(extra.endsWith("\n") ? extra : extra + "\n");

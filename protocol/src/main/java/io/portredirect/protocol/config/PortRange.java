@@ -1,4 +1,4 @@
-package io.portredirect.clientagent.config;
+package io.portredirect.protocol.config;
 
 /** An inclusive range of TCP/UDP ports, written {@code 61000-61099} or a single {@code 8080}. */
 public record PortRange(int first, int last) {
@@ -12,18 +12,22 @@ public record PortRange(int first, int last) {
         return new PortRange(port, port);
     }
 
-    /** Parses {@code A-B} or {@code A}; throws IllegalArgumentException with a readable reason. */
+    /** Parses {@code A-B} or {@code A}; throws IllegalArgumentException saying what is wrong. */
     public static PortRange parse(String text) {
         String s = text.trim();
-        int dash = s.indexOf('-');
-        try {
-            if (dash < 0) {
-                return of(Integer.parseInt(s));
-            }
-            return new PortRange(Integer.parseInt(s.substring(0, dash).trim()), Integer.parseInt(s.substring(dash + 1).trim()));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a port or a port range (expected e.g. 61000-61099)");
+        if (!s.matches("\\d{1,5}(\\s*-\\s*\\d{1,5})?")) {
+            throw new IllegalArgumentException("'" + text + "' is not a port or a port range (expected e.g. 8080 or 61000-61099)");
         }
+        int dash = s.indexOf('-');
+        int first = Integer.parseInt((dash < 0 ? s : s.substring(0, dash)).trim());
+        int last = dash < 0 ? first : Integer.parseInt(s.substring(dash + 1).trim());
+        if (first < 1 || first > 65535 || last < 1 || last > 65535) {
+            throw new IllegalArgumentException("'" + text + "': ports are 1-65535");
+        }
+        if (first > last) {
+            throw new IllegalArgumentException("'" + text + "': range start above its end");
+        }
+        return new PortRange(first, last);
     }
 
     public boolean contains(int port) {
