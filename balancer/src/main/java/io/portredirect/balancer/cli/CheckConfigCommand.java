@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigException;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.nft.NftRuleset;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
 import io.portredirect.protocol.packet.IpProtocol;
@@ -45,6 +46,19 @@ public final class CheckConfigCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares).")
     boolean json;
 
+    /** What {@code --dataplane} prints. */
+    enum Dataplane { summary, nft }
+
+    @Option(names = "--dataplane", paramLabel = "KIND", defaultValue = "summary",
+            description = {"What to print for a valid configuration:",
+                    "  summary  the table summary (the default, as before)",
+                    "  nft      the nftables ruleset the kernel dataplane would load: one file for",
+                    "           'nft -f' (validate it with 'nft -c -f FILE'): table netdev " + NftRuleset.TABLE + " with",
+                    "           ingress chains on the network interface and on l3/raw server interfaces.",
+                    "           Deterministic: the same configuration prints the same bytes.",
+                    "           'auto' MACs that cannot be read here are placeholders (see stderr)."})
+    Dataplane dataplane;
+
     private final Set<String> placeholders = new HashSet<>();
 
     @Override
@@ -77,6 +91,17 @@ public final class CheckConfigCommand implements Callable<Integer> {
             out.flush();
             err.flush();
             return 2;
+        }
+        if (dataplane == Dataplane.nft) {
+            // generation 1: what a first load would install
+            out.print(NftRuleset.render(tables, 1));
+            if (!placeholders.isEmpty()) {
+                err.println("note: 'auto' MACs of interfaces not present on this machine are placeholders: "
+                        + String.join(", ", new TreeSet<>(placeholders)));
+            }
+            out.flush();
+            err.flush();
+            return 0;
         }
         if (json) {
             Map<String, Object> m = toJson(tables);
