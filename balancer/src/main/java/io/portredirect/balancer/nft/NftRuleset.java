@@ -74,15 +74,23 @@ public final class NftRuleset {
     private final ForwardingTables t;
     private final long generation;
     private final Set<String> counters = new TreeSet<>();
-    /** Distinct Maglev tables (groups), in order of first redirect slot. */
+    /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port) order. */
     private final List<short[]> groups = new ArrayList<>();
     private final int[] groupOfSlot;
+    /** Server indices in name order: a config that lists its servers in another order renders the same. */
+    private final int[] byName;
 
     private NftRuleset(ForwardingTables tables, long generation) {
         this.t = tables;
         this.generation = generation;
+        byName = IntStream.range(0, t.serverCount()).boxed()
+                .sorted(java.util.Comparator.comparing(t::serverName)).mapToInt(Integer::intValue).toArray();
         groupOfSlot = new int[t.redirectSlotCount()];
-        for (int slot = 0; slot < groupOfSlot.length; slot++) {
+        // groups are numbered in (protocol, port) order, not in the config's list order
+        int[] slots = IntStream.range(0, groupOfSlot.length).boxed()
+                .sorted(java.util.Comparator.comparingInt((Integer i) -> t.redirectSlotProtocol(i)).thenComparingInt(t::redirectSlotPort))
+                .mapToInt(Integer::intValue).toArray();
+        for (int slot : slots) {
             short[] table = t.redirectTable(slot);
             int g = 0;
             while (g < groups.size() && !Arrays.equals(groups.get(g), table)) {
@@ -147,7 +155,7 @@ public final class NftRuleset {
                 .append(RedirectWire.TCP_OPTION_KIND).append(",32,8\n");
         elements(b, REDIRECT_FLAG_VALUES.stream().map(f -> String.format("0x%02x", f)).toList());
         b.append("\t}\n");
-        for (int s = 0; s < t.serverCount(); s++) {
+        for (int s : byName) {
             if (needsReturnChain(s) && t.mode(s) == ForwardingMode.L3) {
                 b.append("\n\t# ports ").append(t.serverName(s)).append(" answers on for the balancer (service ports, groups, ownership)\n");
                 b.append("\tset served_").append(t.serverName(s)).append(" {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n");
@@ -222,7 +230,7 @@ public final class NftRuleset {
     // ------------------------------------------------------------------ per-server chains
 
     private void serverChains(StringBuilder b) {
-        for (int s = 0; s < t.serverCount(); s++) {
+        for (int s : byName) {
             String name = t.serverName(s);
             b.append("\n\tchain service_").append(name).append(" {\n");
             rule(b, counter("rule_service_port") + " goto srv_" + name);
@@ -230,7 +238,7 @@ public final class NftRuleset {
             rule(b, counter("rule_icmp_error_service_port") + " goto srv_" + name);
             b.append("\t}\n");
         }
-        for (int s = 0; s < t.serverCount(); s++) {
+        for (int s : byName) {
             String name = t.serverName(s);
             ForwardingMode mode = t.mode(s);
             b.append("\n\t# ").append(name).append(": ").append(mode.yamlName()).append(" via ").append(t.serverInterface(s)).append('\n');
@@ -273,11 +281,11 @@ public final class NftRuleset {
         b.append("\n\tchain java_udp_redirect {\n");
         rule(b, counter("java_udp_redirect") + " accept");
         b.append("\t}\n");
-        for (int slot = 0; slot < t.redirectSlotCount(); slot++) {
-            if (t.redirectSlotProtocol(slot) != IpProtocol.TCP) {
+        for (int port = 0; port <= 65535; port++) {
+            int slot = t.redirectSlot(IpProtocol.TCP, port);
+            if (slot < 0) {
                 continue;
             }
-            int port = t.redirectSlotPort(slot);
             String map = "@maglev_g" + groupOfSlot[slot];
             int size = groups.get(groupOfSlot[slot]).length;
             String opt = "tcp option @" + RedirectWire.TCP_OPTION_KIND + ",";
@@ -415,7 +423,7 @@ public final class NftRuleset {
             }
         }
         for (String iface : ifaces) {
-            int[] servers = t.serversOnInterface(iface);
+            int[] servers = Arrays.stream(byName).filter(s -> t.serverInterface(s).equals(iface)).toArray();
             b.append("\n\tchain from_").append(iface).append(" {\n\t\ttype filter hook ingress device ").append(quote(iface))
                     .append(" priority filter; policy accept;\n");
             rule(b, "meta protocol ip ip saddr @vip4 goto to_network");
@@ -501,7 +509,7 @@ public final class NftRuleset {
     }
 
     private String groupMembers(short[] table) {
-        return IntStream.range(0, t.serverCount()).filter(s -> contains(table, s)).mapToObj(t::serverName)
+        return Arrays.stream(byName).filter(s -> contains(table, s)).mapToObj(t::serverName)
                 .collect(Collectors.joining(", "));
     }
 
