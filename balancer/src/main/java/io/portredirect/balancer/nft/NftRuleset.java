@@ -235,7 +235,9 @@ public final class NftRuleset {
             b.append("\n\tchain service_").append(name).append(" {\n");
             rule(b, counter("rule_service_port") + " goto srv_" + name);
             b.append("\t}\n\n\tchain quote_service_").append(name).append(" {\n");
-            rule(b, counter("rule_icmp_error_service_port") + " goto srv_" + name);
+            // an l3 server's ICMP error needs its quote rewritten too: Java does that
+            rule(b, counter("rule_icmp_error_service_port") + (t.mode(s) == ForwardingMode.L3
+                    ? " " + counter("java_l3_icmp_quote") + " accept" : " goto srv_" + name));
             b.append("\t}\n");
         }
         for (int s : byName) {
@@ -243,10 +245,10 @@ public final class NftRuleset {
             ForwardingMode mode = t.mode(s);
             b.append("\n\t# ").append(name).append(": ").append(mode.yamlName()).append(" via ").append(t.serverInterface(s)).append('\n');
             b.append("\tchain srv_").append(name).append(" {\n");
-            rule(b, counter("fwd_" + name));
+            // fwd_NAME sits in the forwarding rules, so what goes to Java or is dropped is not counted as forwarded
             switch (mode) {
-                case RAW -> rule(b, "fwd to " + quote(t.serverInterface(s)));
-                case L2 -> rule(b, macs(s) + " fwd to " + quote(t.serverInterface(s)));
+                case RAW -> rule(b, counter("fwd_" + name) + " fwd to " + quote(t.serverInterface(s)));
+                case L2 -> rule(b, counter("fwd_" + name) + " " + macs(s) + " fwd to " + quote(t.serverInterface(s)));
                 case L3 -> l3(b, s);
             }
             b.append("\t}\n");
@@ -255,7 +257,7 @@ public final class NftRuleset {
 
     /** l3: VIP -> server address (nft fixes the L3/L4 checksums), only for the VIP the server answers for. */
     private void l3(StringBuilder b, int s) {
-        // the quote inside an ICMP error would need the same rewrite: Java does that
+        // the quote inside an ICMP error (placed here by the redirect hash) needs the same rewrite: Java does that
         rule(b, "icmp type " + ICMP4_ERRORS + " " + counter("java_l3_icmp_quote") + " accept");
         rule(b, "icmpv6 type " + ICMP6_ERRORS + " " + counter("java_l3_icmp_quote") + " accept");
         for (int version : new int[] {4, 6}) {
@@ -264,7 +266,7 @@ public final class NftRuleset {
                 rule(b, "meta protocol " + family + " " + counter("drop_l3_no_address") + " drop");
             } else if (t.returnVip(s, version) >= 0) {
                 rule(b, "meta protocol " + family + " " + family + " daddr " + vip(t.returnVip(s, version))
-                        + " " + family + " daddr set " + serverAddress(s, version) + " " + macs(s)
+                        + " " + counter("fwd_" + t.serverName(s)) + " " + family + " daddr set " + serverAddress(s, version) + " " + macs(s)
                         + " fwd to " + quote(t.serverInterface(s)));
             }
         }

@@ -160,10 +160,11 @@ class NftRulesetTest {
         assertTrue(text.contains("\t\tcounter name rule_legacy_owner goto srv_a\n"), text);
         assertTrue(text.contains("\t\tcounter name rule_legacy_default goto srv_d\n"), text);
         // modes: raw forwards unchanged, l2 sets MACs, l3 only for the VIP the server answers for
-        assertTrue(text.contains("\tchain srv_c {\n\t\tcounter name fwd_c\n\t\tfwd to \"sc\"\n\t}\n"), text);
-        assertTrue(text.contains("\t\tether daddr set 02:00:00:00:0a:01 ether saddr set 02:00:00:00:0a:00 fwd to \"sa\"\n"), text);
-        assertTrue(text.contains("\t\tmeta protocol ip ip daddr 198.18.0.10 ip daddr set 198.18.2.2 "), text);
+        assertTrue(text.contains("\tchain srv_c {\n\t\tcounter name fwd_c fwd to \"sc\"\n\t}\n"), text);
+        assertTrue(text.contains("\t\tcounter name fwd_a ether daddr set 02:00:00:00:0a:01 ether saddr set 02:00:00:00:0a:00 fwd to \"sa\"\n"), text);
+        assertTrue(text.contains("\t\tmeta protocol ip ip daddr 198.18.0.10 counter name fwd_b ip daddr set 198.18.2.2 "), text);
         assertTrue(text.contains("\tchain srv_e {"), text);
+        assertTrue(text.contains("\tchain quote_service_b {\n\t\tcounter name rule_icmp_error_service_port counter name java_l3_icmp_quote accept\n"), text);
         assertTrue(text.contains("\t\tmeta protocol ip6 counter name drop_l3_no_address drop\n"), text);
         // policies of the fixture: echo balance stays in Java, no ICMP error policy server
         assertTrue(text.contains("counter name java_echo_balance accept"), text);
