@@ -50,13 +50,13 @@ public final class CheckConfigCommand implements Callable<Integer> {
     enum Dataplane { summary, nft }
 
     @Option(names = "--dataplane", paramLabel = "KIND", defaultValue = "summary",
-            description = {"What to print for a valid configuration:",
-                    "  summary  the table summary (the default, as before)",
-                    "  nft      the nftables ruleset the kernel dataplane would load: one file for",
-                    "           'nft -f' (validate it with 'nft -c -f FILE'): table netdev " + NftRuleset.TABLE + " with",
-                    "           ingress chains on the network interface and on l3/raw server interfaces.",
-                    "           Deterministic: the same configuration prints the same bytes.",
-                    "           'auto' MACs that cannot be read here are placeholders (see stderr)."})
+            description = {"What to print for a valid configuration: ${COMPLETION-CANDIDATES}.",
+                    "summary (default): the table summary above.",
+                    "nft: the nftables ruleset of the kernel dataplane, one file for 'nft -f' "
+                            + "(table netdev " + NftRuleset.TABLE + ", ingress chains on the network interface "
+                            + "and on l3/raw server interfaces); check it with 'nft -c -f FILE' where the "
+                            + "interfaces exist. The same configuration prints the same bytes. "
+                            + "Placeholder MACs are named on stderr. --json does not apply."})
     Dataplane dataplane;
 
     private final Set<String> placeholders = new HashSet<>();
