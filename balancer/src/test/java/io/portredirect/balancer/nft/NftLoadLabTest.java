@@ -66,6 +66,17 @@ class NftLoadLabTest {
         assertTrue(listed.contains("chain from_sb {"), listed.substring(0, Math.min(2000, listed.length())));
     }
 
+    /** The check has teeth: without the server devices, nft -c refuses ("fwd to" binds to a device). */
+    @Test
+    void checkRefusesMissingDevices() throws Exception {
+        ForwardingTables t = NftRulesetTest.labTables();
+        assertEquals(0, inNs("ip", "link", "add", t.networkInterface(), "type", "veth", "peer", "name", "prnfp0").rc);
+        Files.writeString(file, NftRuleset.render(t, 1), StandardCharsets.UTF_8);
+        Result check = inNs("nft", "-c", "-f", file.toString());
+        assertTrue(check.rc != 0, "nft -c accepted a ruleset whose devices do not exist");
+        assertTrue(check.out.contains("Interface does not exist"), check.out);
+    }
+
     private String checkLoadList(ForwardingTables t) throws Exception {
         List<String> ifaces = t.interfaces();
         for (int i = 0; i < ifaces.size(); i++) {
