@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.nft.NftRuleset;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
 import io.portredirect.protocol.config.ConfigException;
@@ -47,6 +48,19 @@ public final class CheckConfigCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares).")
     boolean json;
 
+    /** What {@code --dataplane} prints. */
+    enum Dataplane { summary, nft }
+
+    @Option(names = "--dataplane", paramLabel = "KIND", defaultValue = "summary",
+            description = {"What to print for a valid configuration: ${COMPLETION-CANDIDATES}.",
+                    "summary (default): the table summary above.",
+                    "nft: the nftables ruleset of the kernel dataplane, one file for 'nft -f' "
+                            + "(table netdev " + NftRuleset.TABLE + ", ingress chains on the network interface "
+                            + "and on l3/raw server interfaces); check it with 'nft -c -f FILE' where the "
+                            + "interfaces exist. The same configuration prints the same bytes. "
+                            + "Placeholder MACs are named on stderr. --json does not apply."})
+    Dataplane dataplane;
+
     private final Set<String> placeholders = new HashSet<>();
 
     @Override
@@ -82,6 +96,17 @@ public final class CheckConfigCommand implements Callable<Integer> {
             out.flush();
             err.flush();
             return 2;
+        }
+        if (dataplane == Dataplane.nft) {
+            // generation 1: what a first load would install
+            out.print(NftRuleset.render(tables, 1));
+            if (!placeholders.isEmpty()) {
+                err.println("note: 'auto' MACs of interfaces not present on this machine are placeholders: "
+                        + String.join(", ", new TreeSet<>(placeholders)));
+            }
+            out.flush();
+            err.flush();
+            return 0;
         }
         if (json) {
             Map<String, Object> m = toJson(tables);

@@ -1,0 +1,546 @@
+package io.portredirect.balancer.nft;
+
+import io.portredirect.balancer.config.ForwardingMode;
+import io.portredirect.balancer.config.Policies;
+import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.protocol.packet.Bytes;
+import io.portredirect.protocol.packet.IpProtocol;
+import io.portredirect.protocol.wire.RedirectWire;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Renders {@link ForwardingTables} as one {@code nft -f} file: {@code table netdev portredirect}
+ * with an ingress chain on the network interface (and on the interfaces of l3 and raw servers,
+ * for their return traffic), so the kernel forwards what the Java decision would.
+ *
+ * <p>Pure and deterministic: the same tables and generation give the same bytes (maps sorted by
+ * key, chains and counters named after servers, ports and reasons, never after list positions
+ * that a reordered config would move). Counters are named {@code rule_<Rule>}, {@code drop_<DropReason>}
+ * (the Java decision's names), {@code fwd_<server>} and {@code java_<why>}.
+ *
+ * <p>Redirect ports: nft sees only the FIRST TCP option of kind 253; when it carries our ExID, a
+ * length of 5 (or 7 with a non-zero port) and a flags byte in {@link #REDIRECT_FLAG_VALUES}, the
+ * flow is hashed with {@code jhash <client> . <cport> . <vip> . <port> . meta l4proto mod SIZE
+ * seed} {@link #JHASH_SEED} (key layout: {@link io.portredirect.balancer.table.NftFlowKey}) into a
+ * map whose content is exactly the group's Maglev table. Known differences from the Java scan: a
+ * second option with our ExID (Java: malformed, legacy owner) and a malformed option area after
+ * our option are not seen; a first kind-253 option with another ExID goes to the Java path.
+ *
+ * <p>Left to the Java path, i.e. to the chain's final {@code accept} with a {@code java_*} counter
+ * (the pcap/Java path, or the host kernel while no slow path is attached): ARP/ND and everything
+ * not addressed to a VIP; UDP redirect ports (the option sits in the surplus area, past the IP
+ * payload nft loads); ICMP errors whose quote has IPv4 options, IPv6 extension headers or is a
+ * fragment; ICMP errors for l3 servers (the quote needs rewriting too); {@code icmpEcho: balance}
+ * (its hash key is not shared with Java yet); protocols other than TCP, UDP and ICMP; packets
+ * whose headers do not load (malformed).
+ */
+public final class NftRuleset {
+    /** The nft table (family netdev). */
+    public static final String TABLE = "portredirect";
+    /**
+     * Seed of every {@code jhash}: explicit, because without one the kernel picks a random seed
+     * per load and replicas (and reloads) would place flows differently. "RDNF".
+     */
+    public static final int JHASH_SEED = 0x52444e46;
+    /** Every flags byte with REDIRECT set: a set match, since {@code & 0x01} on a raw TCP option crashes {@code nft list} (1.0.6). */
+    public static final List<Integer> REDIRECT_FLAG_VALUES = IntStream.range(0, 256)
+            .filter(f -> (f & RedirectWire.FLAG_REDIRECT) != 0).boxed().toList();
+
+    private static final String ICMP4_ERRORS = "{ destination-unreachable, source-quench, redirect, time-exceeded, parameter-problem }";
+    private static final String ICMP6_ERRORS = "{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem }";
+    /** The quoted packet of an ICMP error starts 8 bytes after the ICMP header start; offsets in bits from {@code @th}. */
+    private static final String Q4_PROTO = "@th,136,8";
+    private static final String Q4_SADDR = "@th,160,32";
+    private static final String Q4_DADDR = "@th,192,32";
+    private static final String Q4_SPORT = "@th,224,16";
+    private static final String Q4_DPORT = "@th,240,16";
+    private static final String Q6_PROTO = "@th,112,8";
+    private static final String Q6_SADDR = "@th,128,128";
+    private static final String Q6_DADDR = "@th,256,128";
+    private static final String Q6_SPORT = "@th,384,16";
+    private static final String Q6_DPORT = "@th,400,16";
+    private static final int SLOTS_PER_LINE = 8;
+
+    private final ForwardingTables t;
+    private final long generation;
+    private final Set<String> counters = new TreeSet<>();
+    /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port) order. */
+    private final List<short[]> groups = new ArrayList<>();
+    private final int[] groupOfSlot;
+    /** Server indices in name order: a config that lists its servers in another order renders the same. */
+    private final int[] byName;
+
+    private NftRuleset(ForwardingTables tables, long generation) {
+        this.t = tables;
+        this.generation = generation;
+        byName = IntStream.range(0, t.serverCount()).boxed()
+                .sorted(java.util.Comparator.comparing(t::serverName)).mapToInt(Integer::intValue).toArray();
+        groupOfSlot = new int[t.redirectSlotCount()];
+        // groups are numbered in (protocol, port) order, not in the config's list order
+        int[] slots = IntStream.range(0, groupOfSlot.length).boxed()
+                .sorted(java.util.Comparator.comparingInt((Integer i) -> t.redirectSlotProtocol(i)).thenComparingInt(t::redirectSlotPort))
+                .mapToInt(Integer::intValue).toArray();
+        for (int slot : slots) {
+            short[] table = t.redirectTable(slot);
+            int g = 0;
+            while (g < groups.size() && !Arrays.equals(groups.get(g), table)) {
+                g++;
+            }
+            if (g == groups.size()) {
+                groups.add(table);
+            }
+            groupOfSlot[slot] = g;
+        }
+    }
+
+    /**
+     * The ruleset text for {@code nft -f}.
+     *
+     * @param generation the table generation named in the header (1 for a first load, {@code check-config})
+     */
+    public static String render(ForwardingTables tables, long generation) {
+        return new NftRuleset(tables, generation).render();
+    }
+
+    private String render() {
+        StringBuilder body = new StringBuilder();
+        sets(body);
+        maps(body);
+        serverChains(body);
+        redirectChains(body);
+        networkChains(body);
+        returnChains(body);
+
+        StringBuilder out = new StringBuilder();
+        out.append("#!/usr/sbin/nft -f\n");
+        out.append("# portredirect kernel dataplane, rendered by redirect-balancer (check-config --dataplane=nft).\n");
+        out.append("# config: ").append(t.config().source()).append('\n');
+        out.append("# generation: ").append(generation).append('\n');
+        out.append("# jhash seed ").append(hex32(JHASH_SEED)).append(", table size ").append(t.tableSize()).append('\n');
+        out.append("# Deterministic: the same tables render the same bytes. Do not edit; render again.\n");
+        out.append("# Left to the Java path (final accept, java_* counters): non-VIP and ARP/ND, UDP redirect ports,\n");
+        out.append("# ICMP quotes with IPv4 options / IPv6 extension headers / fragments, ICMP errors for l3 servers,\n");
+        out.append("# icmpEcho balance, other protocols, malformed headers.\n");
+        // "add + delete" makes the load replace a previous ruleset in the same transaction
+        out.append("table netdev ").append(TABLE).append('\n');
+        out.append("delete table netdev ").append(TABLE).append('\n');
+        out.append("table netdev ").append(TABLE).append(" {\n");
+        for (String c : counters) {
+            out.append("\tcounter ").append(c).append(" {\n\t}\n");
+        }
+        out.append(body);
+        out.append("}\n");
+        return out.toString();
+    }
+
+    // ------------------------------------------------------------------ sets and maps
+
+    private void sets(StringBuilder b) {
+        b.append("\n\tset vip4 {\n\t\ttype ipv4_addr\n");
+        elements(b, vips(true));
+        b.append("\t}\n\n\tset vip6 {\n\t\ttype ipv6_addr\n");
+        elements(b, vips(false));
+        b.append("\t}\n");
+        b.append("\n\t# flags bytes with REDIRECT (0x01) set\n\tset redirect_flags {\n\t\ttypeof tcp option @")
+                .append(RedirectWire.TCP_OPTION_KIND).append(",32,8\n");
+        elements(b, REDIRECT_FLAG_VALUES.stream().map(f -> String.format("0x%02x", f)).toList());
+        b.append("\t}\n");
+        for (int s : byName) {
+            if (needsReturnChain(s) && t.mode(s) == ForwardingMode.L3) {
+                b.append("\n\t# ports ").append(t.serverName(s)).append(" answers on for the balancer (service ports, groups, ownership)\n");
+                b.append("\tset served_").append(t.serverName(s)).append(" {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n");
+                List<String> e = new ArrayList<>();
+                for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
+                    int server = s;
+                    for (PortRuns r : PortRuns.of(port -> t.servesPort(server, proto, port) ? 1 : -1)) {
+                        e.add(protoName(proto) + " . " + r.ports());
+                    }
+                }
+                elements(b, e);
+                b.append("\t}\n");
+            }
+        }
+    }
+
+    private void maps(StringBuilder b) {
+        List<String> service = new ArrayList<>();
+        List<String> quoteService = new ArrayList<>();
+        for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
+            for (PortRuns r : PortRuns.of(port -> t.serviceOwner(proto, port))) {
+                service.add(protoName(proto) + " . " + r.ports() + " : goto service_" + t.serverName(r.value()));
+                quoteService.add(proto + " . " + r.ports() + " : goto quote_service_" + t.serverName(r.value()));
+            }
+        }
+        b.append("\n\t# rule 1: a service port names its server\n");
+        b.append("\tmap service_ports {\n\t\ttypeof meta l4proto . th dport : verdict\n\t\tflags interval\n");
+        elements(b, service);
+        b.append("\t}\n");
+
+        List<String> redirect = new ArrayList<>();
+        List<String> quoteRedirect = new ArrayList<>();
+        for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
+            for (PortRuns r : PortRuns.of(port -> t.redirectSlot(proto, port))) {
+                for (int port = r.first(); port <= r.last(); port++) {
+                    int slot = t.redirectSlot(proto, port);
+                    String target = proto == IpProtocol.TCP ? "goto redirect_tcp_" + port : "goto java_udp_redirect";
+                    redirect.add(protoName(proto) + " . " + port + " : " + target);
+                    quoteRedirect.add(proto + " . " + port + " : goto quote_redirect_g" + groupOfSlot[slot]);
+                }
+            }
+        }
+        b.append("\n\t# rules 2-3: redirect ports (TCP: option match and hash; UDP: the option is beyond nft, Java path)\n");
+        b.append("\tmap redirect_ports {\n\t\ttypeof meta l4proto . th dport : verdict\n");
+        elements(b, redirect);
+        b.append("\t}\n");
+
+        b.append("\n\t# rule 4: ICMP errors by the quoted packet's protocol . source port (quote sent by our server from VIP:port)\n");
+        b.append("\tmap quote_service_ports {\n\t\ttypeof ").append(Q4_PROTO).append(" . ").append(Q4_SPORT)
+                .append(" : verdict\n\t\tflags interval\n");
+        elements(b, quoteService);
+        b.append("\t}\n\n\tmap quote_redirect_ports {\n\t\ttypeof ").append(Q4_PROTO).append(" . ").append(Q4_SPORT).append(" : verdict\n");
+        elements(b, quoteRedirect);
+        b.append("\t}\n");
+
+        for (int g = 0; g < groups.size(); g++) {
+            short[] table = groups.get(g);
+            b.append("\n\t# Maglev table of group g").append(g).append(" (").append(groupMembers(table)).append("): slot -> server\n");
+            // the key is jhash's 32-bit integer; "typeof jhash ..." loads but makes nft list segfault
+            // (1.0.6), "type mark" is refused as another datatype: numgen declares the same integer
+            b.append("\tmap maglev_g").append(g).append(" {\n\t\ttypeof numgen inc mod ").append(table.length).append(" : verdict\n");
+            b.append("\t\telements = {");
+            for (int slot = 0; slot < table.length; slot++) {
+                b.append(slot % SLOTS_PER_LINE == 0 ? "\n\t\t\t" : " ");
+                b.append(slot).append(" : goto srv_").append(t.serverName(table[slot]));
+                b.append(slot == table.length - 1 ? "" : ",");
+            }
+            b.append("\n\t\t}\n\t}\n");
+        }
+    }
+
+    // ------------------------------------------------------------------ per-server chains
+
+    private void serverChains(StringBuilder b) {
+        for (int s : byName) {
+            String name = t.serverName(s);
+            b.append("\n\tchain service_").append(name).append(" {\n");
+            rule(b, counter("rule_service_port") + " goto srv_" + name);
+            b.append("\t}\n\n\tchain quote_service_").append(name).append(" {\n");
+            // an l3 server's ICMP error needs its quote rewritten too: Java does that
+            rule(b, counter("rule_icmp_error_service_port") + (t.mode(s) == ForwardingMode.L3
+                    ? " " + counter("java_l3_icmp_quote") + " accept" : " goto srv_" + name));
+            b.append("\t}\n");
+        }
+        for (int s : byName) {
+            String name = t.serverName(s);
+            ForwardingMode mode = t.mode(s);
+            b.append("\n\t# ").append(name).append(": ").append(mode.yamlName()).append(" via ").append(t.serverInterface(s)).append('\n');
+            b.append("\tchain srv_").append(name).append(" {\n");
+            // fwd_NAME sits in the forwarding rules, so what goes to Java or is dropped is not counted as forwarded
+            switch (mode) {
+                case RAW -> rule(b, counter("fwd_" + name) + " fwd to " + quote(t.serverInterface(s)));
+                case L2 -> rule(b, counter("fwd_" + name) + " " + macs(s) + " fwd to " + quote(t.serverInterface(s)));
+                case L3 -> l3(b, s);
+            }
+            b.append("\t}\n");
+        }
+    }
+
+    /** l3: VIP -> server address (nft fixes the L3/L4 checksums), only for the VIP the server answers for. */
+    private void l3(StringBuilder b, int s) {
+        // the quote inside an ICMP error (placed here by the redirect hash) needs the same rewrite: Java does that
+        rule(b, "icmp type " + ICMP4_ERRORS + " " + counter("java_l3_icmp_quote") + " accept");
+        rule(b, "icmpv6 type " + ICMP6_ERRORS + " " + counter("java_l3_icmp_quote") + " accept");
+        for (int version : new int[] {4, 6}) {
+            String family = version == 4 ? "ip" : "ip6";
+            if (!t.hasAddress(s, version)) {
+                rule(b, "meta protocol " + family + " " + counter("drop_l3_no_address") + " drop");
+            } else if (t.returnVip(s, version) >= 0) {
+                rule(b, "meta protocol " + family + " " + family + " daddr " + vip(t.returnVip(s, version))
+                        + " " + counter("fwd_" + t.serverName(s)) + " " + family + " daddr set " + serverAddress(s, version) + " " + macs(s)
+                        + " fwd to " + quote(t.serverInterface(s)));
+            }
+        }
+        rule(b, counter("drop_l3_vip_mismatch") + " drop");
+    }
+
+    private String macs(int s) {
+        return "ether daddr set " + mac(t.serverMac(s)) + " ether saddr set " + mac(t.serverSideMac(s));
+    }
+
+    // ------------------------------------------------------------------ redirect chains
+
+    private void redirectChains(StringBuilder b) {
+        b.append("\n\tchain java_udp_redirect {\n");
+        rule(b, counter("java_udp_redirect") + " accept");
+        b.append("\t}\n");
+        for (int port = 0; port <= 65535; port++) {
+            int slot = t.redirectSlot(IpProtocol.TCP, port);
+            if (slot < 0) {
+                continue;
+            }
+            String map = "@maglev_g" + groupOfSlot[slot];
+            int size = groups.get(groupOfSlot[slot]).length;
+            String opt = "tcp option @" + RedirectWire.TCP_OPTION_KIND + ",";
+            String ours = opt + "16,16 " + hex16(RedirectWire.EXID) + " " + opt + "32,8 @redirect_flags";
+            b.append("\n\t# ").append(port).append("/tcp: REDIRECT -> hash onto group g").append(groupOfSlot[slot])
+                    .append(", else legacy\n");
+            b.append("\tchain redirect_tcp_").append(port).append(" {\n");
+            for (String family : new String[] {"ip", "ip6"}) {
+                String hash = counter("rule_redirect_hash") + " jhash " + family + " saddr . tcp sport . " + family
+                        + " daddr . tcp dport . meta l4proto mod " + size + " seed " + hex32(JHASH_SEED) + " vmap " + map;
+                rule(b, "meta protocol " + family + " " + opt + "8,8 " + RedirectWire.LENGTH_FLAGS_ONLY + " " + ours + " " + hash);
+                // length 7 carries a port; port 0 makes the option malformed (treated as absent)
+                rule(b, "meta protocol " + family + " " + opt + "8,8 " + RedirectWire.LENGTH_WITH_PORT + " " + ours + " "
+                        + opt + "40,16 != 0 " + hash);
+            }
+            // nft sees only the first kind-253 option: another experiment's may hide ours
+            rule(b, opt + "16,16 != " + hex16(RedirectWire.EXID) + " " + counter("java_foreign_exid") + " accept");
+            int owner = t.redirectOwner(slot);
+            if (owner >= 0) {
+                rule(b, counter("rule_legacy_owner") + " goto srv_" + t.serverName(owner));
+            } else if (t.defaultServer() >= 0) {
+                rule(b, counter("rule_legacy_default") + " goto srv_" + t.serverName(t.defaultServer()));
+            } else {
+                rule(b, counter("drop_legacy_no_server") + " drop");
+            }
+            b.append("\t}\n");
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            int size = groups.get(g).length;
+            b.append("\n\t# an ICMP error quoting a redirect-port flow: the quote runs VIP -> client, hash it as client -> VIP\n");
+            b.append("\tchain quote_redirect_g").append(g).append(" {\n");
+            rule(b, "meta protocol ip " + counter("rule_icmp_error_redirect_hash") + " jhash " + Q4_DADDR + " . " + Q4_DPORT + " . "
+                    + Q4_SADDR + " . " + Q4_SPORT + " . " + Q4_PROTO + " mod " + size + " seed " + hex32(JHASH_SEED) + " vmap @maglev_g" + g);
+            rule(b, "meta protocol ip6 " + counter("rule_icmp_error_redirect_hash") + " jhash " + Q6_DADDR + " . " + Q6_DPORT + " . "
+                    + Q6_SADDR + " . " + Q6_SPORT + " . " + Q6_PROTO + " mod " + size + " seed " + hex32(JHASH_SEED) + " vmap @maglev_g" + g);
+            b.append("\t}\n");
+        }
+    }
+
+    // ------------------------------------------------------------------ network side
+
+    private void networkChains(StringBuilder b) {
+        Policies pol = t.policies();
+        b.append("\n\t# rule 4: ICMP errors to a VIP, routed by the quoted packet where its layout is fixed\n");
+        b.append("\tchain icmp_error {\n");
+        rule(b, "meta protocol ip " + "@th,64,8 != 0x45 " + counter("java_quote_layout") + " accept");
+        rule(b, "meta protocol ip @th,112,16 & 0x1fff != 0 " + counter("java_quote_layout") + " accept");
+        rule(b, "meta protocol ip6 @th,64,4 != 6 " + counter("java_quote_layout") + " accept");
+        rule(b, "meta protocol ip6 " + Q6_PROTO + " != { 6, 17 } " + counter("java_quote_layout") + " accept");
+        String notOurs = icmpErrorPolicy("drop_icmp_quote_not_ours");
+        quoteNotOurs(b, "ip", Q4_SADDR, vipHex(true), notOurs);
+        quoteNotOurs(b, "ip6", Q6_SADDR, vipHex(false), notOurs);
+        rule(b, "meta protocol ip " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_service_ports");
+        rule(b, "meta protocol ip6 " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_service_ports");
+        rule(b, "meta protocol ip " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_redirect_ports");
+        rule(b, "meta protocol ip6 " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_redirect_ports");
+        // nft cannot tell a truncated quote from an unknown port: both reach the policy here
+        rule(b, icmpErrorPolicy("drop_icmp_quote_unknown_port"));
+        b.append("\t}\n");
+
+        b.append("\n\t# rules 1-7 for a packet addressed to a VIP\n\tchain to_vip {\n");
+        String fragments = pol.fragments() == Policies.Fragments.DEFAULT && t.defaultServer() >= 0
+                ? counter("rule_fragment_policy") + " goto srv_" + t.serverName(t.defaultServer())
+                : counter("drop_fragment_policy") + " drop";
+        rule(b, "ip frag-off & 0x1fff != 0 " + fragments);
+        rule(b, "frag frag-off != 0 " + fragments);
+        rule(b, "meta l4proto { tcp, udp } meta l4proto . th dport vmap @service_ports");
+        rule(b, "meta l4proto { tcp, udp } meta l4proto . th dport vmap @redirect_ports");
+        // neighbour discovery for a VIP is answered by the Java side
+        rule(b, "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } "
+                + counter("java_nd") + " accept");
+        rule(b, "icmp type " + ICMP4_ERRORS + " goto icmp_error");
+        rule(b, "icmpv6 type " + ICMP6_ERRORS + " goto icmp_error");
+        String echo = echo(pol);
+        rule(b, "icmp type { echo-request, echo-reply } " + echo);
+        rule(b, "icmpv6 type { echo-request, echo-reply } " + echo);
+        // "th dport" only loads from a complete header: a truncated one falls through to Java
+        String rule7 = t.defaultServer() >= 0
+                ? counter("rule_default") + " goto srv_" + t.serverName(t.defaultServer())
+                : counter("drop_no_rule") + " drop";
+        rule(b, "meta l4proto { tcp, udp } th dport 0-65535 " + rule7);
+        rule(b, "meta l4proto { icmp, ipv6-icmp } " + rule7);
+        rule(b, counter("java_other") + " accept");
+        b.append("\t}\n");
+
+        b.append("\n\t# the network side: only VIP traffic is ours; the rest (host traffic, ARP/ND) goes on to the kernel\n");
+        b.append("\tchain from_network {\n\t\ttype filter hook ingress device ").append(quote(t.networkInterface()))
+                .append(" priority filter; policy accept;\n");
+        rule(b, "meta protocol ip ip daddr @vip4 goto to_vip");
+        rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
+        rule(b, counter("pass_not_vip"));
+        b.append("\t}\n");
+    }
+
+    private void quoteNotOurs(StringBuilder b, String family, String saddr, List<String> vips, String verdict) {
+        rule(b, "meta protocol " + family + " " + (vips.isEmpty() ? "" : saddr + " != { " + String.join(", ", vips) + " } ") + verdict);
+    }
+
+    private String icmpErrorPolicy(String dropCounter) {
+        if (t.policies().icmpError() == Policies.IcmpError.DEFAULT && t.defaultServer() >= 0) {
+            return counter("rule_icmp_error_policy") + " goto srv_" + t.serverName(t.defaultServer());
+        }
+        return counter(dropCounter) + " drop";
+    }
+
+    private String echo(Policies pol) {
+        if (pol.icmpEcho() == Policies.IcmpEcho.BALANCE) {
+            return counter("java_echo_balance") + " accept";
+        }
+        int s = t.echoServer();
+        return s >= 0 ? counter("rule_icmp_echo_policy") + " goto srv_" + t.serverName(s) : counter("drop_icmp_echo_policy") + " drop";
+    }
+
+    // ------------------------------------------------------------------ return traffic
+
+    /** Interfaces of l3 and raw servers are read for return traffic (run --return-path auto). */
+    private boolean needsReturnChain(int s) {
+        return t.mode(s) != ForwardingMode.L2;
+    }
+
+    private void returnChains(StringBuilder b) {
+        b.append("\n\t# return traffic toward the next hop\n\tchain to_network {\n");
+        if (t.nextHopResolved()) {
+            rule(b, counter("rule_return") + " ether daddr set " + mac(t.nextHopMac()) + " ether saddr set " + mac(t.networkMac())
+                    + " fwd to " + quote(t.networkInterface()));
+        } else {
+            b.append("\t\t# nextHopMac auto is resolved by ARP/NDP at run time; until then, as in Java:\n");
+            rule(b, counter("drop_next_hop_unresolved") + " drop");
+        }
+        b.append("\t}\n");
+        Set<String> ifaces = new TreeSet<>();
+        for (int s = 0; s < t.serverCount(); s++) {
+            if (needsReturnChain(s)) {
+                ifaces.add(t.serverInterface(s));
+            }
+        }
+        for (String iface : ifaces) {
+            int[] servers = Arrays.stream(byName).filter(s -> t.serverInterface(s).equals(iface)).toArray();
+            b.append("\n\tchain from_").append(iface).append(" {\n\t\ttype filter hook ingress device ").append(quote(iface))
+                    .append(" priority filter; policy accept;\n");
+            rule(b, "meta protocol ip ip saddr @vip4 goto to_network");
+            rule(b, "meta protocol ip6 ip6 saddr @vip6 goto to_network");
+            for (int s : servers) {
+                if (t.mode(s) != ForwardingMode.L3) {
+                    continue;
+                }
+                for (int version : new int[] {4, 6}) {
+                    if (!t.hasAddress(s, version) || t.returnVip(s, version) < 0) {
+                        continue;
+                    }
+                    String family = version == 4 ? "ip" : "ip6";
+                    String from = "meta protocol " + family + " " + family + " saddr " + serverAddress(s, version) + " ";
+                    String to = "goto return_" + t.serverName(s) + "_v" + version;
+                    rule(b, from + "meta l4proto . th sport @served_" + t.serverName(s) + " " + to);
+                    rule(b, from + "meta l4proto " + (version == 4 ? "icmp " : "ipv6-icmp ") + to);
+                    rule(b, from + (version == 4 ? "ip frag-off & 0x1fff != 0 " : "frag frag-off != 0 ") + to);
+                }
+            }
+            b.append("\t}\n");
+            for (int s : servers) {
+                for (int version : new int[] {4, 6}) {
+                    if (t.mode(s) == ForwardingMode.L3 && t.hasAddress(s, version) && t.returnVip(s, version) >= 0) {
+                        String family = version == 4 ? "ip" : "ip6";
+                        b.append("\n\tchain return_").append(t.serverName(s)).append("_v").append(version).append(" {\n");
+                        rule(b, family + " saddr set " + vip(t.returnVip(s, version)) + " goto to_network");
+                        b.append("\t}\n");
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ text helpers
+
+    private String counter(String name) {
+        counters.add(name);
+        return "counter name " + name;
+    }
+
+    private static void rule(StringBuilder b, String rule) {
+        b.append("\t\t").append(rule).append('\n');
+    }
+
+    private static void elements(StringBuilder b, List<String> elements) {
+        if (elements.isEmpty()) {
+            return;
+        }
+        b.append("\t\telements = {\n");
+        for (int i = 0; i < elements.size(); i++) {
+            b.append("\t\t\t").append(elements.get(i)).append(i == elements.size() - 1 ? "\n" : ",\n");
+        }
+        b.append("\t\t}\n");
+    }
+
+    private List<String> vips(boolean v4) {
+        return t.vipAddresses().stream().filter(a -> (a instanceof Inet4Address) == v4).map(NftRuleset::address).toList();
+    }
+
+    /** VIPs as hex integers, for comparing with raw payload loads (nft will not parse an address there). */
+    private List<String> vipHex(boolean v4) {
+        return t.vipAddresses().stream().filter(a -> (a instanceof Inet4Address) == v4)
+                .map(a -> "0x" + HexFormat.of().formatHex(a.getAddress())).toList();
+    }
+
+    private String vip(int v) {
+        return address(t.vipAddresses().get(v));
+    }
+
+    private String serverAddress(int s, int version) {
+        byte[] a = new byte[16];
+        int len = t.copyServerAddress(s, version, a, 0);
+        try {
+            return address(InetAddress.getByAddress(Arrays.copyOf(a, len)));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String address(InetAddress a) {
+        return io.portredirect.balancer.config.Addresses.format(a);
+    }
+
+    private String groupMembers(short[] table) {
+        return Arrays.stream(byName).filter(s -> contains(table, s)).mapToObj(t::serverName)
+                .collect(Collectors.joining(", "));
+    }
+
+    private static boolean contains(short[] table, int s) {
+        for (short v : table) {
+            if (v == s) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String mac(byte[] mac) {
+        return Bytes.mac(mac, 0);
+    }
+
+    private static String quote(String s) {
+        return '"' + s + '"';
+    }
+
+    private static String protoName(int proto) {
+        return proto == IpProtocol.TCP ? "tcp" : "udp";
+    }
+
+    private static String hex16(int v) {
+        return String.format("0x%04x", v);
+    }
+
+    private static String hex32(int v) {
+        return String.format("0x%08x", v);
+    }
+}

@@ -1,0 +1,208 @@
+package io.portredirect.balancer.nft;
+
+import io.portredirect.balancer.cli.CheckConfigCommand;
+import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.balancer.testing.Fixtures;
+import io.portredirect.protocol.packet.IpProtocol;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The nft renderer: golden file for the lab config, determinism, and what the ruleset says for a
+ * small config. The golden file is regenerated (after a deliberate change) with
+ * <pre>
+ * mvn -B -ntp -o -q -pl balancer -am -DexcludedGroups=lab -DskipDist test \
+ *     -Dtest=NftRulesetTest -Dsurefire.failIfNoSpecifiedTests=false -Dnft.golden.update=true
+ * </pre>
+ * and the diff reviewed before committing.
+ */
+class NftRulesetTest {
+    static final Path ROOT = Path.of(System.getProperty("portredirect.root", ".."));
+    static final String LAB_CONFIG = "testdata/lab/balancer.yaml";
+    static final Path GOLDEN = Path.of("src/test/resources/nft/lab.nft");
+    /** The verdict-table fixture with a small table, so whole maps can be read in a failure message. */
+    static final String SMALL_YAML = Fixtures.VERDICT_YAML.replace("table: {size: 65537}", "table: {size: 101}");
+
+    /** The lab config, named as the repository names it, with placeholder MACs (no sysfs: the result must not depend on this host). */
+    static ForwardingTables labTables() throws Exception {
+        String yaml = Files.readString(ROOT.resolve(LAB_CONFIG), StandardCharsets.UTF_8);
+        return ForwardingTables.build(ConfigLoader.parse(yaml, LAB_CONFIG), InterfaceMacs.placeholder());
+    }
+
+    static ForwardingTables smallTables() throws Exception {
+        return ForwardingTables.build(ConfigLoader.parse(SMALL_YAML, "small.yaml"), InterfaceMacs.placeholder());
+    }
+
+    @Test
+    void labRulesetMatchesGoldenFile() throws Exception {
+        String text = NftRuleset.render(labTables(), 1);
+        if (Boolean.getBoolean("nft.golden.update")) {
+            Files.createDirectories(GOLDEN.getParent());
+            Files.writeString(GOLDEN, text, StandardCharsets.UTF_8);
+        }
+        String golden = Files.readString(GOLDEN, StandardCharsets.UTF_8);
+        // assertEquals on 1.4 MB would print both: compare, then point at the first difference
+        if (!golden.equals(text)) {
+            int i = 0;
+            while (i < Math.min(golden.length(), text.length()) && golden.charAt(i) == text.charAt(i)) {
+                i++;
+            }
+            int line = golden.substring(0, i).split("\n", -1).length;
+            throw new AssertionError("rendered ruleset differs from " + GOLDEN + " at line " + line
+                    + " (regenerate with -Dnft.golden.update=true, see the class Javadoc)");
+        }
+    }
+
+    @Test
+    void renderingIsDeterministic() throws Exception {
+        assertEquals(NftRuleset.render(labTables(), 1), NftRuleset.render(labTables(), 1));
+        assertEquals(NftRuleset.render(smallTables(), 7), NftRuleset.render(smallTables(), 7));
+    }
+
+    @Test
+    void serverAndRedirectPortOrderDoNotMatter() throws Exception {
+        // the same config with its servers and redirect ports listed in reverse
+        String reordered = reverseEntries(reverseEntries(SMALL_YAML, "servers:"), "redirectPorts:");
+        BalancerConfig other = ConfigLoader.parse(reordered, "small.yaml");
+        assertEquals("e", other.servers().get(0).name(), "fixture reordering did not apply");
+        assertEquals(5000, other.redirectPorts().get(0).port(), "fixture reordering did not apply");
+        assertEquals(NftRuleset.render(smallTables(), 1),
+                NftRuleset.render(ForwardingTables.build(other, InterfaceMacs.placeholder()), 1));
+    }
+
+    /** Reverses the list entries ("  - ..." plus continuation lines) under a top-level key. */
+    private static String reverseEntries(String yaml, String key) {
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of(yaml.split("\n", -1)));
+        int i = lines.indexOf(key) + 1;
+        java.util.List<String> entries = new java.util.ArrayList<>();
+        int from = i;
+        while (i < lines.size() && lines.get(i).startsWith("  ")) {
+            if (lines.get(i).startsWith("  - ")) {
+                entries.add(lines.get(i));
+            } else {
+                entries.set(entries.size() - 1, entries.get(entries.size() - 1) + "\n" + lines.get(i));
+            }
+            i++;
+        }
+        java.util.Collections.reverse(entries);
+        java.util.List<String> out = new java.util.ArrayList<>(lines.subList(0, from));
+        out.addAll(entries);
+        out.addAll(lines.subList(i, lines.size()));
+        return String.join("\n", out);
+    }
+
+    @Test
+    void headerNamesConfigAndGeneration() throws Exception {
+        String text = NftRuleset.render(smallTables(), 42);
+        assertTrue(text.startsWith("#!/usr/sbin/nft -f\n"), text);
+        assertTrue(text.contains("\n# config: small.yaml\n# generation: 42\n"), text);
+        assertTrue(text.contains("\ntable netdev portredirect {\n"), text);
+    }
+
+    @Test
+    void maglevMapIsExactlyTheSlotTable() throws Exception {
+        ForwardingTables t = smallTables();
+        String text = NftRuleset.render(t, 1);
+        for (int port : new int[] {8080, 9090}) {
+            int slot = t.redirectSlot(IpProtocol.TCP, port);
+            Matcher chain = Pattern.compile("chain redirect_tcp_" + port + " \\{\\n[^}]*?vmap @(maglev_g\\d+)").matcher(text);
+            assertTrue(chain.find(), "no redirect chain for " + port);
+            String map = chain.group(1);
+            Matcher m = Pattern.compile("map " + map + " \\{\\n\\t\\ttypeof numgen inc mod 101 : verdict\\n\\t\\telements = \\{([^}]*)\\}").matcher(text);
+            assertTrue(m.find(), map);
+            short[] table = t.redirectTable(slot);
+            Matcher e = Pattern.compile("(\\d+) : goto srv_(\\w+)").matcher(m.group(1));
+            int n = 0;
+            while (e.find()) {
+                int k = Integer.parseInt(e.group(1));
+                assertEquals(n, k, "slots in order");
+                assertEquals(t.serverName(table[k]), e.group(2), map + " slot " + k);
+                n++;
+            }
+            assertEquals(table.length, n);
+        }
+    }
+
+    @Test
+    void smallConfigRules() throws Exception {
+        String text = NftRuleset.render(smallTables(), 1);
+        // every hash has the explicit seed, and the option flags are a set, never a bitwise test
+        for (String line : text.split("\n")) {
+            if (line.contains("jhash") && !line.startsWith("#")) {
+                assertTrue(line.contains(" seed 0x52444e46 "), line);
+            }
+            if (line.contains("tcp option")) {
+                assertFalse(line.contains("&"), line);
+            }
+        }
+        assertTrue(text.contains("\t\t\t0x01,\n\t\t\t0x03,\n"), "flag set");
+        assertFalse(text.contains("\t\t\t0x02,\n"), "flag set");
+        // services: ranges as intervals, per protocol; UDP redirect to Java; 9090 without owner to the default server
+        assertTrue(text.contains("\t\t\ttcp . 10001-10004 : goto service_a,\n"), text);
+        assertTrue(text.contains("\t\t\tudp . 10011-10012 : goto service_b,\n"), text);
+        assertTrue(text.contains("\t\t\tudp . 5000 : goto java_udp_redirect"), text);
+        assertTrue(text.contains("\t\t\ttcp . 8080 : goto redirect_tcp_8080"), text);
+        assertTrue(text.contains("\t\tcounter name rule_legacy_owner goto srv_a\n"), text);
+        assertTrue(text.contains("\t\tcounter name rule_legacy_default goto srv_d\n"), text);
+        // modes: raw forwards unchanged, l2 sets MACs, l3 only for the VIP the server answers for
+        assertTrue(text.contains("\tchain srv_c {\n\t\tcounter name fwd_c fwd to \"sc\"\n\t}\n"), text);
+        assertTrue(text.contains("\t\tcounter name fwd_a ether daddr set 02:00:00:00:0a:01 ether saddr set 02:00:00:00:0a:00 fwd to \"sa\"\n"), text);
+        assertTrue(text.contains("\t\tmeta protocol ip ip daddr 198.18.0.10 counter name fwd_b ip daddr set 198.18.2.2 "), text);
+        assertTrue(text.contains("\tchain srv_e {"), text);
+        assertTrue(text.contains("\tchain quote_service_b {\n\t\tcounter name rule_icmp_error_service_port counter name java_l3_icmp_quote accept\n"), text);
+        assertTrue(text.contains("\t\tmeta protocol ip6 counter name drop_l3_no_address drop\n"), text);
+        // policies of the fixture: echo balance stays in Java, no ICMP error policy server
+        assertTrue(text.contains("counter name java_echo_balance accept"), text);
+        assertTrue(text.contains("counter name drop_icmp_quote_unknown_port drop"), text);
+        // three VIPs, two IPv4
+        assertTrue(text.contains("@th,160,32 != { 0xc612000a, 0xc612000b } "), text);
+        // return traffic: chains on the l3 and raw interfaces only, the next hop MAC literal
+        assertTrue(text.contains("device \"sb\""), text);
+        assertTrue(text.contains("device \"sc\""), text);
+        assertFalse(text.contains("device \"sa\""), text);
+        assertTrue(text.contains("counter name rule_return ether daddr set 02:00:00:00:00:fe "), text);
+        // every counter used is declared
+        Matcher used = Pattern.compile("counter name (\\w+)").matcher(text);
+        while (used.find()) {
+            assertTrue(text.contains("\tcounter " + used.group(1) + " {\n"), used.group(1));
+        }
+    }
+
+    @Test
+    void noDefaultServerDropsWhatJavaDrops() throws Exception {
+        String text = NftRuleset.render(ForwardingTables.build(
+                ConfigLoader.parse(Fixtures.VERDICT_NO_DEFAULT_YAML.replace("table: {size: 65537}", "table: {size: 101}"), "x.yaml"),
+                InterfaceMacs.placeholder()), 1);
+        assertTrue(text.contains("counter name drop_legacy_no_server drop"), text);
+        assertTrue(text.contains("counter name drop_no_rule drop"), text);
+        assertTrue(text.contains("counter name drop_icmp_echo_policy drop"), text);
+    }
+
+    @Test
+    void checkConfigPrintsTheRuleset() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new CheckConfigCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(0, cl.execute(ROOT.resolve(LAB_CONFIG).toString(), "--dataplane=nft"), err.toString());
+        assertTrue(out.toString().startsWith("#!/usr/sbin/nft -f\n"));
+        assertTrue(out.toString().contains("chain redirect_tcp_80 {"));
+        assertFalse(out.toString().contains("OK\n"));
+    }
+}
