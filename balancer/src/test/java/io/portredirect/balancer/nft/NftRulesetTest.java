@@ -77,7 +77,7 @@ class NftRulesetTest {
     @Test
     void serverAndRedirectPortOrderDoNotMatter() throws Exception {
         // the same config with its servers and redirect ports listed in reverse
-        String reordered = reverseEntries(reverseEntries(SMALL_YAML, "servers:"), "redirectPorts:");
+        String reordered = reverseEntries(reverseEntries(SMALL_YAML, "servers:"), "redirect-ports:");
         BalancerConfig other = ConfigLoader.parse(reordered, "small.yaml");
         assertEquals("e", other.servers().get(0).name(), "fixture reordering did not apply");
         assertEquals(5000, other.redirectPorts().get(0).port(), "fixture reordering did not apply");
