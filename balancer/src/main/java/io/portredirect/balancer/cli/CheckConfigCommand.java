@@ -42,12 +42,14 @@ import java.util.function.Function;
                 "distribution table each group member holds.",
                 "Every problem is reported as FILE:LINE: KEY: what is wrong.",
                 "'auto' MACs are read from /sys/class/net when the interface exists here, else a placeholder is shown.",
-                "The digest line (12 hex of SHA-256 of the validated config in a canonical form: comments, whitespace",
-                "and key order do not count) is what a running replica exports as portredirect_balancer_config_info.",
+                "The digest line, 12 hex of SHA-256 of the validated config in a canonical form",
+                "(comments, whitespace and key order do not count), is what a replica running",
+                "the file exports as portredirect_balancer_config_info{digest}.",
                 "",
-                "With --agent, also checks that server and client agent configs agree with the balancer's: service",
-                "and redirect ports, VIPs and the agents' addresses, client-agent allowed service ports and listener",
-                "targets. Every disagreement is one line FILE:LINE: KEY: what is wrong, naming the other file."},
+                "With --agent, also checks that server and client agent configs agree with it:",
+                "service and redirect ports, VIPs and the addresses a server agent holds, the",
+                "service ports a client agent accepts, listener targets. Each disagreement is",
+                "one line FILE:LINE: KEY: what is wrong, naming the other file; exit 2."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:configuration is valid (and the agent configs agree with it)", "1:internal failure",
                 "2:invalid or unreadable configuration, configs that disagree, bad usage"})
@@ -59,13 +61,14 @@ public final class CheckConfigCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--agent", paramLabel = "AGENT.yaml", description = {
-            "A server agent or client agent config to check against FILE (repeatable). The kind is told by its",
-            "top-level keys: service-ports makes a server agent config, probe or listeners a client agent config.",
-            "A balancer redirect port is only checked against the server agents given: leave one out and its server",
-            "is not judged."})
+            "A server or client agent config to check against FILE (repeatable).",
+            "Told apart by top-level keys: service-ports makes a server agent config,",
+            "probe or listeners a client agent config. Only the servers whose agent",
+            "file is given are judged on answering their redirect ports."})
     List<Path> agents = new ArrayList<>();
 
-    @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares).")
+    @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares, "
+            + "digest; with --agent: agree, disagreements).")
     boolean json;
 
     private final Set<String> placeholders = new HashSet<>();
