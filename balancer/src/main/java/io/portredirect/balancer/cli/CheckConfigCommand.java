@@ -60,11 +60,9 @@ public final class CheckConfigCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The balancer YAML configuration.")
     Path file;
 
-    @Option(names = "--agent", paramLabel = "AGENT.yaml", description = {
-            "A server or client agent config to check against FILE (repeatable).",
-            "Told apart by top-level keys: service-ports makes a server agent config,",
-            "probe or listeners a client agent config. Only the servers whose agent",
-            "file is given are judged on answering their redirect ports."})
+    @Option(names = "--agent", paramLabel = "AGENT.yaml", description = "A server or client agent config to check against FILE "
+            + "(repeatable). Told apart by top-level keys: service-ports makes a server agent config, probe or listeners "
+            + "a client agent config. Only the servers whose agent file is given are judged on answering their redirect ports.")
     List<Path> agents = new ArrayList<>();
 
     @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares, "
