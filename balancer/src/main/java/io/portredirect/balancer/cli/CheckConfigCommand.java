@@ -3,7 +3,11 @@ package io.portredirect.balancer.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.balancer.config.ConfigDigest;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.crosscheck.AgentFile;
+import io.portredirect.balancer.crosscheck.AgentFiles;
+import io.portredirect.balancer.crosscheck.ConfigCrossCheck;
 import io.portredirect.balancer.nft.NftRuleset;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
@@ -29,15 +33,27 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
-/** {@code check-config FILE}: validates a balancer configuration and prints the tables it yields. */
+/**
+ * {@code check-config FILE [--agent AGENT.yaml]...}: validates a balancer configuration, prints
+ * the tables it yields and its digest, and with agent files reports where they disagree with it.
+ */
 @Command(name = "check-config", mixinStandardHelpOptions = true,
         description = {"Validates a balancer configuration file and prints a summary of the forwarding tables it yields:",
                 "servers, their modes and service ports, and for every redirect port the share of the weighted",
                 "distribution table each group member holds.",
                 "Every problem is reported as FILE:LINE: KEY: what is wrong.",
-                "'auto' MACs are read from /sys/class/net when the interface exists here, else a placeholder is shown."},
+                "'auto' MACs are read from /sys/class/net when the interface exists here, else a placeholder is shown.",
+                "The digest line, 12 hex of SHA-256 of the validated config in a canonical form",
+                "(comments, whitespace and key order do not count), is what a replica running",
+                "the file exports as portredirect_balancer_config_info{digest}.",
+                "",
+                "With --agent, also checks that server and client agent configs agree with it:",
+                "service and redirect ports, VIPs and the addresses a server agent holds, the",
+                "service ports a client agent accepts, listener targets. Each disagreement is",
+                "one line FILE:LINE: KEY: what is wrong, naming the other file; exit 2."},
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:configuration is valid", "1:internal failure", "2:invalid or unreadable configuration, bad usage"})
+        exitCodeList = {"0:configuration is valid (and the agent configs agree with it)", "1:internal failure",
+                "2:invalid or unreadable configuration, configs that disagree, bad usage"})
 public final class CheckConfigCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,7 +61,13 @@ public final class CheckConfigCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The balancer YAML configuration.")
     Path file;
 
-    @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares).")
+    @Option(names = "--agent", paramLabel = "AGENT.yaml", description = "A server or client agent config to check against FILE "
+            + "(repeatable). Told apart by top-level keys: service-ports makes a server agent config, probe or listeners "
+            + "a client agent config. Only the servers whose agent file is given are judged on answering their redirect ports.")
+    List<Path> agents = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the result as JSON (valid, problems, servers, redirect port shares, "
+            + "digest; with --agent: agree, disagreements).")
     boolean json;
 
     /** What {@code --dataplane} prints. */
@@ -85,17 +107,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
                 return m;
             });
         } catch (ConfigException e) {
-            if (json) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("valid", false);
-                m.put("problems", e.problems());
-                out.println(mapper().writeValueAsString(m));
-            } else {
-                e.problems().forEach(err::println);
-            }
-            out.flush();
-            err.flush();
-            return 2;
+            return invalid(e, out, err);
         }
         if (dataplane == Dataplane.nft) {
             // generation 1: what a first load would install
@@ -108,10 +120,27 @@ public final class CheckConfigCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
+        List<AgentFile> agentFiles = new ArrayList<>();
+        for (Path a : agents) {
+            try {
+                agentFiles.add(AgentFiles.read(a));
+            } catch (ConfigException e) {
+                return invalid(e, out, err);
+            }
+        }
+        String digest = ConfigDigest.of(config);
+        List<ConfigProblem> disagreements = ConfigCrossCheck.check(config, agentFiles);
+        int exit = disagreements.isEmpty() ? 0 : 2;
         if (json) {
             Map<String, Object> m = toJson(tables);
+            m.put("digest", digest);
             m.put("warnings", warnings.stream().map(ConfigProblem::toString).toList());
             m.put("placeholderMacs", new TreeSet<>(placeholders));
+            if (!agents.isEmpty()) {
+                m.put("agents", agents.stream().map(Path::toString).toList());
+                m.put("agree", disagreements.isEmpty());
+                m.put("disagreements", disagreements.stream().map(ConfigProblem::toString).toList());
+            }
             out.println(mapper().writeValueAsString(m));
         } else {
             warnings.forEach(w -> err.println("warning: " + w));
@@ -121,10 +150,35 @@ public final class CheckConfigCommand implements Callable<Integer> {
                 out.println("note: 'auto' MACs of interfaces not present on this machine are placeholders: "
                         + String.join(", ", new TreeSet<>(placeholders)));
             }
-            out.println("OK");
+            out.println("digest: " + digest);
+            if (agents.isEmpty()) {
+                out.println("OK");
+            } else if (disagreements.isEmpty()) {
+                out.println("configs agree: 1 balancer, " + agents.size() + (agents.size() == 1 ? " agent" : " agents"));
+            } else {
+                disagreements.forEach(err::println);
+                err.println("configs disagree: " + disagreements.size() + (disagreements.size() == 1 ? " finding" : " findings")
+                        + " (1 balancer, " + agents.size() + (agents.size() == 1 ? " agent)" : " agents)"));
+            }
         }
         out.flush();
-        return 0;
+        err.flush();
+        return exit;
+    }
+
+    /** An unreadable or invalid balancer or agent file: every problem, exit 2. */
+    private int invalid(ConfigException e, PrintWriter out, PrintWriter err) throws Exception {
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("valid", false);
+            m.put("problems", e.problems());
+            out.println(mapper().writeValueAsString(m));
+        } else {
+            e.problems().forEach(err::println);
+        }
+        out.flush();
+        err.flush();
+        return 2;
     }
 
     private static ObjectMapper mapper() {

@@ -3,6 +3,7 @@ package io.portredirect.balancer.io;
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.metrics.BalancerCounters;
+import io.portredirect.balancer.metrics.ConfigInfo;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
 import io.portredirect.protocol.config.ConfigException;
@@ -214,7 +215,13 @@ public final class LiveBalancer implements AutoCloseable {
         return new ArrayList<>(readers.values());
     }
 
-    /** Exposes the I/O side's metrics: per-interface counters, neighbor answers, next hop. */
+    /** The config in force and its generation (one snapshot, so they match), or null before the first apply. */
+    public ConfigInfo.Applied applied() {
+        Snapshot s = live.get();
+        return s == null ? null : new ConfigInfo.Applied(s.config, s.generation);
+    }
+
+    /** Exposes the I/O side's metrics: per-interface counters, neighbor answers, next hop; and the config in force. */
     public void register(MetricRegistry metrics) {
         List<String> byDirection = List.of("interface", "direction");
         metrics.counter("portredirect_balancer_io_packets", "Frames read from (rx) and sent out of (tx) an interface.", byDirection,
@@ -266,6 +273,7 @@ public final class LiveBalancer implements AutoCloseable {
             ForwardingTables t = tables();
             out.sample(t != null && t.nextHopResolved() ? 1 : 0);
         });
+        ConfigInfo.register(metrics, this::applied);
     }
 
     @Override

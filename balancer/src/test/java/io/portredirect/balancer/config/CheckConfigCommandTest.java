@@ -25,13 +25,16 @@ class CheckConfigCommandTest {
     }
 
     @Test
-    void sampleIsValidAndSummarized() {
+    void sampleIsValidAndSummarized() throws Exception {
         assertEquals(0, run(ConfigLoaderTest.TESTDATA.resolve("sample.yaml").toString()), err.toString());
         String s = out.toString();
         System.out.println(s);
         assertTrue(s.contains("8080/tcp owner s1 shares s1=50.00% s2=25.00% s3=25.00%"), s);
         assertTrue(s.contains("5000/udp owner - shares s1=66.67% s2=33.33%"), s);
         assertTrue(s.trim().endsWith("OK"), s);
+        // what a replica running this file exports as portredirect_balancer_config_info{digest=...}
+        String digest = ConfigDigest.of(ConfigLoader.load(ConfigLoaderTest.TESTDATA.resolve("sample.yaml")));
+        assertTrue(s.contains("\ndigest: " + digest + "\nOK\n"), s);
     }
 
     @Test
@@ -41,6 +44,7 @@ class CheckConfigCommandTest {
         assertTrue(j.get("valid").asBoolean());
         assertEquals(3, j.get("servers").size());
         assertEquals(3, j.get("redirectPorts").size());
+        assertEquals(ConfigDigest.of(ConfigLoader.load(ConfigLoaderTest.TESTDATA.resolve("sample.yaml"))), j.get("digest").asText());
         assertEquals(65537, j.get("redirectPorts").get(0).get("tableSlots").get("s1").asInt()
                 + j.get("redirectPorts").get(0).get("tableSlots").get("s2").asInt()
                 + j.get("redirectPorts").get(0).get("tableSlots").get("s3").asInt());

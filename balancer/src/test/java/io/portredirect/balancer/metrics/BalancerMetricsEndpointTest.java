@@ -1,5 +1,8 @@
 package io.portredirect.balancer.metrics;
 
+import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.balancer.config.ConfigDigest;
+import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.decide.DropReason;
 import io.portredirect.balancer.decide.Rule;
 import io.portredirect.protocol.metrics.MetricRegistry;
@@ -13,8 +16,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +72,28 @@ class BalancerMetricsEndpointTest {
             HttpResponse<String> h = get(URI.create(base + "/healthz"));
             assertEquals(200, h.statusCode());
             assertEquals("ok\n", h.body());
+        }
+    }
+
+    @Test
+    void configInfoCarriesTheDigestAndGenerationAndFollowsReloads() throws Exception {
+        Path sample = Path.of(System.getProperty("portredirect.root", "..")).resolve("testdata/balancer/sample.yaml");
+        BalancerConfig first = ConfigLoader.load(sample);
+        AtomicReference<ConfigInfo.Applied> applied = new AtomicReference<>();
+        MetricRegistry registry = new MetricRegistry();
+        ConfigInfo.register(registry, applied::get);
+        try (MetricsEndpoint e = MetricsEndpoint.start(new InetSocketAddress("127.0.0.1", 0), registry, () -> true, "redirect-balancer")) {
+            URI metrics = URI.create("http://127.0.0.1:" + e.address().getPort() + "/metrics");
+            assertTrue(!get(metrics).body().contains("portredirect_balancer_config_info{"), "nothing before the first apply");
+            applied.set(new ConfigInfo.Applied(first, 1));
+            String body = get(metrics).body();
+            assertTrue(body.contains("# TYPE portredirect_balancer_config_info gauge\n"), body);
+            assertTrue(body.contains("portredirect_balancer_config_info{digest=\"" + ConfigDigest.of(first) + "\",generation=\"1\"} 1\n"), body);
+            BalancerConfig reloaded = ConfigLoader.parse(Files.readString(sample).replace("\"10021\"", "\"10022\""), "sample.yaml");
+            applied.set(new ConfigInfo.Applied(reloaded, 2));
+            body = get(metrics).body();
+            assertTrue(body.contains("portredirect_balancer_config_info{digest=\"" + ConfigDigest.of(reloaded) + "\",generation=\"2\"} 1\n"), body);
+            assertEquals(1, body.lines().filter(l -> l.startsWith("portredirect_balancer_config_info{")).count(), body);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.portredirect.clientagent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.portredirect.clientagent.config.AgentConfig;
+import io.portredirect.clientagent.config.ConfigDigest;
 import io.portredirect.clientagent.config.ConfigLoader;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.VipConfig;
@@ -57,6 +58,7 @@ final class CheckCommand implements Callable<Integer> {
                     "service_ports", v.servicePorts().stream().map(Object::toString).toList())).toList());
             m.put("listeners", c.listeners().stream().map(ListenerConfig::toString).toList());
             m.put("capture_filter", filter);
+            m.put("digest", ConfigDigest.of(c));
             System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
             return 0;
         }
@@ -71,6 +73,8 @@ final class CheckCommand implements Callable<Integer> {
         for (ListenerConfig l : c.listeners()) {
             System.out.println("listener " + l + " (listen " + HostPort.format(l.listen()) + ")");
         }
+        // what the running agent exports as portredirect_client_agent_config_info{digest}
+        System.out.println("digest: " + ConfigDigest.of(c));
         System.out.println("capture filter: " + filter);
         System.out.println("nft table " + ProbeGuard.TABLE_PREFIX + "<pid>:\n" + ProbeGuard.rules(c.probe().sourcePorts(), vips));
         return 0;

@@ -3,6 +3,7 @@ package io.portredirect.clientagent.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.portredirect.clientagent.ClientAgent;
 import io.portredirect.clientagent.config.AgentConfig;
+import io.portredirect.clientagent.config.ConfigDigest;
 import io.portredirect.clientagent.config.ConfigLoader;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.protocol.config.ConfigException;
@@ -93,6 +94,7 @@ final class RunCommand implements Callable<Integer> {
         if (metricsAddress != null) {
             MetricRegistry registry = new MetricRegistry();
             stats.register(registry);
+            AgentStats.registerConfig(registry, ConfigDigest.of(c));
             try {
                 endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stopped.getCount() > 0, "redirect-client-agent");
             } catch (IOException e) {

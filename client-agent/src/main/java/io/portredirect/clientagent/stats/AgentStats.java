@@ -43,6 +43,15 @@ public final class AgentStats {
     }
 
     /**
+     * {@code portredirect_client_agent_config_info{digest="..."} 1}: which config the agent runs,
+     * the digest {@code ConfigDigest} computes (12 hex of SHA-256 of the canonical config).
+     */
+    public static void registerConfig(MetricRegistry metrics, String digest) {
+        metrics.info(PREFIX + "config", "The running config: 12 hex of SHA-256 of its canonical form.", List.of("digest"),
+                out -> out.sample(1, digest));
+    }
+
+    /**
      * Exposes every counter as {@code portredirect_client_agent_<key>_total} (the JSON stats keys)
      * and the gauges as {@code portredirect_client_agent_active_connections} and {@code _pending_probes}.
      */

@@ -1,5 +1,7 @@
 package io.portredirect.clientagent.cli;
 
+import io.portredirect.clientagent.config.ConfigDigest;
+import io.portredirect.clientagent.config.ConfigLoader;
 import io.portredirect.clientagent.config.ConfigLoaderTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,6 +59,8 @@ class ClientAgentCommandTest {
         Files.writeString(f, ConfigLoaderTest.GOOD);
         assertEquals(0, run("check", "--config", f.toString()), err());
         assertTrue(out().contains(": ok"), out());
+        String digest = ConfigDigest.of(ConfigLoader.read(ConfigLoaderTest.GOOD, "x").config());
+        assertTrue(out().contains("\ndigest: " + digest + "\n"), out());
         assertTrue(out().contains("tcp dst portrange 61000-61099"), out());
         assertTrue(out().contains("tcp dport 61000-61099 counter drop"), out());
     }

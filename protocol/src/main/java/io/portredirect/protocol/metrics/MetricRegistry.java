@@ -3,7 +3,11 @@ package io.portredirect.protocol.metrics;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +45,22 @@ public final class MetricRegistry {
         remember(name, labelNames);
         GaugeWithCallback.builder().name(name).help(help).labelNames(labelNames.toArray(String[]::new))
                 .callback(cb -> samples.accept(cb::call)).register(registry);
+    }
+
+    /**
+     * An info metric read at scrape time: exposed as {@code NAME_info{labels} 1}, a gauge in the
+     * text format; {@code name} without {@code _info} (the client reserves the suffix). The sink's
+     * value is ignored: every sample is 1.
+     */
+    public void info(String name, String help, List<String> labelNames, Consumer<Sink> samples) {
+        remember(name + "_info", labelNames);
+        String[] names = labelNames.toArray(String[]::new);
+        MetricMetadata metadata = new MetricMetadata(name, help);
+        registry.register(() -> {
+            List<InfoSnapshot.InfoDataPointSnapshot> points = new ArrayList<>();
+            samples.accept((value, labelValues) -> points.add(new InfoSnapshot.InfoDataPointSnapshot(Labels.of(names, labelValues))));
+            return new InfoSnapshot(metadata, points);
+        });
     }
 
     private synchronized void remember(String exposedName, List<String> labelNames) {

@@ -3,6 +3,7 @@ package io.portredirect.protocol.metrics;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Label;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -38,8 +39,12 @@ public final class PrometheusText {
                 name = name + "_total";
             } else if (s instanceof GaugeSnapshot) {
                 type = "gauge";
+            } else if (s instanceof InfoSnapshot) {
+                // format 0.0.4 has no info type: a gauge of 1, as the client's own writer does
+                type = "gauge";
+                name = name + "_info";
             } else {
-                throw new IllegalStateException("only counters and gauges are exposed: " + name);
+                throw new IllegalStateException("only counters, gauges and info metrics are exposed: " + name);
             }
             out.append("# HELP ").append(name).append(' ');
             escape(out, s.getMetadata().getHelp() == null ? "" : s.getMetadata().getHelp(), false);
@@ -47,7 +52,7 @@ public final class PrometheusText {
             List<String> order = metrics.labelOrder(name);
             for (DataPointSnapshot p : s.getDataPoints()) {
                 double v = p instanceof CounterSnapshot.CounterDataPointSnapshot c ? c.getValue()
-                        : ((GaugeSnapshot.GaugeDataPointSnapshot) p).getValue();
+                        : p instanceof GaugeSnapshot.GaugeDataPointSnapshot g ? g.getValue() : 1;
                 out.append(name);
                 labels(out, ordered(p.getLabels(), order));
                 out.append(' ');
@@ -60,7 +65,7 @@ public final class PrometheusText {
 
     private static String exposedName(MetricSnapshot s) {
         String name = s.getMetadata().getPrometheusName();
-        return s instanceof CounterSnapshot ? name + "_total" : name;
+        return s instanceof CounterSnapshot ? name + "_total" : s instanceof InfoSnapshot ? name + "_info" : name;
     }
 
     private static List<Label> ordered(Labels labels, List<String> order) {

@@ -54,6 +54,17 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void infoMetricIsAGaugeOfOneWithTheInfoSuffix() {
+        MetricRegistry metrics = new MetricRegistry();
+        String[] digest = {"0123456789ab"};
+        metrics.info("t_config", "Which config runs.", List.of("digest", "generation"), s -> s.sample(1, digest[0], "3"));
+        assertTrue(metrics.scrapeText().contains("# TYPE t_config_info gauge\nt_config_info{digest=\"0123456789ab\",generation=\"3\"} 1\n"),
+                metrics.scrapeText());
+        digest[0] = "ba9876543210";
+        assertTrue(metrics.scrapeText().contains("t_config_info{digest=\"ba9876543210\",generation=\"3\"} 1\n"), metrics.scrapeText());
+    }
+
+    @Test
     void aFailingCallbackGives500NotAHang() throws Exception {
         MetricRegistry metrics = new MetricRegistry();
         metrics.counter("t_boom", "Fails.", List.of(), s -> {

@@ -5,6 +5,7 @@ import io.portredirect.protocol.io.RawPort;
 import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.packet.ParsedPacket;
+import io.portredirect.serveragent.config.ConfigDigest;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.config.ServicePort;
 import io.portredirect.serveragent.kernel.KernelGuard;
@@ -176,9 +177,10 @@ public final class ServerAgent implements AutoCloseable {
         return counters;
     }
 
-    /** Exposes the agent's counters through {@code metrics} (read at scrape time). */
+    /** Exposes the agent's counters (read at scrape time) and its config digest through {@code metrics}. */
     public void register(MetricRegistry metrics) {
         ServerAgentMetrics.register(metrics, counters, config.servicePortNumbers(), () -> guard, () -> proxy);
+        ServerAgentMetrics.registerConfig(metrics, ConfigDigest.of(config));
     }
 
     /** The counters as {@code key=value} pairs for the stats event. */

@@ -20,6 +20,15 @@ public final class ServerAgentMetrics {
     private ServerAgentMetrics() {
     }
 
+    /**
+     * {@code portredirect_server_agent_config_info{digest="..."} 1}: which config the agent runs,
+     * the digest {@code ConfigDigest} computes (12 hex of SHA-256 of the canonical config).
+     */
+    public static void registerConfig(MetricRegistry metrics, String digest) {
+        metrics.info("portredirect_server_agent_config", "The running config: 12 hex of SHA-256 of its canonical form.",
+                List.of("digest"), out -> out.sample(1, digest));
+    }
+
     /** Registers the agent's metrics; {@code guard} and {@code proxy} are read at each scrape and may give null. */
     public static void register(MetricRegistry metrics, Counters counters, int[] servicePorts, Supplier<KernelGuard> guard,
             Supplier<TcpProxy> proxy) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.serveragent.agent.ServerAgent;
+import io.portredirect.serveragent.config.ConfigDigest;
 import io.portredirect.serveragent.config.ConfigLoader;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.kernel.KernelRules;
@@ -65,7 +66,7 @@ final class CheckCommand implements Callable<Integer> {
                     s.put("proxyTo", sp.proxyTo().getAddress().getHostAddress() + ":" + sp.proxyTo().getPort());
                 }
             });
-            n.put("nft", nft).put("captureFilter", filter);
+            n.put("nft", nft).put("captureFilter", filter).put("digest", ConfigDigest.of(c));
             System.out.println(n.toPrettyString());
         } else {
             System.out.println("configuration " + config + " is valid");
@@ -74,6 +75,8 @@ final class CheckCommand implements Callable<Integer> {
                     + ", redirect ports " + c.redirectPorts() + ", service ports " + c.servicePorts().stream()
                     .map(sp -> sp.port() + (sp.proxied() ? " -> " + sp.proxyTo() : "")).toList()
                     + ", policy " + c.policy().configName());
+            // what the running agent exports as portredirect_server_agent_config_info{digest}
+            System.out.println("digest: " + ConfigDigest.of(c));
             System.out.println("capture filter: " + filter);
             System.out.print(nft);
         }

@@ -1,6 +1,7 @@
 package io.portredirect.serveragent.cli;
 
 import io.portredirect.serveragent.agent.ServerAgent;
+import io.portredirect.serveragent.config.ConfigDigest;
 import io.portredirect.serveragent.config.ConfigLoader;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,8 @@ class ServerAgentCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("table inet portredirect_server"), r.out());
         assertTrue(r.out().contains("capture filter: dst host (198.18.0.10 or 2001:2:0:0:0:0:0:10)"), r.out());
+        String digest = ConfigDigest.of(ConfigLoader.load(f));
+        assertTrue(r.out().contains("\ndigest: " + digest + "\n"), r.out());
         Run j = run("check", "--config", f.toString(), "--json");
         assertTrue(j.out().contains("\"valid\" : true"), j.out());
     }
