@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.agents;
 
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.tools.e2e.support.BalancerProcess;
 import io.portredirect.tools.e2e.support.BalancerYaml;
 import io.portredirect.tools.e2e.support.ClientAgentProcess;
@@ -7,7 +8,6 @@ import io.portredirect.tools.e2e.support.ClientAgentYaml;
 import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Jars;
-import io.portredirect.tools.e2e.support.LabProcess;
 import io.portredirect.tools.e2e.support.Metrics;
 import io.portredirect.tools.e2e.support.ServerAgentProcess;
 import io.portredirect.tools.e2e.support.ServerAgentYaml;

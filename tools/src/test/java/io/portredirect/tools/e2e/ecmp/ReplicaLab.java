@@ -1,10 +1,10 @@
 package io.portredirect.tools.e2e.ecmp;
 
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.Netns;
 import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Jars;
-import io.portredirect.tools.e2e.support.LabProcess;
 import io.portredirect.tools.e2e.support.Metrics;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.LabProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 

@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.io.NetNamespace;
 import io.portredirect.protocol.io.RawPort;
 import io.portredirect.protocol.lab.LabSupport;

@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.LabProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

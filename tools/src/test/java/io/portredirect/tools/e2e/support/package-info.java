@@ -28,7 +28,7 @@
  *     {@code GET /FILE?rate=B} is paced by the server (a transfer that stays established on the
  *     server; curl's --limit-rate does not, kernels buffer megabytes), {@code serveFile(name, bytes)}
  *     puts a payload in every server's web root ({@code webRoot(n)}). Each returns a
- *     {@link io.portredirect.tools.e2e.support.LabProcess}: {@code pid()}, {@code stop()} (SIGTERM,
+ *     {@link io.portredirect.protocol.lab.LabProcess}: {@code pid()}, {@code stop()} (SIGTERM,
  *     shutdown hooks run), {@code kill()} (SIGKILL, as a crash), {@code restart()},
  *     {@code signal("HUP")}, {@code log()}, {@code awaitLog(text, timeout)}.</li>
  * <li>Counters: {@link io.portredirect.tools.e2e.support.BalancerProcess#metrics()} scrapes
