@@ -9,9 +9,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A lab topology of network namespaces and veth pairs for integration tests. Every namespace it
  * creates carries the caller's prefix and is deleted by {@link #close()} (which also removes the
- * veths inside). Use one per test class: create in {@code @BeforeAll}, close in {@code @AfterAll}.
+ * veths inside). Use one per test class, as the {@link LabFixture} of a {@link LabExtension}
+ * ({@code LabExtension.of(() -> new Netns("prx"))}), and build the topology in {@code @BeforeAll}.
  */
-public final class Netns implements AutoCloseable {
+public final class Netns implements LabFixture {
     private final String prefix;
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();

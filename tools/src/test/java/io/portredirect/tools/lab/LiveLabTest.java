@@ -2,13 +2,13 @@ package io.portredirect.tools.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.lab.Netns;
 import io.portredirect.tools.cli.RdTool;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -34,8 +34,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * plain kernel socket application with exactly the UDP payload, counted as a good datagram.
  * Each rdtool run is its own JVM inside a namespace, as a user would run it.
  */
-@Tag("lab")
+@LabTest
 class LiveLabTest {
+    @RegisterExtension
+    static final LabExtension<Netns> LAB = LabExtension.of(() -> new Netns("prt"));
     private static final String A_IF = "prta0";
     private static final String B_IF = "prtb0";
     private static final String A4 = "198.18.5.1";
@@ -53,29 +55,16 @@ class LiveLabTest {
     static String macB;
 
     @BeforeAll
-    static void topology() {
-        LabSupport.assumeLab();
-        lab = new Netns("prt");
-        try {
-            nsA = lab.create("a");
-            nsB = lab.create("b");
-            lab.veth(nsA, A_IF, A4 + "/24", nsB, B_IF, B4 + "/24");
-            // nodad: a tentative address would drop what we inject for the first seconds
-            lab.exec(nsA, "ip", "-6", "addr", "add", A6 + "/64", "dev", A_IF, "nodad");
-            lab.exec(nsB, "ip", "-6", "addr", "add", B6 + "/64", "dev", B_IF, "nodad");
-            macA = lab.mac(nsA, A_IF);
-            macB = lab.mac(nsB, B_IF);
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
-    }
-
-    @AfterAll
-    static void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
+    static void topology(Netns fixture) {
+        lab = fixture;
+        nsA = lab.create("a");
+        nsB = lab.create("b");
+        lab.veth(nsA, A_IF, A4 + "/24", nsB, B_IF, B4 + "/24");
+        // nodad: a tentative address would drop what we inject for the first seconds
+        lab.exec(nsA, "ip", "-6", "addr", "add", A6 + "/64", "dev", A_IF, "nodad");
+        lab.exec(nsB, "ip", "-6", "addr", "add", B6 + "/64", "dev", B_IF, "nodad");
+        macA = lab.mac(nsA, A_IF);
+        macB = lab.mac(nsB, B_IF);
     }
 
     @Test
