@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.agents;
 
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.protocol.lab.LabExtension;
 import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.tools.e2e.support.AgentStack;
@@ -160,11 +161,9 @@ class AgentBenchmarkE2eTest {
     }
 
     static void awaitListening(String ns, int port) throws InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-        while (!lab.run(ns, 5, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
-            assertTrue(System.nanoTime() < deadline, "iperf3 listens on " + ns + ":" + port);
-            Thread.sleep(50);
-        }
+        Await.until(java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(50),
+                () -> lab.run(ns, 5, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port),
+                () -> "iperf3 listens on " + ns + ":" + port);
     }
 
     /** Mbit/s received in one iperf3 run from the client namespace. */

@@ -1,6 +1,7 @@
 package io.portredirect.tools.e2e.agents;
 
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.protocol.lab.LabExtension;
 import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.packet.Bytes;
@@ -298,10 +299,7 @@ class AgentsThroughBalancerE2eTest {
                 servers.forEach(s -> s.signal("STOP"));
                 try {
                     Future<Http.Reply> r = pool.submit(() -> Http.get(lab, "client", "127.0.0.1", NOCACHE, "/"));
-                    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                    while (forged.get() == before && System.nanoTime() < deadline) {
-                        Thread.sleep(2);
-                    }
+                    Await.holdsWithin(Duration.ofSeconds(2), Duration.ofMillis(2), () -> forged.get() != before);
                     servers.forEach(s -> s.signal("CONT"));
                     replies.add(r.get(20, TimeUnit.SECONDS));
                 } finally {

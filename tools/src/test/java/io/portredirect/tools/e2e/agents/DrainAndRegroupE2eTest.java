@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.agents;
 
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.protocol.lab.LabExtension;
 import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.LabTest;
@@ -129,11 +130,7 @@ class DrainAndRegroupE2eTest {
     }
 
     static int waitExit(LabProcess p, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        return p.isAlive() ? -1 : p.stop();
+        return p.awaitExit(timeout) ? p.stop() : -1;
     }
 
     @Test
@@ -150,10 +147,7 @@ class DrainAndRegroupE2eTest {
 
         // a bounded transfer through the agent, pinned on s<n>'s service port (4 MiB at 1 MiB/s)
         LabProcess transfer = download("drain-transfer", CACHED, "big.bin", BIG_RATE);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (established(n) < 1 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.holdsWithin(Duration.ofSeconds(5), Duration.ofMillis(50), () -> established(n) >= 1);
         assertEquals(1, established(n), "the transfer is established on s" + n + ":" + port(n));
         Thread.sleep(300);
 

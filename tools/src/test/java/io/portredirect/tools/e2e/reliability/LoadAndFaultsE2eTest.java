@@ -1,5 +1,7 @@
 package io.portredirect.tools.e2e.reliability;
 
+import java.time.Duration;
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.protocol.lab.LabExtension;
 import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.tools.e2e.support.BalancerProcess;
@@ -238,11 +240,8 @@ class LoadAndFaultsE2eTest {
         s2.awaitReady();
         long ready = System.nanoTime();
         // until a cold-agent connection is redirected to s2 again (bounded)
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < deadline
-                && s.get(1).attempts().stream().noneMatch(a -> a.start() > ready && a.banner().equals("s2 8002"))) {
-            Thread.sleep(50);
-        }
+        Await.holdsWithin(Duration.ofSeconds(15), Duration.ofMillis(50),
+                () -> s.get(1).attempts().stream().anyMatch(a -> a.start() > ready && a.banner().equals("s2 8002")));
         Thread.sleep(1000);
         List<Attempt> all = stop(s);
         longLived.awaitFreshRound(LongLivedConnections.BREAK_MILLIS);
