@@ -116,9 +116,9 @@ class ServerAgentLabTest {
                 ""));
         reservedBefore = lab.exec(server, "cat", "/proc/sys/net/ipv4/ip_local_reserved_ports").trim();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        agent = new LabProcess("server agent", server, List.of(java, "-cp", System.getProperty("java.class.path"),
+        agent = lab.startProcess("server agent", server, List.of(java, "-cp", System.getProperty("java.class.path"),
                 "io.portredirect.serveragent.cli.ServerAgentCommand", "run", "--config", config.toString()), dir.resolve("agent.log"));
-        agent.start().awaitLog("ready", Duration.ofSeconds(30));
+        agent.awaitLog("ready", Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -129,9 +129,6 @@ class ServerAgentLabTest {
             } catch (Exception e) {
                 // tearing down anyway
             }
-        }
-        if (agent != null) {
-            agent.close();
         }
         if (dir != null) {
             try (var files = Files.walk(dir)) {
