@@ -4,7 +4,9 @@ import io.portredirect.clientagent.api.Redirect;
 import io.portredirect.clientagent.host.ProbeGuard;
 import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.io.NetNamespace;
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.LabSupport;
 import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.lab.Netns;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -213,15 +216,13 @@ class ClientAgentLabTest {
     void probesThenReopensOnTheServicePort() throws Exception {
         Path pcap = dir.resolve("first.pcap");
         Path dumpLog = dir.resolve("tcpdump.log");
-        Process dump = lab.start(cli, List.of("tcpdump", "-i", "prc-c0", "-n", "-U", "--immediate-mode", "-w", pcap.toString(), "tcp"), dumpLog.toFile());
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!(Files.exists(dumpLog) && Files.readString(dumpLog).contains("listening on")) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        LabProcess dump = lab.startProcess("tcpdump", cli, List.of("tcpdump", "-i", "prc-c0", "-n", "-U", "--immediate-mode", "-w", pcap.toString(), "tcp"),
+                dumpLog);
+        dump.awaitLog("listening on", Duration.ofSeconds(10));
         assertServedBy(20001, 8080);
         Thread.sleep(300);
-        dump.destroy();
-        assertTrue(dump.waitFor(10, TimeUnit.SECONDS));
+        dump.signal("TERM");
+        assertTrue(dump.awaitExit(Duration.ofSeconds(10)));
 
         // an independent decoder reads what went over the client's veth
         Result t = run(cli, "tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE", "-T", "fields",
@@ -494,17 +495,7 @@ class ClientAgentLabTest {
         return resp.substring(resp.indexOf("\r\n\r\n") + 4).trim();
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    static void awaitTrue(Check c, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
+        Await.until(Duration.ofSeconds(5), Duration.ofMillis(20), c, () -> "timed out waiting: " + what);
     }
 }
