@@ -39,8 +39,6 @@ final class BalancerLab implements LabFixture {
     final Path root;
     final Path work;
     private final Netns netns;
-    /** Balancers and captures, stopped by PID on close. */
-    private final List<LabProcess> processes = new ArrayList<>();
     private int balancerRuns;
 
     private BalancerLab(String prefix, boolean router) throws IOException {
@@ -126,9 +124,8 @@ final class BalancerLab implements LabFixture {
         List<String> cmd = new ArrayList<>(javaCommand(BalancerCommand.class));
         cmd.addAll(List.of("run", "--config", config.toString(), "--metrics", "127.0.0.1:9100"));
         cmd.addAll(List.of(extra));
-        LabProcess p = new LabProcess("balancer", ns("gw"), cmd, log);
-        processes.add(p);
-        p.start().awaitLog("event=started", Duration.ofSeconds(30));
+        LabProcess p = netns.startProcess("balancer", ns("gw"), cmd, log);
+        p.awaitLog("event=started", Duration.ofSeconds(30));
         return p;
     }
 
@@ -191,10 +188,9 @@ final class BalancerLab implements LabFixture {
         Capture(String shortNs, String iface, String filter) throws IOException, InterruptedException {
             file = work.resolve("cap-" + shortNs + "-" + System.nanoTime() + ".pcap");
             Path log = work.resolve(file.getFileName() + ".log");
-            tcpdump = new LabProcess("tcpdump", ns(shortNs),
+            tcpdump = netns.startProcess("tcpdump", ns(shortNs),
                     List.of("tcpdump", "-i", iface, "-nn", "-U", "-B", "8192", "-w", file.toString(), filter), log);
-            processes.add(tcpdump); // stopped on close if a test did not
-            tcpdump.start().awaitLog("listening on", Duration.ofSeconds(10));
+            tcpdump.awaitLog("listening on", Duration.ofSeconds(10));
         }
 
         /** Stops the capture and returns tcpdump's one-line decode of every packet. */
@@ -244,9 +240,6 @@ final class BalancerLab implements LabFixture {
     @Override
     public void close() {
         try {
-            for (LabProcess p : processes) {
-                p.close();
-            }
             netns.close();
         } finally {
             try {
