@@ -15,7 +15,8 @@ import java.util.Objects;
  * Brings a test class's {@link LabFixture} up once before its {@code @BeforeAll} methods and closes
  * it after its {@code @AfterAll} methods, also when set-up or a test failed; injects it into
  * {@code @BeforeAll}/{@code @Test} parameters of its type and prints its diagnostics next to a
- * failure. Register it on a {@link LabTest} class (which skips where the lab cannot run):
+ * failure. Register it on a {@link LabTest} class, which skips where the lab cannot run (the
+ * extension itself does not check):
  *
  * <pre>
  * &#64;LabTest
@@ -53,8 +54,8 @@ public final class LabExtension<T extends LabFixture> implements BeforeAllCallba
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        // the fixture's own checks (tools, jars) run here too, so they skip or fail the class as before
-        LabSupport.assumeLab();
+        // @LabTest has skipped the class where the lab cannot run; the factory's own checks (tools,
+        // jars) run here, so they skip (assumption) or fail the class as before
         try {
             fixture = factory.get();
         } catch (Exception | Error e) {
