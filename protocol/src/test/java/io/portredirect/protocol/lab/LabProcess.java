@@ -122,6 +122,9 @@ public class LabProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ok.test(currentLog())) {
             if (!isAlive()) {
+                if (ok.test(currentLog())) {
+                    return; // logged it just before exiting
+                }
                 throw new IllegalStateException(name + " exited with " + process.exitValue() + " before logging " + what + ":\n" + logTail());
             }
             if (System.nanoTime() > deadline) {
