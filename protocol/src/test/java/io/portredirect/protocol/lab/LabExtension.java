@@ -8,6 +8,7 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.function.ThrowingSupplier;
+import org.opentest4j.TestAbortedException;
 
 import java.util.Objects;
 
@@ -93,7 +94,9 @@ public final class LabExtension<T extends LabFixture> implements BeforeAllCallba
 
     @Override
     public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
-        printDiagnostics("@BeforeAll of " + context.getDisplayName());
+        if (!(throwable instanceof TestAbortedException)) { // a skip is no failure
+            printDiagnostics("@BeforeAll of " + context.getDisplayName());
+        }
         throw throwable;
     }
 
