@@ -1,6 +1,8 @@
 package io.portredirect.balancer.lab;
 
 import io.portredirect.balancer.cli.BalancerCommand;
+import io.portredirect.protocol.lab.LabFixture;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.Netns;
 
 import java.io.File;
@@ -8,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +22,10 @@ import java.util.regex.Pattern;
  * prefix, runs the real balancer ({@link BalancerCommand} in its own JVM inside {@code PREFIX-gw},
  * on the test runtime class path), small Java probes and tcpdump inside the namespaces, and
  * scrapes the metrics endpoint. {@link #close()} kills what it started (by PID) and tears the lab
- * down, also after a failure.
+ * down, also after a failure. A {@link LabFixture}: a test class gets it from a
+ * {@link io.portredirect.protocol.lab.LabExtension}.
  */
-final class BalancerLab implements AutoCloseable {
+final class BalancerLab implements LabFixture {
     static final String VIP4 = "198.18.0.10";
     static final String VIP6 = "2001:2::10";
     static final String CLIENT_IP = "198.18.0.2";
@@ -35,7 +39,7 @@ final class BalancerLab implements AutoCloseable {
     final Path root;
     final Path work;
     private final Netns netns;
-    private final List<Process> balancers = new ArrayList<>();
+    private int balancerRuns;
 
     private BalancerLab(String prefix, boolean router) throws IOException {
         this.prefix = prefix;
@@ -45,7 +49,7 @@ final class BalancerLab implements AutoCloseable {
         this.netns = new Netns(prefix);
     }
 
-    /** Brings the lab up (tearing down leftovers of an earlier run first). Call after LabSupport.assumeLab(). */
+    /** Brings the lab up (tearing down leftovers of an earlier run first). Call where the lab can run (LabExtension). */
     static BalancerLab up(String prefix, boolean router) throws IOException {
         BalancerLab lab = new BalancerLab(prefix, router);
         try {
@@ -114,26 +118,15 @@ final class BalancerLab implements AutoCloseable {
         return root.resolve("testdata/lab/balancer.yaml");
     }
 
-    /** Starts the balancer in PREFIX-gw and waits (bounded) until it logs {@code event=started}. */
-    Process startBalancer(Path config, String... extra) throws IOException, InterruptedException {
-        File log = work.resolve("balancer-" + (balancers.size() + 1) + ".log").toFile();
+    /** Starts the balancer in PREFIX-gw and waits (bounded) until it logs {@code event=started}; stopped on close. */
+    LabProcess startBalancer(Path config, String... extra) throws IOException, InterruptedException {
+        Path log = work.resolve("balancer-" + (++balancerRuns) + ".log");
         List<String> cmd = new ArrayList<>(javaCommand(BalancerCommand.class));
         cmd.addAll(List.of("run", "--config", config.toString(), "--metrics", "127.0.0.1:9100"));
         cmd.addAll(List.of(extra));
-        Process p = start("gw", cmd, log);
-        balancers.add(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            String text = Files.exists(log.toPath()) ? Files.readString(log.toPath()) : "";
-            if (text.contains("event=started")) {
-                return p;
-            }
-            if (!p.isAlive()) {
-                throw new IllegalStateException("balancer exited with " + p.exitValue() + ":\n" + text);
-            }
-            Thread.sleep(100);
-        }
-        throw new IllegalStateException("balancer did not start within 30 s:\n" + Files.readString(log.toPath()));
+        LabProcess p = netns.startProcess("balancer", ns("gw"), cmd, log);
+        p.awaitLog("event=started", Duration.ofSeconds(30));
+        return p;
     }
 
     /** The log of the n-th balancer started (1-based). */
@@ -141,15 +134,9 @@ final class BalancerLab implements AutoCloseable {
         return Files.readString(work.resolve("balancer-" + n + ".log"));
     }
 
-    /** SIGTERM and wait; returns the exit status. */
-    static int stop(Process p) throws InterruptedException {
-        p.destroy();
-        if (!p.waitFor(15, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-            return -1;
-        }
-        return p.exitValue();
+    /** SIGTERM, SIGKILL after 15 s; returns the exit status. */
+    static int stop(LabProcess p) throws InterruptedException {
+        return p.stop(Duration.ofSeconds(15));
     }
 
     /** {@code java -cp <test class path> MAIN} with the running JVM's binary. */
@@ -196,29 +183,19 @@ final class BalancerLab implements AutoCloseable {
     /** tcpdump on an interface of a namespace, writing a pcap. */
     final class Capture {
         final Path file;
-        private final Process process;
+        private final LabProcess tcpdump;
 
         Capture(String shortNs, String iface, String filter) throws IOException, InterruptedException {
             file = work.resolve("cap-" + shortNs + "-" + System.nanoTime() + ".pcap");
-            File log = work.resolve(file.getFileName() + ".log").toFile();
-            process = start(shortNs, List.of("tcpdump", "-i", iface, "-nn", "-U", "-B", "8192", "-w", file.toString(), filter), log);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline) {
-                if (log.exists() && Files.readString(log.toPath()).contains("listening on")) {
-                    return;
-                }
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("tcpdump failed: " + Files.readString(log.toPath()));
-                }
-                Thread.sleep(50);
-            }
-            throw new IllegalStateException("tcpdump did not start");
+            Path log = work.resolve(file.getFileName() + ".log");
+            tcpdump = netns.startProcess("tcpdump", ns(shortNs),
+                    List.of("tcpdump", "-i", iface, "-nn", "-U", "-B", "8192", "-w", file.toString(), filter), log);
+            tcpdump.awaitLog("listening on", Duration.ofSeconds(10));
         }
 
         /** Stops the capture and returns tcpdump's one-line decode of every packet. */
         List<String> stop() throws InterruptedException {
-            process.destroy();
-            process.waitFor(10, TimeUnit.SECONDS);
+            tcpdump.stop(Duration.ofSeconds(10));
             String out = Netns.run("tcpdump", "-nn", "-r", file.toString());
             List<String> lines = new ArrayList<>();
             for (String l : out.split("\n")) {

@@ -2,11 +2,13 @@ package io.portredirect.balancer.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.LabSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.portredirect.protocol.lab.LabTest;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (300 probes); and heap bytes the balancer's network reader allocated per frame. Loads are
  * bounded in time and count. Also runnable as a main (as root).
  */
-@Tag("lab")
+@LabTest
 class ForwardingBenchmarkLabTest {
+    private static final String PREFIX = "prbx";
+    @RegisterExtension
+    static final LabExtension<BalancerLab> LAB = LabExtension.of(() -> BalancerLab.up(PREFIX, false));
     private static final int SECONDS = 3;
     private static final int RTT_PROBES = 300;
     private static BalancerLab lab;
@@ -35,18 +40,10 @@ class ForwardingBenchmarkLabTest {
     }
 
     @BeforeAll
-    static void up() throws Exception {
-        LabSupport.assumeLab();
-        lab = BalancerLab.up("prbx", false);
+    static void up(BalancerLab fixture) throws Exception {
+        lab = fixture;
         lab.start("s1", List.of("iperf3", "-s", "-p", "5201", "-B", BalancerLab.VIP4), null);
         Thread.sleep(300);
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     @Test
@@ -56,7 +53,7 @@ class ForwardingBenchmarkLabTest {
         all.add(measure("kernel routing", false));
         lab.mode("balancer");
         for (String io : List.of("direct", "pcap4j")) {
-            Process b = lab.startBalancer(lab.labConfig(), "--io", io);
+            LabProcess b = lab.startBalancer(lab.labConfig(), "--io", io);
             try {
                 all.add(measure("balancer --io " + io, true));
             } finally {
@@ -140,11 +137,9 @@ class ForwardingBenchmarkLabTest {
             System.err.println("SKIPPED: " + why);
             return;
         }
-        up();
-        try {
+        try (BalancerLab fixture = BalancerLab.up(PREFIX, false)) {
+            up(fixture);
             new ForwardingBenchmarkLabTest().balancerVersusKernelForwarding();
-        } finally {
-            down();
         }
     }
 }

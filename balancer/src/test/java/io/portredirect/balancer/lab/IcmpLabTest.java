@@ -1,10 +1,10 @@
 package io.portredirect.balancer.lab;
 
-import io.portredirect.protocol.lab.LabSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,24 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       fragmentation needed / packet too big to the VIP; the server's kernel learns PMTU 1280.</li>
  * </ul>
  */
-@Tag("lab")
+@LabTest
 class IcmpLabTest {
+    @RegisterExtension
+    static final LabExtension<BalancerLab> LAB = LabExtension.of(() -> BalancerLab.up("prbi", true));
     private static final String CLIENT = BalancerLab.CLIENT_IP_BEHIND_ROUTER;
     private static final String CLIENT6 = "2001:2:0:2::2";
     private static BalancerLab lab;
 
     @BeforeAll
-    static void up() throws Exception {
-        LabSupport.assumeLab();
-        lab = BalancerLab.up("prbi", true);
+    static void up(BalancerLab fixture) throws Exception {
+        lab = fixture;
         lab.startBalancer(lab.labConfig());
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     @Test

@@ -1,14 +1,16 @@
 package io.portredirect.balancer.lab;
 
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.wire.RedirectExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -28,23 +30,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * balancer; SYNs carrying REDIRECT to redirect port 80 land on the server the consistent hash
  * names and spread over the group by weight.
  */
-@Tag("lab")
+@LabTest
 class LegacyAndRedirectLabTest {
+    @RegisterExtension
+    static final LabExtension<BalancerLab> LAB = LabExtension.of(() -> BalancerLab.up("prbf", false));
     private static BalancerLab lab;
-    private static Process balancer;
+    private static LabProcess balancer;
 
     @BeforeAll
-    static void up() throws Exception {
-        LabSupport.assumeLab();
-        lab = BalancerLab.up("prbf", false);
+    static void up(BalancerLab fixture) throws Exception {
+        lab = fixture;
         balancer = lab.startBalancer(lab.labConfig());
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     private static String curl(String url) {

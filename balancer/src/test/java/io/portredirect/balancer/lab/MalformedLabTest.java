@@ -1,6 +1,8 @@
 package io.portredirect.balancer.lab;
 
-import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.IcmpView;
@@ -10,10 +12,9 @@ import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.net.InetAddress;
@@ -34,25 +35,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * option, ICMP errors with bad quotes) are counted by reason and dropped, or for a broken option
  * forwarded as if the option were absent, while a TCP transfer through the balancer keeps going.
  */
-@Tag("lab")
+@LabTest
 class MalformedLabTest {
+    @RegisterExtension
+    static final LabExtension<BalancerLab> LAB = LabExtension.of(() -> BalancerLab.up("prbm", false));
     private static final int EACH = 50;
     private static final String P = "portredirect_balancer_";
     private static BalancerLab lab;
-    private static Process balancer;
+    private static LabProcess balancer;
 
     @BeforeAll
-    static void up() throws Exception {
-        LabSupport.assumeLab();
-        lab = BalancerLab.up("prbm", false);
+    static void up(BalancerLab fixture) throws Exception {
+        lab = fixture;
         balancer = lab.startBalancer(lab.labConfig());
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     @Test

@@ -2,11 +2,12 @@ package io.portredirect.balancer.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portredirect.protocol.lab.LabSupport;
-import org.junit.jupiter.api.AfterAll;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
+import io.portredirect.protocol.lab.LabTest;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -21,22 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * No connection table, so nothing to lose: two long TCP transfers (iperf3, one to an l2 server,
  * one to the l3 server) keep going while the balancer process is stopped and a new one started.
  */
-@Tag("lab")
+@LabTest
 class RestartLabTest {
+    @RegisterExtension
+    static final LabExtension<BalancerLab> LAB = LabExtension.of(() -> BalancerLab.up("prbr", false));
     private static final int SECONDS = 12;
     private static BalancerLab lab;
 
     @BeforeAll
-    static void up() throws Exception {
-        LabSupport.assumeLab();
-        lab = BalancerLab.up("prbr", false);
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
+    static void up(BalancerLab fixture) throws Exception {
+        lab = fixture;
     }
 
     @Test
@@ -44,7 +39,7 @@ class RestartLabTest {
         lab.start("s2", List.of("iperf3", "-s", "-p", "5202", "-B", BalancerLab.VIP4), null);
         lab.start("s3", List.of("iperf3", "-s", "-p", "5203"), null);
         Thread.sleep(500);
-        Process first = lab.startBalancer(lab.labConfig());
+        LabProcess first = lab.startBalancer(lab.labConfig());
 
         File l2Out = lab.work.resolve("iperf-l2.json").toFile();
         File l3Out = lab.work.resolve("iperf-l3.json").toFile();

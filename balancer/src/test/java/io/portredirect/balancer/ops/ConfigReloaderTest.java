@@ -1,6 +1,8 @@
 package io.portredirect.balancer.ops;
 
+import java.time.Duration;
 import io.portredirect.balancer.config.BalancerConfig;
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -100,10 +101,7 @@ class ConfigReloaderTest {
     void watchesTheFile() throws Exception {
         reloader.watch();
         write(GOOD.formatted(5));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (applied.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.holdsWithin(Duration.ofSeconds(10), Duration.ofMillis(50), () -> !applied.isEmpty());
         assertEquals(1, applied.size(), log.toString(StandardCharsets.UTF_8));
         assertEquals(5, applied.get(0).servers().get(0).weight());
     }

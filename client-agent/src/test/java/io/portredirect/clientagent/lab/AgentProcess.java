@@ -2,71 +2,53 @@ package io.portredirect.clientagent.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portredirect.protocol.lab.Netns;
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabProcess;
 
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongPredicate;
 
 /**
  * The real agent ({@code ClientAgentCommand run}) as a separate JVM inside a lab namespace, with its
- * counters read back from the stats file it writes.
+ * counters read back from the stats file it writes. Stopped by PID on {@link #close()}.
  */
-public final class AgentProcess implements AutoCloseable {
+public final class AgentProcess extends LabProcess {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Process process;
-    private final Path log;
     private final Path stats;
 
-    private AgentProcess(Process process, Path log, Path stats) {
-        this.process = process;
-        this.log = log;
+    private AgentProcess(String name, String ns, List<String> command, Path log, Path stats) {
+        super("agent " + name, ns, command, log);
         this.stats = stats;
     }
 
     /** Starts the agent with {@code yaml} as its configuration and waits until it serves. */
-    public static AgentProcess start(Netns lab, String ns, Path dir, String name, String yaml, List<String> jvmOptions) throws Exception {
+    public static AgentProcess start(String ns, Path dir, String name, String yaml, List<String> jvmOptions) throws Exception {
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
-        Path log = dir.resolve(name + ".log");
         Path stats = dir.resolve(name + "-stats.json");
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.portredirect.clientagent.cli.ClientAgentCommand",
                 "run", "--config", config.toString(), "--stats-file", stats.toString(), "--stats-interval", "50ms"));
-        Process p = lab.start(ns, cmd, log.toFile());
-        AgentProcess a = new AgentProcess(p, log, stats);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!a.log().contains("client agent running")) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("agent " + name + " exited with " + p.exitValue() + ":\n" + a.log());
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("agent " + name + " did not start:\n" + a.log());
-            }
-            Thread.sleep(50);
-        }
-        while (!Files.exists(stats) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        AgentProcess a = new AgentProcess(name, ns, cmd, dir.resolve(name + ".log"), stats);
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        try {
+            a.start().awaitLog("client agent running", START_TIMEOUT);
+            // the first stats file follows within the same budget; a reader retries if it is late
+            Await.holdsWithin(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), Duration.ofMillis(20), () -> Files.exists(stats));
+        } catch (RuntimeException | InterruptedException e) {
+            a.close();
+            throw e;
         }
         return a;
-    }
-
-    public String log() {
-        try {
-            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     /** A counter from the latest stats file. */
@@ -92,50 +74,16 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Waits (up to 5 s) until the counter satisfies {@code ok}; returns its value either way. */
     public long awaitStat(String key, LongPredicate ok) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        long v = stat(key);
-        while (!ok.test(v) && System.nanoTime() < deadline) {
-            Thread.sleep(25);
-            v = stat(key);
-        }
-        return v;
+        long[] last = new long[1];
+        Await.holdsWithin(Duration.ofSeconds(5), Duration.ofMillis(25), () -> ok.test(last[0] = stat(key)));
+        return last[0];
     }
 
     /** CPU time (user + system) the agent has used so far, in seconds (from /proc; clock ticks of 1/100 s). */
     public double cpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields after the command: state is index 0, so utime (14th field) is index 11, stime index 12
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    /** SIGTERM, as an init system would stop it; returns the exit code. */
-    public int stop() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor();
-        }
-        return process.exitValue();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            stop();
-        }
-    }
-
-    /** The log file, e.g. for attaching to a failure message. */
-    public File logFile() {
-        return log.toFile();
     }
 }

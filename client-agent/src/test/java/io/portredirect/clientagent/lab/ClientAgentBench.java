@@ -73,8 +73,8 @@ public final class ClientAgentBench {
             try (LabServers servers = new LabServers(srv, VIP).firstByte(20001);
                  StubResponder stub = new StubResponder(srv, "prcb-s0", VIP, Map.of(80, 20001, 90, 20002), Set.of(), Set.of(), Map.of(),
                          Set.of(), "61000-61199").start();
-                 AgentProcess cold = AgentProcess.start(lab, cli, dir, "cold", config("61000-61099", "0s", 7080, 80, 7090, 90), List.of());
-                 AgentProcess warm = AgentProcess.start(lab, cli, dir, "warm", config("61100-61199", "60s", 8080, 80, 8090, 90), List.of())) {
+                 AgentProcess cold = AgentProcess.start(cli, dir, "cold", config("61000-61099", "0s", 7080, 80, 7090, 90), List.of());
+                 AgentProcess warm = AgentProcess.start(cli, dir, "warm", config("61100-61199", "60s", 8080, 80, 8090, 90), List.of())) {
                 System.out.printf("client agent lab benchmark: %d connections per case, iperf3 %d s; %d cores%n", n, seconds,
                         Runtime.getRuntime().availableProcessors());
                 // warm up all three paths (JIT in the agents and here)

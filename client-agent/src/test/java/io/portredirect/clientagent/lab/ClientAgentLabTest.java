@@ -4,15 +4,19 @@ import io.portredirect.clientagent.api.Redirect;
 import io.portredirect.clientagent.host.ProbeGuard;
 import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.io.NetNamespace;
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.lab.Netns;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -33,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,8 +57,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 85 black-holed, udp 53 -> 20053. Tests run in order on one topology.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class ClientAgentLabTest {
+    @RegisterExtension
+    static final LabExtension<Netns> LAB = LabExtension.of(() -> {
+        for (String tool : List.of("nft", "tcpdump", "tshark", "curl", "socat")) {
+            LabSupport.assumeTool(tool);
+        }
+        return new Netns("prc");
+    });
+
     static final InetAddress VIP = addr("198.18.53.10");
     static final InetAddress VIP6 = addr("2001:2:0:1::10");
     static final String CONFIG = """
@@ -118,37 +131,26 @@ class ClientAgentLabTest {
     }
 
     @BeforeAll
-    static void setUp() throws Exception {
-        LabSupport.assumeLab();
-        LabSupport.assumeTool("nft");
-        LabSupport.assumeTool("tcpdump");
-        LabSupport.assumeTool("tshark");
-        LabSupport.assumeTool("curl");
-        LabSupport.assumeTool("socat");
-        lab = new Netns("prc");
-        try {
-            cli = lab.create("cli");
-            srv = lab.create("srv");
-            lab.veth(cli, "prc-c0", "198.18.52.1/24", srv, "prc-s0", "198.18.52.2/24");
-            lab.exec(srv, "ip", "addr", "add", "198.18.53.10/32", "dev", "lo");
-            lab.exec(cli, "ip", "route", "add", "198.18.53.10/32", "via", "198.18.52.2");
-            lab.exec(cli, "ip", "-6", "addr", "add", "2001:2::1/64", "dev", "prc-c0", "nodad");
-            lab.exec(srv, "ip", "-6", "addr", "add", "2001:2::2/64", "dev", "prc-s0", "nodad");
-            lab.exec(srv, "ip", "-6", "addr", "add", "2001:2:0:1::10/128", "dev", "lo");
-            lab.exec(cli, "ip", "-6", "route", "add", "2001:2:0:1::10/128", "via", "2001:2::2");
-            servers = new LabServers(srv, VIP).http(80).http(81).http(82).http(85).http(20001)
-                    .bannerEcho(20002).bannerEcho(20003).udpEcho(20053).udpEcho(54);
-            stub = new StubResponder(srv, "prc-s0", VIP, Map.of(80, 20001, 81, 20001, 82, 20001, 83, 20003), Set.of(81), Set.of(85),
-                    Map.of(53, 20053), Set.of(20003), "61000-61299").start();
-            servers6 = new LabServers(srv, VIP6).http(20001).http(82);
-            stub6 = new StubResponder(srv, "prc-s0", VIP6, Map.of(80, 20001), Set.of(), Set.of(), Map.of(), Set.of(), "61000-61299").start();
-            dir = Files.createTempDirectory("prc-lab");
-            agent = AgentProcess.start(lab, cli, dir, "agent", CONFIG, List.of("-XX:+UseSerialGC"));
-            failAgent = AgentProcess.start(lab, cli, dir, "fail-agent", FAIL_CONFIG, List.of("-XX:+UseSerialGC"));
-        } catch (Throwable t) {
-            tearDown();
-            throw t;
-        }
+    static void setUp(Netns fixture) throws Exception {
+        lab = fixture;
+        cli = lab.create("cli");
+        srv = lab.create("srv");
+        lab.veth(cli, "prc-c0", "198.18.52.1/24", srv, "prc-s0", "198.18.52.2/24");
+        lab.exec(srv, "ip", "addr", "add", "198.18.53.10/32", "dev", "lo");
+        lab.exec(cli, "ip", "route", "add", "198.18.53.10/32", "via", "198.18.52.2");
+        lab.exec(cli, "ip", "-6", "addr", "add", "2001:2::1/64", "dev", "prc-c0", "nodad");
+        lab.exec(srv, "ip", "-6", "addr", "add", "2001:2::2/64", "dev", "prc-s0", "nodad");
+        lab.exec(srv, "ip", "-6", "addr", "add", "2001:2:0:1::10/128", "dev", "lo");
+        lab.exec(cli, "ip", "-6", "route", "add", "2001:2:0:1::10/128", "via", "2001:2::2");
+        servers = new LabServers(srv, VIP).http(80).http(81).http(82).http(85).http(20001)
+                .bannerEcho(20002).bannerEcho(20003).udpEcho(20053).udpEcho(54);
+        stub = new StubResponder(srv, "prc-s0", VIP, Map.of(80, 20001, 81, 20001, 82, 20001, 83, 20003), Set.of(81), Set.of(85),
+                Map.of(53, 20053), Set.of(20003), "61000-61299").start();
+        servers6 = new LabServers(srv, VIP6).http(20001).http(82);
+        stub6 = new StubResponder(srv, "prc-s0", VIP6, Map.of(80, 20001), Set.of(), Set.of(), Map.of(), Set.of(), "61000-61299").start();
+        dir = Files.createTempDirectory("prc-lab");
+        agent = AgentProcess.start(cli, dir, "agent", CONFIG, List.of("-XX:+UseSerialGC"));
+        failAgent = AgentProcess.start(cli, dir, "fail-agent", FAIL_CONFIG, List.of("-XX:+UseSerialGC"));
     }
 
     @AfterAll
@@ -161,9 +163,6 @@ class ClientAgentLabTest {
             } catch (Exception e) {
                 // keep tearing down
             }
-        }
-        if (lab != null) {
-            lab.close();
         }
         if (dir != null) {
             try (var files = Files.list(dir)) {
@@ -217,15 +216,13 @@ class ClientAgentLabTest {
     void probesThenReopensOnTheServicePort() throws Exception {
         Path pcap = dir.resolve("first.pcap");
         Path dumpLog = dir.resolve("tcpdump.log");
-        Process dump = lab.start(cli, List.of("tcpdump", "-i", "prc-c0", "-n", "-U", "--immediate-mode", "-w", pcap.toString(), "tcp"), dumpLog.toFile());
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!(Files.exists(dumpLog) && Files.readString(dumpLog).contains("listening on")) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        LabProcess dump = lab.startProcess("tcpdump", cli, List.of("tcpdump", "-i", "prc-c0", "-n", "-U", "--immediate-mode", "-w", pcap.toString(), "tcp"),
+                dumpLog);
+        dump.awaitLog("listening on", Duration.ofSeconds(10));
         assertServedBy(20001, 8080);
         Thread.sleep(300);
-        dump.destroy();
-        assertTrue(dump.waitFor(10, TimeUnit.SECONDS));
+        dump.signal("TERM");
+        assertTrue(dump.awaitExit(Duration.ofSeconds(10)));
 
         // an independent decoder reads what went over the client's veth
         Result t = run(cli, "tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE", "-T", "fields",
@@ -498,17 +495,7 @@ class ClientAgentLabTest {
         return resp.substring(resp.indexOf("\r\n\r\n") + 4).trim();
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    static void awaitTrue(Check c, String what) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!c.ok()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(20);
-        }
+    static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
+        Await.until(Duration.ofSeconds(5), Duration.ofMillis(20), c, () -> "timed out waiting: " + what);
     }
 }

@@ -1,15 +1,15 @@
 package io.portredirect.protocol.io;
 
-import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.lab.Netns;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TransportChecksum;
 import io.portredirect.protocol.wire.RedirectExtension;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -21,26 +21,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RawPort, Nft, LocalPortReservation and Neighbors against real namespaces (prefix "prsio"). */
-@Tag("lab")
+@LabTest
 class RawPortLabTest {
+    @RegisterExtension
+    static final LabExtension<Netns> LAB = LabExtension.of(() -> new Netns("prsio"));
     private static Netns lab;
     private static String a;
     private static String b;
 
     @BeforeAll
-    static void setUp() {
-        LabSupport.assumeLab();
-        lab = new Netns("prsio");
+    static void setUp(Netns fixture) {
+        lab = fixture;
         a = lab.create("a");
         b = lab.create("b");
         lab.veth(a, "prsio-a0", "198.18.7.1/24", b, "prsio-b0", "198.18.7.2/24");
-    }
-
-    @AfterAll
-    static void tearDown() {
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     @Test

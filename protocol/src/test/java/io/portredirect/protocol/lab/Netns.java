@@ -2,6 +2,8 @@ package io.portredirect.protocol.lab;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -9,12 +11,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * A lab topology of network namespaces and veth pairs for integration tests. Every namespace it
  * creates carries the caller's prefix and is deleted by {@link #close()} (which also removes the
- * veths inside). Use one per test class: create in {@code @BeforeAll}, close in {@code @AfterAll}.
+ * veths inside). Use one per test class, as the {@link LabFixture} of a {@link LabExtension}
+ * ({@code LabExtension.of(() -> new Netns("prx"))}), and build the topology in {@code @BeforeAll}.
  */
-public final class Netns implements AutoCloseable {
+public final class Netns implements LabFixture {
     private final String prefix;
     private final List<String> namespaces = new ArrayList<>();
     private final List<Process> processes = new ArrayList<>();
+    private final List<LabProcess> labProcesses = new ArrayList<>();
 
     /** @param prefix short and unique to the test class, e.g. "prb" (interface names max 15 chars) */
     public Netns(String prefix) {
@@ -67,7 +71,20 @@ public final class Netns implements AutoCloseable {
         return run(full.toArray(String[]::new));
     }
 
-    /** Starts a long-running process inside a namespace; it is killed (by PID) on close. */
+    /**
+     * Starts a long-running program inside a namespace as a {@link LabProcess} (its log begins with
+     * a run header line; wait with {@link LabProcess#awaitLog}); stopped by PID on close.
+     */
+    public LabProcess startProcess(String name, String ns, List<String> cmd, Path log) throws IOException {
+        LabProcess p = new LabProcess(name, ns, cmd, log);
+        labProcesses.add(p);
+        return p.start();
+    }
+
+    /**
+     * Starts a long-running process inside a namespace, its output alone in {@code log} (for tools
+     * whose output a test parses whole, e.g. iperf3 -J); it is killed (by PID) on close.
+     */
     public Process start(String ns, List<String> cmd, java.io.File log) throws IOException {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         full.addAll(cmd);
@@ -133,6 +150,13 @@ public final class Netns implements AutoCloseable {
 
     @Override
     public void close() {
+        for (LabProcess p : labProcesses) {
+            try {
+                p.stop(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (Process p : processes) {
             p.descendants().forEach(ProcessHandle::destroy);
             p.destroy();

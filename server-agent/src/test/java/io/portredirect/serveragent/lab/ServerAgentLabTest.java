@@ -3,7 +3,9 @@ package io.portredirect.serveragent.lab;
 import io.portredirect.protocol.io.FrameCollector;
 import io.portredirect.protocol.io.NetNamespace;
 import io.portredirect.protocol.io.RawPort;
-import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.lab.Netns;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.ParsedPacket;
@@ -14,11 +16,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -47,8 +48,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * client namespace. Tests run in order on one agent; the last one stops it and checks cleanup.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class ServerAgentLabTest {
+    @RegisterExtension
+    static final LabExtension<Netns> LAB = LabExtension.of(() -> new Netns("prs"));
+
     static final String VIP = "198.18.0.10";
     static final String VIP6 = "2001:2::10";
     static final String CLIENT_IP = "198.18.20.1";
@@ -65,18 +69,16 @@ class ServerAgentLabTest {
     static String server;
     static byte[] clientMac;
     static byte[] serverMac;
-    static Process agent;
+    static LabProcess agent;
     static Path dir;
     static Path config;
-    static File agentLog;
     static String reservedBefore;
     static final List<AutoCloseable> resources = new ArrayList<>();
     static int nextClientPort = 41000;
 
     @BeforeAll
-    static void setUp() throws Exception {
-        LabSupport.assumeLab();
-        lab = new Netns("prs");
+    static void setUp(Netns fixture) throws Exception {
+        lab = fixture;
         client = lab.create("c");
         server = lab.create("s");
         lab.veth(client, "prs-c0", CLIENT_IP + "/24", server, "prs-s0", "198.18.20.2/24");
@@ -113,11 +115,10 @@ class ServerAgentLabTest {
                 "nft-table: " + TABLE,
                 ""));
         reservedBefore = lab.exec(server, "cat", "/proc/sys/net/ipv4/ip_local_reserved_ports").trim();
-        agentLog = dir.resolve("agent.log").toFile();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        agent = lab.start(server, List.of(java, "-cp", System.getProperty("java.class.path"),
-                "io.portredirect.serveragent.cli.ServerAgentCommand", "run", "--config", config.toString()), agentLog);
-        waitForLog("ready", Duration.ofSeconds(30));
+        agent = lab.startProcess("server agent", server, List.of(java, "-cp", System.getProperty("java.class.path"),
+                "io.portredirect.serveragent.cli.ServerAgentCommand", "run", "--config", config.toString()), dir.resolve("agent.log"));
+        agent.awaitLog("ready", Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -129,9 +130,6 @@ class ServerAgentLabTest {
                 // tearing down anyway
             }
         }
-        if (lab != null) {
-            lab.close();
-        }
         if (dir != null) {
             try (var files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -141,22 +139,9 @@ class ServerAgentLabTest {
         }
     }
 
-    static String log() throws IOException {
-        return agentLog.exists() ? Files.readString(agentLog.toPath()) : "";
-    }
-
-    static void waitForLog(String word, Duration timeout) throws Exception {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < end) {
-            if (log().contains(word)) {
-                return;
-            }
-            if (!agent.isAlive()) {
-                throw new AssertionError("agent exited with " + agent.exitValue() + ":\n" + log());
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no '" + word + "' from the agent in " + timeout + ":\n" + log());
+    /** What the agent logged (without LabProcess's run header). */
+    static String log() {
+        return agent.currentLog();
     }
 
     static RawPort clientPort(String filter, FrameCollector into) throws IOException {
@@ -342,8 +327,8 @@ class ServerAgentLabTest {
     @Order(7)
     void sigtermRemovesTheNftTableAndTheReservedPorts() throws Exception {
         assertTrue(lab.exec(server, "cat", "/proc/sys/net/ipv4/ip_local_reserved_ports").contains("8000-8003"));
-        agent.destroy(); // SIGTERM
-        assertTrue(agent.waitFor(20, TimeUnit.SECONDS), "agent exits on SIGTERM");
+        agent.signal("TERM");
+        assertTrue(agent.awaitExit(Duration.ofSeconds(20)), "agent exits on SIGTERM");
         String log = log();
         assertTrue(log.contains("stats ") && log.contains("syn_ack="), log);
         assertFalse(lab.exec(server, "nft", "list", "tables").contains(TABLE), "nft table removed");

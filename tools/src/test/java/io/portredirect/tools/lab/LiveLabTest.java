@@ -2,13 +2,14 @@ package io.portredirect.tools.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.portredirect.protocol.lab.LabSupport;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.lab.Netns;
 import io.portredirect.tools.cli.RdTool;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -16,12 +17,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,8 +35,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * plain kernel socket application with exactly the UDP payload, counted as a good datagram.
  * Each rdtool run is its own JVM inside a namespace, as a user would run it.
  */
-@Tag("lab")
+@LabTest
 class LiveLabTest {
+    @RegisterExtension
+    static final LabExtension<Netns> LAB = LabExtension.of(() -> new Netns("prt"));
     private static final String A_IF = "prta0";
     private static final String B_IF = "prtb0";
     private static final String A4 = "198.18.5.1";
@@ -53,36 +56,23 @@ class LiveLabTest {
     static String macB;
 
     @BeforeAll
-    static void topology() {
-        LabSupport.assumeLab();
-        lab = new Netns("prt");
-        try {
-            nsA = lab.create("a");
-            nsB = lab.create("b");
-            lab.veth(nsA, A_IF, A4 + "/24", nsB, B_IF, B4 + "/24");
-            // nodad: a tentative address would drop what we inject for the first seconds
-            lab.exec(nsA, "ip", "-6", "addr", "add", A6 + "/64", "dev", A_IF, "nodad");
-            lab.exec(nsB, "ip", "-6", "addr", "add", B6 + "/64", "dev", B_IF, "nodad");
-            macA = lab.mac(nsA, A_IF);
-            macB = lab.mac(nsB, B_IF);
-        } catch (RuntimeException e) {
-            lab.close();
-            throw e;
-        }
-    }
-
-    @AfterAll
-    static void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
+    static void topology(Netns fixture) {
+        lab = fixture;
+        nsA = lab.create("a");
+        nsB = lab.create("b");
+        lab.veth(nsA, A_IF, A4 + "/24", nsB, B_IF, B4 + "/24");
+        // nodad: a tentative address would drop what we inject for the first seconds
+        lab.exec(nsA, "ip", "-6", "addr", "add", A6 + "/64", "dev", A_IF, "nodad");
+        lab.exec(nsB, "ip", "-6", "addr", "add", B6 + "/64", "dev", B_IF, "nodad");
+        macA = lab.mac(nsA, A_IF);
+        macB = lab.mac(nsB, B_IF);
     }
 
     @Test
     void decodeLiveSeesTheSynWithRedirectThatCraftInjected() throws Exception {
         Path log = logs.resolve("decode-v4.log");
-        Process decode = lab.start(nsB, rdtool("decode", "--live", B_IF, "--filter", "tcp dst port 80", "--count", "1", "--timeout", "30", "--json"), log.toFile());
-        awaitLine(log, "listening on " + B_IF, decode);
+        LabProcess decode = lab.startProcess("decode", nsB, rdtool("decode", "--live", B_IF, "--filter", "tcp dst port 80", "--count", "1", "--timeout", "30", "--json"), log);
+        decode.awaitLog("listening on " + B_IF, Duration.ofSeconds(30));
         lab.exec(nsA, rdtoolArray("craft", "--src", A4 + ":41000", "--dst", B4 + ":80", "--syn", "--seq", "1000", "--mss", "1460",
                 "--redirect", "--src-mac", macA, "--dst-mac", macB, "--inject", A_IF));
         JsonNode d = onlyPacket(decode, log);
@@ -101,8 +91,8 @@ class LiveLabTest {
     @Test
     void decodeLiveSeesAnIpv6SynAckWithConfirmAndPort() throws Exception {
         Path log = logs.resolve("decode-v6.log");
-        Process decode = lab.start(nsB, rdtool("decode", "--live", B_IF, "--filter", "ip6 and tcp src port 80", "--count", "1", "--timeout", "30", "--json"), log.toFile());
-        awaitLine(log, "listening on " + B_IF, decode);
+        LabProcess decode = lab.startProcess("decode", nsB, rdtool("decode", "--live", B_IF, "--filter", "ip6 and tcp src port 80", "--count", "1", "--timeout", "30", "--json"), log);
+        decode.awaitLog("listening on " + B_IF, Duration.ofSeconds(30));
         lab.exec(nsA, rdtoolArray("craft", "--src", "[" + A6 + "]:80", "--dst", "[" + B6 + "]:41000", "--flags", "SYN,ACK", "--seq", "5000",
                 "--ack-num", "1001", "--confirm", "--opt-port", "8081", "--src-mac", macA, "--dst-mac", macB, "--inject", A_IF));
         JsonNode d = onlyPacket(decode, log);
@@ -127,8 +117,8 @@ class LiveLabTest {
     private void kernelPeer(String from, String to, String counters) throws Exception {
         String bindAddr = to.replace("[", "").replace("]", "");
         Path log = logs.resolve("sink-" + counters + ".log");
-        Process sink = lab.start(nsB, java(DatagramSink.class.getName(), bindAddr, "7000", "2", "30"), log.toFile());
-        awaitLine(log, "READY", sink);
+        LabProcess sink = lab.startProcess("sink", nsB, java(DatagramSink.class.getName(), bindAddr, "7000", "2", "30"), log);
+        sink.awaitLog("READY", Duration.ofSeconds(30));
         Map<String, Long> before = snmp(nsB, counters);
 
         // odd payload: one pad byte, OCS, REDIRECT; even payload: OCS, REDIRECT_CONFIRM + REDIRECT_OPT
@@ -139,7 +129,7 @@ class LiveLabTest {
         lab.exec(nsA, rdtoolArray("craft", "--src", from + ":41000", "--dst", to + ":7000", "--udp", "--payload", even, "--confirm", "--opt-port", "7001",
                 "--src-mac", macA, "--dst-mac", macB, "--inject", A_IF));
 
-        if (!sink.waitFor(40, TimeUnit.SECONDS)) {
+        if (!sink.awaitExit(Duration.ofSeconds(40))) {
             fail("the UDP application did not receive both datagrams:\n" + read(log));
         }
         List<String> datagrams = new ArrayList<>();
@@ -173,25 +163,11 @@ class LiveLabTest {
         return rdtool(args).toArray(String[]::new);
     }
 
-    private static void awaitLine(Path log, String text, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            if (read(log).contains(text)) {
-                return;
-            }
-            if (!p.isAlive()) {
-                fail("process ended before '" + text + "' (exit " + p.exitValue() + "):\n" + read(log));
-            }
-            Thread.sleep(50);
-        }
-        fail("no '" + text + "' within 30 s:\n" + read(log));
-    }
-
-    private static JsonNode onlyPacket(Process decode, Path log) throws Exception {
-        if (!decode.waitFor(40, TimeUnit.SECONDS)) {
+    private static JsonNode onlyPacket(LabProcess decode, Path log) throws Exception {
+        if (!decode.awaitExit(Duration.ofSeconds(40))) {
             fail("decode --live did not see the packet:\n" + read(log));
         }
-        assertEquals(0, decode.exitValue(), read(log));
+        assertEquals(0, decode.exitCode(), read(log));
         List<JsonNode> packets = new ArrayList<>();
         for (String line : read(log).split("\n")) {
             if (line.startsWith("{")) {

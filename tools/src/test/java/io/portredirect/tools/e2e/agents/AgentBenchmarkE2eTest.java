@@ -1,15 +1,17 @@
 package io.portredirect.tools.e2e.agents;
 
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
+import io.portredirect.tools.e2e.support.AgentStack;
 import io.portredirect.tools.e2e.support.BalancerProcess;
-import io.portredirect.tools.e2e.support.BalancerYaml;
 import io.portredirect.tools.e2e.support.ClientAgentProcess;
 import io.portredirect.tools.e2e.support.ClientAgentYaml;
 import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,8 +36,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same server's service port through the balancer) and VIP:80 (legacy). Throughput: iperf3 both
  * ways via the agent's splice versus directly to the same server's service port, same balancer.
  */
-@Tag("lab")
+@LabTest
 class AgentBenchmarkE2eTest {
+    @RegisterExtension
+    static final LabExtension<E2eLab> LAB = LabExtension.of(() -> E2eLab.up("pric", E2eLab.options(), "curl", "iperf3", "ss"));
+
     static final int CACHED = 8080;
     static final int NOCACHE = 8090;
     static final int ROUNDS = 40;
@@ -50,30 +55,16 @@ class AgentBenchmarkE2eTest {
     static List<ServerAgentProcess> servers;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("curl", "iperf3", "ss");
-        lab = E2eLab.up("pric", E2eLab.options());
-        try {
-            balancer = lab.startBalancer(BalancerYaml.lab());
-            servers = lab.startServerAgents();
-            cached = lab.launchClientAgent("cached", "client", ClientAgentYaml.builderForLab(CACHED)
-                    .sourcePorts("61000-61099").cacheTtl("600s").build());
-            nocache = lab.launchClientAgent("nocache", "client", ClientAgentYaml.builderForLab(NOCACHE)
-                    .sourcePorts("62000-62999").cacheTtl("0s").build());
-            cached.awaitReady();
-            nocache.awaitReady();
-        } catch (Throwable t) {
-            down();
-            throw t;
-        }
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-            lab = null;
-        }
+    static void up(E2eLab fixture) throws Exception {
+        lab = fixture;
+        AgentStack stack = AgentStack.on(lab)
+                .clientAgent("cached", CACHED, "61000-61099", "600s")
+                .clientAgent("nocache", NOCACHE, "62000-62999", "0s")
+                .start();
+        balancer = stack.balancer();
+        servers = stack.servers();
+        cached = stack.client("cached");
+        nocache = stack.client("nocache");
     }
 
     record Stats(double min, double median, double p90) {
@@ -170,11 +161,9 @@ class AgentBenchmarkE2eTest {
     }
 
     static void awaitListening(String ns, int port) throws InterruptedException {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
-        while (!lab.run(ns, 5, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port)) {
-            assertTrue(System.nanoTime() < deadline, "iperf3 listens on " + ns + ":" + port);
-            Thread.sleep(50);
-        }
+        Await.until(java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(50),
+                () -> lab.run(ns, 5, "ss", "-Hltn", "sport = :" + port).output().contains(":" + port),
+                () -> "iperf3 listens on " + ns + ":" + port);
     }
 
     /** Mbit/s received in one iperf3 run from the client namespace. */

@@ -1,29 +1,30 @@
 package io.portredirect.tools.e2e.agents;
 
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
+import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.PacketParser;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.packet.TcpView;
-import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.wire.RedirectExtension;
+import io.portredirect.tools.e2e.support.AgentStack;
 import io.portredirect.tools.e2e.support.BalancerProcess;
-import io.portredirect.tools.e2e.support.BalancerYaml;
 import io.portredirect.tools.e2e.support.Capture;
 import io.portredirect.tools.e2e.support.ClientAgentProcess;
-import io.portredirect.tools.e2e.support.ClientAgentYaml;
 import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Metrics;
 import io.portredirect.tools.e2e.support.Segment;
 import io.portredirect.tools.e2e.support.ServerAgentProcess;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,8 +54,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 8000-8999 allowed. Tests run in order on the one topology.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class AgentsThroughBalancerE2eTest {
+    @RegisterExtension
+    static final LabExtension<E2eLab> LAB = LabExtension.of(() -> E2eLab.up("pria", E2eLab.options(), "curl"));
+
     static final String VIP = E2eLab.VIP4;
     static final int NOCACHE = 8080;
     static final int CACHED = 8081;
@@ -67,30 +71,16 @@ class AgentsThroughBalancerE2eTest {
     static ClientAgentProcess cached;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("curl");
-        lab = E2eLab.up("pria", E2eLab.options());
-        try {
-            balancer = lab.startBalancer(BalancerYaml.lab());
-            servers = lab.startServerAgents();
-            nocache = lab.launchClientAgent("nocache", "client", ClientAgentYaml.builderForLab(NOCACHE)
-                    .sourcePorts("61000-61999").cacheTtl("0s").build());
-            cached = lab.launchClientAgent("cached", "client", ClientAgentYaml.builderForLab(CACHED)
-                    .sourcePorts("62000-62099").cacheTtl("60s").build());
-            nocache.awaitReady();
-            cached.awaitReady();
-        } catch (Throwable t) {
-            down();
-            throw t;
-        }
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-            lab = null;
-        }
+    static void up(E2eLab fixture) throws Exception {
+        lab = fixture;
+        AgentStack stack = AgentStack.on(lab)
+                .clientAgent("nocache", NOCACHE, "61000-61999", "0s")
+                .clientAgent("cached", CACHED, "62000-62099", "60s")
+                .start();
+        balancer = stack.balancer();
+        servers = stack.servers();
+        nocache = stack.client("nocache");
+        cached = stack.client("cached");
     }
 
     static ServerAgentProcess server(int n) {
@@ -309,10 +299,7 @@ class AgentsThroughBalancerE2eTest {
                 servers.forEach(s -> s.signal("STOP"));
                 try {
                     Future<Http.Reply> r = pool.submit(() -> Http.get(lab, "client", "127.0.0.1", NOCACHE, "/"));
-                    long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-                    while (forged.get() == before && System.nanoTime() < deadline) {
-                        Thread.sleep(2);
-                    }
+                    Await.holdsWithin(Duration.ofSeconds(2), Duration.ofMillis(2), () -> forged.get() != before);
                     servers.forEach(s -> s.signal("CONT"));
                     replies.add(r.get(20, TimeUnit.SECONDS));
                 } finally {

@@ -1,23 +1,25 @@
 package io.portredirect.tools.e2e.agents;
 
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabProcess;
+import io.portredirect.protocol.lab.LabTest;
+import io.portredirect.tools.e2e.support.AgentStack;
 import io.portredirect.tools.e2e.support.BalancerProcess;
 import io.portredirect.tools.e2e.support.BalancerYaml;
 import io.portredirect.tools.e2e.support.ClientAgentProcess;
-import io.portredirect.tools.e2e.support.ClientAgentYaml;
 import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Jars;
-import io.portredirect.tools.e2e.support.LabProcess;
 import io.portredirect.tools.e2e.support.Metrics;
 import io.portredirect.tools.e2e.support.ServerAgentProcess;
 import io.portredirect.tools.e2e.support.ServerAgentYaml;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +46,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * established on the server for its whole length.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class DrainAndRegroupE2eTest {
+    @RegisterExtension
+    static final LabExtension<E2eLab> LAB = LabExtension.of(() -> E2eLab.up("prib", E2eLab.options(), "curl", "ss"));
+
     static final int CACHED = 8080;
     static final int NOCACHE = 8090;
     static final int BIG = 4 << 20;
@@ -63,44 +68,26 @@ class DrainAndRegroupE2eTest {
     static String midSha;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("curl", "ss");
-        lab = E2eLab.up("prib", E2eLab.options());
-        try {
-            bigSha = serveFile("big.bin", BIG);
-            midSha = serveFile("mid.bin", MID);
-            // service ports 810N: HTTP servers that pace what they send, so transfers stay established on the server
-            config = BalancerYaml.lab();
-            for (int n = 1; n <= 3; n++) {
-                lab.startHttpServer(n, port(n));
-                config = config.addServicePort("s" + n, Integer.toString(port(n)));
-            }
-            balancer = lab.startBalancer(config);
-            servers = new ArrayList<>();
-            for (int n = 1; n <= 3; n++) {
-                servers.add(lab.launchServerAgent(n, ServerAgentYaml.builderFor(n).servicePorts(List.of(port(n))).build()));
-            }
-            for (ServerAgentProcess s : servers) {
-                s.awaitReady();
-            }
-            cached = lab.launchClientAgent("cached", "client", ClientAgentYaml.builderForLab(CACHED)
-                    .sourcePorts("61000-61099").cacheTtl("60s").build());
-            nocache = lab.launchClientAgent("nocache", "client", ClientAgentYaml.builderForLab(NOCACHE)
-                    .sourcePorts("62000-62999").cacheTtl("0s").build());
-            cached.awaitReady();
-            nocache.awaitReady();
-        } catch (Throwable t) {
-            down();
-            throw t;
+    static void up(E2eLab fixture) throws Exception {
+        lab = fixture;
+        bigSha = serveFile("big.bin", BIG);
+        midSha = serveFile("mid.bin", MID);
+        // service ports 810N: HTTP servers that pace what they send, so transfers stay established on the server
+        config = BalancerYaml.lab();
+        for (int n = 1; n <= 3; n++) {
+            lab.startHttpServer(n, port(n));
+            config = config.addServicePort("s" + n, Integer.toString(port(n)));
         }
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-            lab = null;
-        }
+        AgentStack stack = AgentStack.on(lab)
+                .balancer(config)
+                .serverAgents(n -> ServerAgentYaml.builderFor(n).servicePorts(List.of(port(n))).build())
+                .clientAgent("cached", CACHED, "61000-61099", "60s")
+                .clientAgent("nocache", NOCACHE, "62000-62999", "0s")
+                .start();
+        balancer = stack.balancer();
+        servers = stack.servers();
+        cached = stack.client("cached");
+        nocache = stack.client("nocache");
     }
 
     /** The paced HTTP server's port on server n, the one its agent names. */
@@ -143,11 +130,7 @@ class DrainAndRegroupE2eTest {
     }
 
     static int waitExit(LabProcess p, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        return p.isAlive() ? -1 : p.stop();
+        return p.awaitExit(timeout) ? p.stop() : -1;
     }
 
     @Test
@@ -164,10 +147,7 @@ class DrainAndRegroupE2eTest {
 
         // a bounded transfer through the agent, pinned on s<n>'s service port (4 MiB at 1 MiB/s)
         LabProcess transfer = download("drain-transfer", CACHED, "big.bin", BIG_RATE);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (established(n) < 1 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
+        Await.holdsWithin(Duration.ofSeconds(5), Duration.ofMillis(50), () -> established(n) >= 1);
         assertEquals(1, established(n), "the transfer is established on s" + n + ":" + port(n));
         Thread.sleep(300);
 

@@ -1,6 +1,8 @@
 package io.portredirect.tools.e2e.ecmp;
 
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.TcpView;
 import io.portredirect.protocol.wire.RedirectExtension;
@@ -10,13 +12,12 @@ import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Metrics;
 import io.portredirect.tools.e2e.support.Segment;
 import io.portredirect.tools.e2e.support.ServerAgentYaml;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,9 +46,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * daemon does on BFD loss), and put back with {@code replica in K} once its new balancer runs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class EcmpReplicasE2eTest {
     static final String PREFIX = "pre";
+    @RegisterExtension
+    static final LabExtension<ReplicaLab> LAB = LabExtension.of(() -> ReplicaLab.up(PREFIX, "curl"));
     static final int PORTS4 = 48;
     static final int PORTS6 = 12;
     static final int FIRST_PORT = 40000;
@@ -59,45 +62,32 @@ class EcmpReplicasE2eTest {
     static E2eLab lab;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("curl");
-        replicas = ReplicaLab.up(PREFIX);
+    static void up(ReplicaLab fixture) throws Exception {
+        replicas = fixture;
         lab = replicas.lab();
-        try {
-            // the pattern file, served paced on 520N (a service port of sN in balancer.yaml)
-            byte[] data = new byte[STREAM_RATE * STREAM_SECONDS];
-            for (int i = 0; i < data.length; i++) {
-                data[i] = (byte) (i % 251);
-            }
-            lab.serveFile(STREAM_FILE, data);
-            for (int n = 1; n <= 3; n++) {
-                lab.startHttpServer(n, 5200 + n);
-            }
-            replicas.startBalancer(1);
-            replicas.startBalancer(2);
-            List<io.portredirect.tools.e2e.support.ServerAgentProcess> agents = new ArrayList<>();
-            for (int n = 1; n <= 3; n++) {
-                // l2 servers answer for both VIPs; s3 (l3) for its own addresses
-                List<String> vips = n == 3 ? List.of("198.18.13.2", "2001:2:0:13::2") : List.of(E2eLab.VIP4, E2eLab.VIP6);
-                agents.add(lab.launchServerAgent(n, ServerAgentYaml.builderFor(n).vips(vips).servicePorts(List.of(5200 + n)).build()));
-            }
-            for (var a : agents) {
-                a.awaitReady();
-            }
-            // every connection negotiates (0 s cache), so the agent's connections spread over the group
-            lab.startClientAgent("agent", "client", ClientAgentYaml.builder().cacheTtl("0s")
-                    .vip(E2eLab.VIP4, "5200-5299").listener("127.0.0.1:8080", E2eLab.VIP4 + ":80").build());
-        } catch (Throwable t) {
-            down();
-            throw t;
+        // the pattern file, served paced on 520N (a service port of sN in balancer.yaml)
+        byte[] data = new byte[STREAM_RATE * STREAM_SECONDS];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i % 251);
         }
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
+        lab.serveFile(STREAM_FILE, data);
+        for (int n = 1; n <= 3; n++) {
+            lab.startHttpServer(n, 5200 + n);
         }
+        replicas.startBalancer(1);
+        replicas.startBalancer(2);
+        List<io.portredirect.tools.e2e.support.ServerAgentProcess> agents = new ArrayList<>();
+        for (int n = 1; n <= 3; n++) {
+            // l2 servers answer for both VIPs; s3 (l3) for its own addresses
+            List<String> vips = n == 3 ? List.of("198.18.13.2", "2001:2:0:13::2") : List.of(E2eLab.VIP4, E2eLab.VIP6);
+            agents.add(lab.launchServerAgent(n, ServerAgentYaml.builderFor(n).vips(vips).servicePorts(List.of(5200 + n)).build()));
+        }
+        for (var a : agents) {
+            a.awaitReady();
+        }
+        // every connection negotiates (0 s cache), so the agent's connections spread over the group
+        lab.startClientAgent("agent", "client", ClientAgentYaml.builder().cacheTtl("0s")
+                .vip(E2eLab.VIP4, "5200-5299").listener("127.0.0.1:8080", E2eLab.VIP4 + ":80").build());
     }
 
     // ---------------------------------------------------------------- same negotiation, either replica

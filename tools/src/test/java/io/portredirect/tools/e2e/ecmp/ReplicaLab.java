@@ -1,10 +1,11 @@
 package io.portredirect.tools.e2e.ecmp;
 
+import io.portredirect.protocol.lab.LabFixture;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.lab.Netns;
 import io.portredirect.tools.e2e.support.CommandResult;
 import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Jars;
-import io.portredirect.tools.e2e.support.LabProcess;
 import io.portredirect.tools.e2e.support.Metrics;
 
 import java.io.IOException;
@@ -16,9 +17,10 @@ import java.util.List;
  * which has no replica option yet: the lab comes up through E2eLab (so it tracks and stops what is
  * started, and its {@code close()} runs {@code lab.sh down}, which removes a replica lab too) and is
  * then rebuilt as a replica lab under the same prefix. Balancers run in PREFIX-gw1 and PREFIX-gw2
- * with the lab's own {@code testdata/lab/balancer.yaml}, byte for byte the same file.
+ * with the lab's own {@code testdata/lab/balancer.yaml}, byte for byte the same file. Closing it
+ * closes the E2eLab.
  */
-final class ReplicaLab {
+final class ReplicaLab implements LabFixture {
     static final String ROUTER_MAC = "02:00:00:00:00:02";
     static final String CLIENT4 = "198.18.2.2";
     static final String CLIENT6 = "2001:2:0:2::2";
@@ -30,6 +32,12 @@ final class ReplicaLab {
 
     private ReplicaLab(E2eLab lab) {
         this.lab = lab;
+    }
+
+    /** {@link E2eLab#assumeLab} with {@code tools}, then {@link #up(String)}: the factory of a LabExtension. */
+    static ReplicaLab up(String prefix, String... tools) throws IOException {
+        E2eLab.assumeLab(tools);
+        return up(prefix);
     }
 
     /** Brings up {@code PREFIX}: client - rt - ECMP - gw1, gw2 - s1..s3 (lab servers running). */
@@ -101,5 +109,15 @@ final class ReplicaLab {
             throw new IllegalStateException("metrics of gw" + k + ": " + r);
         }
         return Metrics.parse(r.output());
+    }
+
+    @Override
+    public String diagnostics() {
+        return lab.diagnostics();
+    }
+
+    @Override
+    public void close() {
+        lab.close();
     }
 }

@@ -1,6 +1,8 @@
 package io.portredirect.tools.e2e.reliability;
 
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.IcmpView;
@@ -16,8 +18,8 @@ import io.portredirect.tools.e2e.support.E2eLab;
 import io.portredirect.tools.e2e.support.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -45,9 +47,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * counters account for them exactly: dropped (each with a reason) plus forwarded to s1 or s3 equals
  * what was sent. Nothing crashes, good connections neither break nor fail.
  */
-@Tag("lab")
+@LabTest
 class BadInputE2eTest {
     static final String PREFIX = "prri";
+    @RegisterExtension
+    static final LabExtension<E2eLab> LAB = LabExtension.of(() -> E2eLab.up(PREFIX, E2eLab.options().servers(false), "hping3"));
     static final long SEED = 0x5eed_2026L;
     static final int HPING_EACH = 150;
     static final int CRAFTED_EACH = 300;
@@ -58,25 +62,16 @@ class BadInputE2eTest {
     static BalancerProcess balancer;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("hping3");
-        lab = E2eLab.up(PREFIX, E2eLab.options().servers(false));
-        try {
-            echo = EchoServers.start(lab);
-            balancer = lab.startBalancer(BalancerYaml.lab(), "--no-watch");
-        } catch (Throwable t) {
-            down();
-            throw t;
-        }
+    static void up(E2eLab fixture) throws Exception {
+        lab = fixture;
+        echo = EchoServers.start(lab);
+        balancer = lab.startBalancer(BalancerYaml.lab(), "--no-watch");
     }
 
     @AfterAll
     static void down() {
         if (echo != null) {
             echo.close();
-        }
-        if (lab != null) {
-            lab.close();
         }
     }
 

@@ -1,5 +1,9 @@
 package io.portredirect.tools.e2e.reliability;
 
+import java.time.Duration;
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.tools.e2e.support.BalancerProcess;
 import io.portredirect.tools.e2e.support.BalancerYaml;
 import io.portredirect.tools.e2e.support.ClientAgentProcess;
@@ -12,9 +16,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -40,9 +44,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * count and time.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class LoadAndFaultsE2eTest {
     static final String PREFIX = "prrl";
+    @RegisterExtension
+    static final LabExtension<E2eLab> LAB = LabExtension.of(() -> E2eLab.up(PREFIX, E2eLab.options().servers(false).router(true), "tc"));
     static final int LONG_LIVED = 50;
     static final int PING_MILLIS = 200;
     static final long LOAD_MILLIS = 20_000;
@@ -65,30 +71,24 @@ class LoadAndFaultsE2eTest {
     static LongLivedConnections longLived;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("tc");
-        lab = E2eLab.up(PREFIX, E2eLab.options().servers(false).router(true));
-        try {
-            echo = EchoServers.start(lab);
-            balancer = lab.startBalancer(BalancerYaml.lab(), "--no-watch");
-            for (int n = 1; n <= 3; n++) {
-                serverAgents.add(lab.launchServerAgent(n, ServerAgentYaml.forServer(n)));
-            }
-            warm = lab.launchClientAgent("warm", "client", ClientAgentYaml.builderForLab(WARM.getPort()).sourcePorts(WARM_PROBE_PORTS).build());
-            cold = lab.launchClientAgent("cold", "client",
-                    ClientAgentYaml.builderForLab(COLD.getPort()).sourcePorts(COLD_PROBE_PORTS).cacheTtl("0s").build());
-            for (ServerAgentProcess s : serverAgents) {
-                s.awaitReady();
-            }
-            warm.awaitReady();
-            cold.awaitReady();
-            // through the cold agent: each probed on its own, so they spread over s1..s3 by weight
-            longLived = LongLivedConnections.open(lab, COLD, LONG_LIVED);
-            longLived.startPinging(PING_MILLIS);
-        } catch (Throwable t) {
-            down();
-            throw t;
+    static void up(E2eLab fixture) throws Exception {
+        lab = fixture;
+        echo = EchoServers.start(lab);
+        balancer = lab.startBalancer(BalancerYaml.lab(), "--no-watch");
+        for (int n = 1; n <= 3; n++) {
+            serverAgents.add(lab.launchServerAgent(n, ServerAgentYaml.forServer(n)));
         }
+        warm = lab.launchClientAgent("warm", "client", ClientAgentYaml.builderForLab(WARM.getPort()).sourcePorts(WARM_PROBE_PORTS).build());
+        cold = lab.launchClientAgent("cold", "client",
+                ClientAgentYaml.builderForLab(COLD.getPort()).sourcePorts(COLD_PROBE_PORTS).cacheTtl("0s").build());
+        for (ServerAgentProcess s : serverAgents) {
+            s.awaitReady();
+        }
+        warm.awaitReady();
+        cold.awaitReady();
+        // through the cold agent: each probed on its own, so they spread over s1..s3 by weight
+        longLived = LongLivedConnections.open(lab, COLD, LONG_LIVED);
+        longLived.startPinging(PING_MILLIS);
     }
 
     @AfterAll
@@ -98,9 +98,6 @@ class LoadAndFaultsE2eTest {
         }
         if (echo != null) {
             echo.close();
-        }
-        if (lab != null) {
-            lab.close();
         }
     }
 
@@ -243,11 +240,8 @@ class LoadAndFaultsE2eTest {
         s2.awaitReady();
         long ready = System.nanoTime();
         // until a cold-agent connection is redirected to s2 again (bounded)
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < deadline
-                && s.get(1).attempts().stream().noneMatch(a -> a.start() > ready && a.banner().equals("s2 8002"))) {
-            Thread.sleep(50);
-        }
+        Await.holdsWithin(Duration.ofSeconds(15), Duration.ofMillis(50),
+                () -> s.get(1).attempts().stream().anyMatch(a -> a.start() > ready && a.banner().equals("s2 8002")));
         Thread.sleep(1000);
         List<Attempt> all = stop(s);
         longLived.awaitFreshRound(LongLivedConnections.BREAK_MILLIS);

@@ -1,5 +1,7 @@
 package io.portredirect.tools.e2e.reliability;
 
+import java.time.Duration;
+import io.portredirect.protocol.lab.Await;
 import io.portredirect.tools.e2e.support.E2eLab;
 
 import java.io.IOException;
@@ -115,12 +117,10 @@ final class LongLivedConnections implements AutoCloseable {
     /** Waits (bounded) until a whole ping round started after this call has ended: every live connection answered since. */
     void awaitFreshRound(long timeoutMillis) throws InterruptedException {
         long since = System.nanoTime();
-        long deadline = since + timeoutMillis * 1_000_000L;
         long r0 = rounds.get();
         // the round in progress may have started before 'since': wait for the one after it
-        while ((rounds.get() < r0 + 2 || lastRoundEnd.get() < since) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.holdsWithin(Duration.ofMillis(timeoutMillis), Duration.ofMillis(20),
+                () -> rounds.get() >= r0 + 2 && lastRoundEnd.get() >= since);
         if (rounds.get() < r0 + 2) {
             throw new IllegalStateException("no complete ping round within " + timeoutMillis + " ms");
         }

@@ -1,6 +1,8 @@
 package io.portredirect.tools.e2e.reliability;
 
 import io.portredirect.protocol.io.RawPort;
+import io.portredirect.protocol.lab.LabExtension;
+import io.portredirect.protocol.lab.LabTest;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.IcmpView;
@@ -23,9 +25,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -48,9 +50,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * follows a forged answer naming a port outside its allowed range.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@Tag("lab")
+@LabTest
 class SecurityE2eTest {
     static final String PREFIX = "prrs";
+    @RegisterExtension
+    static final LabExtension<E2eLab> LAB = LabExtension.of(() -> E2eLab.up(PREFIX, E2eLab.options().servers(false), "tc", "jcmd", "jstat"));
     static final String P = "portredirect_balancer_";
     static final int ICMP_EACH = 100;
     static final int FLOOD_WARMUP = 5_000;
@@ -72,36 +76,27 @@ class SecurityE2eTest {
     static byte[] gwMac;
 
     @BeforeAll
-    static void up() throws Exception {
-        E2eLab.assumeLab("tc", "jcmd", "jstat");
-        lab = E2eLab.up(PREFIX, E2eLab.options().servers(false));
-        try {
-            echo = EchoServers.start(lab);
-            balancer = lab.startBalancer(BalancerYaml.lab(), "--no-watch");
-            for (int n = 1; n <= 3; n++) {
-                serverAgents.add(lab.launchServerAgent(n, ServerAgentYaml.forServer(n)));
-            }
-            agent = lab.launchClientAgent("agent", "client", ClientAgentYaml.builderForLab(8081).sourcePorts(PROBE_PORTS)
-                    .cacheTtl("0s").timeout("100ms").retries(2).build());
-            for (ServerAgentProcess s : serverAgents) {
-                s.awaitReady();
-            }
-            agent.awaitReady();
-            clientMac = RawPort.parseMac(E2eLab.CLIENT_MAC);
-            gwMac = RawPort.parseMac(E2eLab.GW_NET_MAC);
-        } catch (Throwable t) {
-            down();
-            throw t;
+    static void up(E2eLab fixture) throws Exception {
+        lab = fixture;
+        echo = EchoServers.start(lab);
+        balancer = lab.startBalancer(BalancerYaml.lab(), "--no-watch");
+        for (int n = 1; n <= 3; n++) {
+            serverAgents.add(lab.launchServerAgent(n, ServerAgentYaml.forServer(n)));
         }
+        agent = lab.launchClientAgent("agent", "client", ClientAgentYaml.builderForLab(8081).sourcePorts(PROBE_PORTS)
+                .cacheTtl("0s").timeout("100ms").retries(2).build());
+        for (ServerAgentProcess s : serverAgents) {
+            s.awaitReady();
+        }
+        agent.awaitReady();
+        clientMac = RawPort.parseMac(E2eLab.CLIENT_MAC);
+        gwMac = RawPort.parseMac(E2eLab.GW_NET_MAC);
     }
 
     @AfterAll
     static void down() {
         if (echo != null) {
             echo.close();
-        }
-        if (lab != null) {
-            lab.close();
         }
     }
 

@@ -1,6 +1,8 @@
 package io.portredirect.tools.e2e.support;
 
 import io.portredirect.protocol.io.NetNamespace;
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabProcess;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,19 +38,18 @@ public final class BalancerProcess extends LabProcess {
     /** Waits (30 s at most) for {@code event=started} and a 200 from {@code /healthz}. */
     public BalancerProcess awaitReady() throws InterruptedException {
         awaitLog("event=started", Duration.ofSeconds(30));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (true) {
-            try {
-                if (get("/healthz").startsWith("HTTP/1.1 200") || get("/healthz").startsWith("HTTP/1.0 200")) {
-                    return this;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("balancer /healthz not ok within 10 s:\n" + currentLog());
-            }
-            Thread.sleep(50);
+        if (!Await.holdsWithin(Duration.ofSeconds(10), Duration.ofMillis(50), this::healthy)) {
+            throw new IllegalStateException("balancer /healthz not ok within 10 s:\n" + currentLog());
+        }
+        return this;
+    }
+
+    private boolean healthy() {
+        try {
+            String status = get("/healthz");
+            return status.startsWith("HTTP/1.1 200") || status.startsWith("HTTP/1.0 200");
+        } catch (IOException e) {
+            return false; // not listening yet
         }
     }
 

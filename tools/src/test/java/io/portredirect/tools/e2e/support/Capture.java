@@ -1,5 +1,6 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.tools.pcap.Frame;
 import io.portredirect.tools.pcap.PcapFiles;
 

@@ -1,5 +1,7 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabProcess;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -44,10 +46,7 @@ public final class ClientAgentProcess extends LabProcess {
     /** Waits (30 s at most) for the running line and the first stats file. */
     public ClientAgentProcess awaitReady() throws InterruptedException {
         awaitLog("client agent running", Duration.ofSeconds(30));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!Files.exists(statsFile) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.holdsWithin(Duration.ofSeconds(5), Duration.ofMillis(20), () -> Files.exists(statsFile));
         return this;
     }
 
@@ -117,12 +116,8 @@ public final class ClientAgentProcess extends LabProcess {
 
     /** Waits (5 s at most) until {@code key} satisfies {@code ok}; returns the value either way. */
     public long awaitStat(String key, LongPredicate ok) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        long v = stat(key);
-        while (!ok.test(v) && System.nanoTime() < deadline) {
-            Thread.sleep(25);
-            v = stat(key);
-        }
-        return v;
+        long[] last = new long[1];
+        Await.holdsWithin(Duration.ofSeconds(5), Duration.ofMillis(25), () -> ok.test(last[0] = stat(key)));
+        return last[0];
     }
 }

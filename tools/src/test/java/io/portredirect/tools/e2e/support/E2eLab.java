@@ -1,5 +1,7 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.LabFixture;
+import io.portredirect.protocol.lab.LabProcess;
 import io.portredirect.protocol.io.NetNamespace;
 import io.portredirect.protocol.io.RawPort;
 import io.portredirect.protocol.lab.LabSupport;
@@ -26,17 +28,20 @@ import java.util.stream.Stream;
  * runs {@code lab.sh down} and removes extra namespaces, also after a failure.
  *
  * <pre>
- * &#64;BeforeAll static void up() throws Exception {
- *     E2eLab.assumeLab("curl");                       // skip (one line) without root/netns/libpcap/tools
- *     lab = E2eLab.up("pri", E2eLab.options());
- *     balancer = lab.startBalancer(BalancerYaml.lab());
- *     lab.startServerAgents();                         // s1..s3 with ServerAgentYaml.forServer(n)
- *     agent = lab.startClientAgent("agent", "client", ClientAgentYaml.forLab(8080));
+ * &#64;LabTest
+ * class SomeE2eTest {
+ *     &#64;RegisterExtension   // skips (one line) without root/netns/libpcap/tools; closed after the class
+ *     static final LabExtension&lt;E2eLab&gt; LAB = LabExtension.of(() -&gt; E2eLab.up("pri", E2eLab.options(), "curl"));
+ *
+ *     &#64;BeforeAll static void up(E2eLab lab) throws Exception {
+ *         balancer = lab.startBalancer(BalancerYaml.lab());
+ *         lab.startServerAgents();                     // s1..s3 with ServerAgentYaml.forServer(n)
+ *         agent = lab.startClientAgent("agent", "client", ClientAgentYaml.forLab(8080));
+ *     }
  * }
- * &#64;AfterAll static void down() { if (lab != null) lab.close(); }
  * </pre>
  */
-public final class E2eLab implements AutoCloseable {
+public final class E2eLab implements LabFixture {
     /** The lab's VIPs. */
     public static final String VIP4 = "198.18.0.10";
     public static final String VIP6 = "2001:2::10";
@@ -109,6 +114,15 @@ public final class E2eLab implements AutoCloseable {
         this.root = Jars.root();
         this.work = Files.createTempDirectory("portredirect-e2e-" + prefix + "-");
         this.netns = new Netns(prefix); // also removes leftovers PREFIX-* of a killed earlier run
+    }
+
+    /**
+     * {@link #assumeLab} with {@code tools}, then {@link #up(String, Options)}: the factory of a
+     * {@link io.portredirect.protocol.lab.LabExtension}.
+     */
+    public static E2eLab up(String prefix, Options options, String... tools) throws IOException {
+        assumeLab(tools);
+        return up(prefix, options);
     }
 
     /** Brings the lab up under {@code prefix} (1-8 lower-case letters/digits). Call after {@link #assumeLab}. */
@@ -406,6 +420,7 @@ public final class E2eLab implements AutoCloseable {
     }
 
     /** The last lines of every process log: attach to failure messages. */
+    @Override
     public synchronized String diagnostics() {
         StringBuilder sb = new StringBuilder("work directory " + work + "\n");
         for (LabProcess p : processes) {

@@ -1,5 +1,7 @@
 package io.portredirect.tools.e2e.support;
 
+import io.portredirect.protocol.lab.Await;
+import io.portredirect.protocol.lab.LabProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -79,13 +81,9 @@ public final class ServerAgentProcess extends LabProcess {
 
     /** Waits (up to {@code timeout}) until the latest stats satisfy {@code ok}; returns them either way. */
     public Stats awaitStats(Predicate<Stats> ok, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Stats s = stats();
-        while (!ok.test(s) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            s = stats();
-        }
-        return s;
+        Stats[] last = new Stats[1];
+        Await.holdsWithin(timeout, Duration.ofMillis(100), () -> ok.test(last[0] = stats()));
+        return last[0];
     }
 
     /** One parsed stats line. */

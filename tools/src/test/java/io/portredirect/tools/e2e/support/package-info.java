@@ -6,8 +6,12 @@
  *
  * <h2>Pieces</h2>
  * <ul>
- * <li>{@link io.portredirect.tools.e2e.support.E2eLab}: one per test class.
- *     {@code E2eLab.assumeLab("curl", ...)} skips with a one-line reason without root / ip netns /
+ * <li>{@link io.portredirect.tools.e2e.support.E2eLab}: one per test class, a
+ *     {@link io.portredirect.protocol.lab.LabFixture} brought up and closed by a
+ *     {@link io.portredirect.protocol.lab.LabExtension} on a {@link io.portredirect.protocol.lab.LabTest}
+ *     class: {@code LabExtension.of(() -> E2eLab.up("pri", E2eLab.options(), "curl"))}, injected
+ *     into {@code @BeforeAll static void up(E2eLab lab)}; it prints {@code diagnostics()} next to a
+ *     failure. {@code E2eLab.assumeLab("curl", ...)} skips with a one-line reason without root / ip netns /
  *     libpcap / the named tools, and fails when a jar is missing (naming the {@code mvn package} to
  *     run). {@code E2eLab.up(prefix, E2eLab.options().router(true).servers(false).extraNamespace("c2"))}
  *     runs {@code lab.sh up} (LAB_ROUTER / LAB_SERVERS) and creates extra namespaces
@@ -28,9 +32,12 @@
  *     {@code GET /FILE?rate=B} is paced by the server (a transfer that stays established on the
  *     server; curl's --limit-rate does not, kernels buffer megabytes), {@code serveFile(name, bytes)}
  *     puts a payload in every server's web root ({@code webRoot(n)}). Each returns a
- *     {@link io.portredirect.tools.e2e.support.LabProcess}: {@code pid()}, {@code stop()} (SIGTERM,
+ *     {@link io.portredirect.protocol.lab.LabProcess}: {@code pid()}, {@code stop()} (SIGTERM,
  *     shutdown hooks run), {@code kill()} (SIGKILL, as a crash), {@code restart()},
  *     {@code signal("HUP")}, {@code log()}, {@code awaitLog(text, timeout)}.</li>
+ * <li>{@link io.portredirect.tools.e2e.support.AgentStack}: the balancer, the server agents of
+ *     s1..s3 and named client agents started in that order, each kind awaited before the next
+ *     ({@code AgentStack.on(lab).clientAgent("cached", 8080, "61000-61099", "60s").start()}).</li>
  * <li>Counters: {@link io.portredirect.tools.e2e.support.BalancerProcess#metrics()} scrapes
  *     {@code /metrics} into {@link io.portredirect.tools.e2e.support.Metrics} ({@code toServer("s2")},
  *     {@code decisions("redirect_hash")}, {@code drops(reason)}, {@code get(name, label, value, ...)},

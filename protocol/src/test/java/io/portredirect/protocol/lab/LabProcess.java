@@ -1,4 +1,4 @@
-package io.portredirect.tools.e2e.support;
+package io.portredirect.protocol.lab;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +13,14 @@ import java.util.function.Predicate;
 /**
  * One long-running process the test started inside a lab namespace ({@code ip netns exec NS cmd},
  * which execs, so the PID is the program's own). Output goes to a log file that survives restarts
- * (appended); log waits look only at what the current run wrote. Stopped by PID only: SIGTERM, then
- * SIGKILL after a grace period.
+ * (appended); log waits look only at what the current run wrote and stop early when the process
+ * died. Stopped by PID only: SIGTERM, then SIGKILL after a grace period. The base of every
+ * module's program wrapper (balancer, server agent, client agent, tcpdump).
  */
 public class LabProcess implements AutoCloseable {
+    private static final int TAIL_LINES = 80;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
     private final String name;
     private final String ns;
     private final List<String> command;
@@ -25,7 +29,8 @@ public class LabProcess implements AutoCloseable {
     private volatile long logStart;
     private int runs;
 
-    LabProcess(String name, String ns, List<String> command, Path log) {
+    /** Not started yet: {@link #start()} it. {@code ns} is the full namespace name, {@code log} the file to append to. */
+    public LabProcess(String name, String ns, List<String> command, Path log) {
         this.name = name;
         this.ns = ns;
         this.command = List.copyOf(command);
@@ -62,6 +67,21 @@ public class LabProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** The exit status of the last run; fails while it runs or before it started. */
+    public int exitCode() {
+        Process p = process;
+        if (p == null || p.isAlive()) {
+            throw new IllegalStateException(name + " has not exited");
+        }
+        return p.exitValue();
+    }
+
+    /** Waits up to {@code timeout} for the current run to end by itself; whether it did. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        Process p = process;
+        return p == null || p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public boolean isAlive() {
         Process p = process;
         return p != null && p.isAlive();
@@ -86,6 +106,12 @@ public class LabProcess implements AutoCloseable {
         return all.length() >= logStart ? all.substring((int) Math.min(logStart, all.length())) : all;
     }
 
+    /** The last {@value #TAIL_LINES} lines of the current run's log, for failure messages. */
+    public String logTail() {
+        List<String> lines = currentLog().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
+    }
+
     /** Waits until the current run logged a line containing {@code needle}; throws with the log when it exits or times out. */
     public void awaitLog(String needle, Duration timeout) throws InterruptedException {
         awaitLog(text -> text.contains(needle), "'" + needle + "'", timeout);
@@ -96,10 +122,13 @@ public class LabProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ok.test(currentLog())) {
             if (!isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before logging " + what + ":\n" + currentLog());
+                if (ok.test(currentLog())) {
+                    return; // logged it just before exiting
+                }
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before logging " + what + ":\n" + logTail());
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " did not log " + what + " within " + timeout.toMillis() + " ms:\n" + currentLog());
+                throw new IllegalStateException(name + " did not log " + what + " within " + timeout.toMillis() + " ms:\n" + logTail());
             }
             Thread.sleep(25);
         }
@@ -125,6 +154,11 @@ public class LabProcess implements AutoCloseable {
 
     /** SIGTERM (as an init system stops it), SIGKILL after 20 s; returns the exit status (-1 if not started). */
     public int stop() throws InterruptedException {
+        return stop(STOP_GRACE);
+    }
+
+    /** SIGTERM, SIGKILL after {@code grace}; returns the exit status (-1 if not started). */
+    public int stop(Duration grace) throws InterruptedException {
         Process p = process;
         if (p == null) {
             return -1;
@@ -132,7 +166,7 @@ public class LabProcess implements AutoCloseable {
         if (p.isAlive()) {
             resume(p); // a test may have frozen it (SIGSTOP): SIGTERM would wait for the SIGCONT
             p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
             }
