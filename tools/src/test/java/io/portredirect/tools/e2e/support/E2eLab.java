@@ -357,11 +357,13 @@ public final class E2eLab implements LabFixture {
         writeFile(b.config().getFileName().toString(), config.yaml());
     }
 
-    /** Starts the real server agent in PREFIX-sN (not waiting); call {@link ServerAgentProcess#awaitReady()}. */
-    public ServerAgentProcess launchServerAgent(int n, ServerAgentYaml config) throws IOException {
+    /** Starts the real server agent in PREFIX-sN (not waiting; extra arguments after {@code run --config F}); call {@link ServerAgentProcess#awaitReady()}. */
+    public ServerAgentProcess launchServerAgent(int n, ServerAgentYaml config, String... extraArgs) throws IOException {
         Path file = writeFile("server-agent-s" + n + ".yaml", config.yaml());
+        List<String> args = new ArrayList<>(List.of("run", "--config", file.toString()));
+        args.addAll(List.of(extraArgs));
         ServerAgentProcess p = track(new ServerAgentProcess(n, ns("s" + n),
-                javaJar(Jars.SERVER_AGENT, List.of("run", "--config", file.toString())), work.resolve("server-agent-s" + n + ".log"), file));
+                javaJar(Jars.SERVER_AGENT, args), work.resolve("server-agent-s" + n + ".log"), file));
         p.start();
         return p;
     }
@@ -389,11 +391,13 @@ public final class E2eLab implements LabFixture {
     }
 
     /** As {@link #startClientAgent} without waiting. */
-    public ClientAgentProcess launchClientAgent(String name, String shortNs, ClientAgentYaml config) throws IOException {
+    public ClientAgentProcess launchClientAgent(String name, String shortNs, ClientAgentYaml config, String... extraArgs) throws IOException {
         Path file = writeFile(name + ".yaml", config.yaml());
         Path stats = work.resolve(name + "-stats.json");
-        ClientAgentProcess p = track(new ClientAgentProcess(name, ns(shortNs), javaJar(Jars.CLIENT_AGENT, List.of("run", "--config",
-                file.toString(), "--stats-file", stats.toString(), "--stats-interval", "100ms")), work.resolve(name + ".log"), file, stats, config));
+        List<String> args = new ArrayList<>(List.of("run", "--config", file.toString(), "--stats-file", stats.toString(), "--stats-interval", "100ms"));
+        args.addAll(List.of(extraArgs));
+        ClientAgentProcess p = track(new ClientAgentProcess(name, ns(shortNs), javaJar(Jars.CLIENT_AGENT, args),
+                work.resolve(name + ".log"), file, stats, config));
         p.start();
         return p;
     }
