@@ -3,6 +3,8 @@ package io.portredirect.protocol.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.portredirect.protocol.config.HostPort;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -90,29 +92,15 @@ public final class MetricsEndpoint implements AutoCloseable {
         }
     }
 
-    /** Parses {@code host:port} or {@code [v6]:port}. */
+    /**
+     * Parses a listen address as the configs write it: {@code ADDRESS:PORT}, {@code [IPv6]:PORT}, or
+     * {@code *:PORT} for every IPv4 address; literals only (no DNS). Throws IllegalArgumentException
+     * saying what is wrong.
+     */
     public static InetSocketAddress parseListen(String spec) {
-        int colon = spec.lastIndexOf(':');
-        if (colon <= 0 || colon == spec.length() - 1) {
-            throw new IllegalArgumentException("expected host:port, got '" + spec + "'");
-        }
-        String host = spec.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        if (host.equals("*")) {
-            host = "0.0.0.0";
-        }
-        int port;
-        try {
-            port = Integer.parseInt(spec.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("bad port in '" + spec + "'");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port out of range in '" + spec + "'");
-        }
-        return new InetSocketAddress(host, port);
+        // the one ADDRESS:PORT parser of the configs, plus "*" for every IPv4 address
+        String s = spec.trim();
+        return HostPort.parse(s.startsWith("*:") ? "0.0.0.0" + s.substring(1) : s);
     }
 
     @Override
