@@ -7,18 +7,16 @@ import io.portredirect.balancer.decide.DropReason;
 import io.portredirect.balancer.decide.Rule;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
+import io.portredirect.protocol.metrics.HttpGet;
 import io.portredirect.protocol.metrics.PrometheusTextParser;
 import io.portredirect.protocol.wire.MalformedReason;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,12 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The balancer's counters through the shared endpoint: the names and labels scrapers rely on. */
 class BalancerMetricsEndpointTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private HttpResponse<String> get(URI uri) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     @Test
     void scrapesTheCountersByTheirExistingNames() throws Exception {
         BalancerCounters c = new BalancerCounters();
@@ -48,7 +40,7 @@ class BalancerMetricsEndpointTest {
             s1.toServer(60);
             c.redirectPort(80, "tcp").negotiation();
             String base = "http://127.0.0.1:" + e.address().getPort();
-            HttpResponse<String> m = get(URI.create(base + "/metrics"));
+            HttpResponse<String> m = HttpGet.get(URI.create(base + "/metrics"));
             assertEquals(200, m.statusCode());
             PrometheusTextParser.Exposition x = PrometheusTextParser.parse(m.body());
             for (String name : new String[] {"frames_total", "server_packets_total", "server_bytes_total", "redirect_negotiations_total",
@@ -69,7 +61,7 @@ class BalancerMetricsEndpointTest {
             assertEquals(Map.of("server", "s1", "direction", "to_network"),
                     x.samples().stream().filter(p -> p.name().equals("portredirect_balancer_server_packets_total")
                             && p.labels().get("direction").equals("to_network")).findFirst().orElseThrow().labels());
-            HttpResponse<String> h = get(URI.create(base + "/healthz"));
+            HttpResponse<String> h = HttpGet.get(URI.create(base + "/healthz"));
             assertEquals(200, h.statusCode());
             assertEquals("ok\n", h.body());
         }
@@ -84,14 +76,14 @@ class BalancerMetricsEndpointTest {
         ConfigInfo.register(registry, applied::get);
         try (MetricsEndpoint e = MetricsEndpoint.start(new InetSocketAddress("127.0.0.1", 0), registry, () -> true, "redirect-balancer")) {
             URI metrics = URI.create("http://127.0.0.1:" + e.address().getPort() + "/metrics");
-            assertTrue(!get(metrics).body().contains("portredirect_balancer_config_info{"), "nothing before the first apply");
+            assertTrue(!HttpGet.get(metrics).body().contains("portredirect_balancer_config_info{"), "nothing before the first apply");
             applied.set(new ConfigInfo.Applied(first, 1));
-            String body = get(metrics).body();
+            String body = HttpGet.get(metrics).body();
             assertTrue(body.contains("# TYPE portredirect_balancer_config_info gauge\n"), body);
             assertTrue(body.contains("portredirect_balancer_config_info{digest=\"" + ConfigDigest.of(first) + "\",generation=\"1\"} 1\n"), body);
             BalancerConfig reloaded = ConfigLoader.parse(Files.readString(sample).replace("\"10021\"", "\"10022\""), "sample.yaml");
             applied.set(new ConfigInfo.Applied(reloaded, 2));
-            body = get(metrics).body();
+            body = HttpGet.get(metrics).body();
             assertTrue(body.contains("portredirect_balancer_config_info{digest=\"" + ConfigDigest.of(reloaded) + "\",generation=\"2\"} 1\n"), body);
             assertEquals(1, body.lines().filter(l -> l.startsWith("portredirect_balancer_config_info{")).count(), body);
         }

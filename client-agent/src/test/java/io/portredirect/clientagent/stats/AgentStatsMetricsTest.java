@@ -2,26 +2,18 @@ package io.portredirect.clientagent.stats;
 
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
+import io.portredirect.protocol.metrics.HttpGet;
 import io.portredirect.protocol.metrics.PrometheusTextParser;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The client agent's counters on {@code /metrics}, one per JSON stats key, and {@code /healthz}. */
 class AgentStatsMetricsTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private HttpResponse<String> get(URI uri) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     @Test
     void everyCounterAndGaugeIsScraped() throws Exception {
         AgentStats stats = new AgentStats();
@@ -38,7 +30,7 @@ class AgentStatsMetricsTest {
             stats.add(Counter.BYTES_UP, 1500);
             stats.activeConnections().set(3);
             String base = "http://127.0.0.1:" + e.address().getPort();
-            HttpResponse<String> m = get(URI.create(base + "/metrics"));
+            HttpResponse<String> m = HttpGet.get(URI.create(base + "/metrics"));
             assertEquals(200, m.statusCode());
             PrometheusTextParser.Exposition x = PrometheusTextParser.parse(m.body());
             assertEquals(1, x.value("portredirect_client_agent_probes_total"));
@@ -54,7 +46,7 @@ class AgentStatsMetricsTest {
                 assertEquals("counter", x.types().get("portredirect_client_agent_" + c.key() + "_total"), c.key());
             }
             assertEquals(Counter.values().length + 2, x.types().size());
-            assertEquals(200, get(URI.create(base + "/healthz")).statusCode());
+            assertEquals(200, HttpGet.get(URI.create(base + "/healthz")).statusCode());
         }
     }
 }

@@ -2,27 +2,19 @@ package io.portredirect.serveragent.agent;
 
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.metrics.MetricsEndpoint;
+import io.portredirect.protocol.metrics.HttpGet;
 import io.portredirect.protocol.metrics.PrometheusTextParser;
 import io.portredirect.serveragent.reply.RedirectResponder.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The server agent's counters on {@code /metrics}, and {@code /healthz}. */
 class ServerAgentMetricsTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private HttpResponse<String> get(URI uri) throws Exception {
-        return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     @Test
     void scrapesVerdictsAnswersPerServicePortAndTheAbsentParts() throws Exception {
         Counters counters = new Counters();
@@ -36,7 +28,7 @@ class ServerAgentMetricsTest {
             counters.count(Verdict.NOT_A_SYN, 0);
             counters.sendError();
             String base = "http://127.0.0.1:" + e.address().getPort();
-            HttpResponse<String> m = get(URI.create(base + "/metrics"));
+            HttpResponse<String> m = HttpGet.get(URI.create(base + "/metrics"));
             assertEquals(200, m.statusCode());
             PrometheusTextParser.Exposition x = PrometheusTextParser.parse(m.body());
             assertEquals(3, x.value("portredirect_server_agent_packets_total", "verdict", "syn_ack"));
@@ -51,7 +43,7 @@ class ServerAgentMetricsTest {
             assertEquals(0, x.value("portredirect_server_agent_proxy_active_connections"));
             assertEquals(0, x.value("portredirect_server_agent_proxy_upstream_failures_total"));
             assertEquals(0, x.value("portredirect_server_agent_udp_absorbed_datagrams_total"));
-            assertEquals(200, get(URI.create(base + "/healthz")).statusCode());
+            assertEquals(200, HttpGet.get(URI.create(base + "/healthz")).statusCode());
         }
     }
 }
