@@ -78,8 +78,9 @@ public final class CheckConfigCommand implements Callable<Integer> {
                     "summary (default): the table summary above.",
                     "nft: the nftables ruleset of the kernel dataplane, one file for 'nft -f' "
                             + "(table netdev " + NftRuleset.TABLE + ", ingress chains on the network interface "
-                            + "and on l3/raw server interfaces); check it with 'nft -c -f FILE' where the "
-                            + "interfaces exist. The same configuration prints the same bytes. "
+                            + "and on l3/raw server interfaces, what nft cannot decide forwarded to the Java path pr-java), "
+                            + "exactly as run loads it; check it with 'nft -c -f FILE' where the interfaces exist (pr-java too). "
+                            + "The same configuration prints the same bytes. "
                             + "Placeholder MACs are named on stderr. --json does not apply."})
     Dataplane dataplane;
 
@@ -111,7 +112,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
         }
         if (dataplane == Dataplane.nft) {
             // generation 1: what a first load would install
-            out.print(NftRuleset.render(tables, 1));
+            out.print(NftRuleset.render(tables, 1, io.portredirect.balancer.nft.NftDataplane.JAVA_PATH));
             if (!placeholders.isEmpty()) {
                 err.println("note: 'auto' MACs of interfaces not present on this machine are placeholders: "
                         + String.join(", ", new TreeSet<>(placeholders)));

@@ -2,10 +2,12 @@ package io.portredirect.balancer.cli;
 
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.io.Dataplane;
 import io.portredirect.balancer.io.IoMode;
 import io.portredirect.balancer.io.LiveBalancer;
 import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
+import io.portredirect.balancer.nft.NftDataplane;
 import io.portredirect.balancer.ops.ConfigReloader;
 import io.portredirect.balancer.ops.Signals;
 import io.portredirect.protocol.config.ConfigException;
@@ -34,15 +36,27 @@ import java.util.concurrent.atomic.AtomicInteger;
         header = "Forward live traffic between the network side and the servers.",
         descriptionHeading = "%n",
         description = {
-                "Opens every interface the config names with libpcap (immediate mode, inbound direction, "
-                        + "a large kernel ring), answers ARP and neighbour solicitations for the VIPs on the "
-                        + "network interface, and sends each packet from the network side to the server the "
-                        + "decision rules pick. Replies of l3 and raw servers are read back and sent out of the "
-                        + "network side; l2 servers answer from the VIP and their replies go straight back (direct "
-                        + "return).",
+                "Two dataplanes, one decision. With --dataplane nft (the default where the kernel supports it) "
+                        + "the balancer renders its tables as an nftables ruleset (table netdev portredirect, "
+                        + "the one check-config --dataplane=nft prints) with an ingress chain on the network "
+                        + "interface and on the interfaces of l3 and raw servers, and the kernel forwards: "
+                        + "service ports, REDIRECT hashed with jhash onto the same Maglev tables, legacy owners, "
+                        + "ICMP errors by their quote, l3 rewrites and return traffic. What nft cannot decide "
+                        + "(ARP/ND for the VIPs, UDP redirect ports, ICMP quotes with IP options or extension "
+                        + "headers, malformed and unknown packets) is forwarded to a veth pair, pr-java / "
+                        + "pr-java-rx, that the Java side reads with libpcap; it decides exactly as the pcap "
+                        + "dataplane does. Both the table and the veth pair are replaced at start (after a "
+                        + "SIGKILL) and removed at exit. Every VIP-addressed packet is consumed by the ruleset, "
+                        + "so the host kernel never answers or forwards VIP traffic.",
                 "",
-                "The host's kernel must not handle VIP traffic itself: give it no VIP address and drop "
-                        + "VIP-addressed packets in its input path (e.g. nft prerouting); capture sees them first.",
+                "With --dataplane pcap the balancer opens every interface the config names with libpcap "
+                        + "(immediate mode, inbound direction, a large kernel ring), answers ARP and neighbour "
+                        + "solicitations for the VIPs on the network interface, and sends each packet from the "
+                        + "network side to the server the decision rules pick. Replies of l3 and raw servers are "
+                        + "read back and sent out of the network side; l2 servers answer from the VIP and their "
+                        + "replies go straight back (direct return). The host's kernel must not handle VIP "
+                        + "traffic itself: give it no VIP address and drop VIP-addressed packets in its input "
+                        + "path (e.g. nft prerouting); capture sees them first.",
                 "",
                 "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does "
                         + "not validate, or tables that cannot be built, are logged with file, line and key, and "
@@ -56,7 +70,8 @@ import java.util.concurrent.atomic.AtomicInteger;
         optionListHeading = "%nOptions:%n",
         exitCodeList = {
                 "0:stopped by SIGTERM/SIGINT",
-                "1:an interface cannot be opened, failed while running, or the metrics port is taken",
+                "1:an interface cannot be opened, failed while running, the metrics port is taken, or "
+                        + "--dataplane nft is not supported here or its ruleset was refused",
                 "2:bad usage, or the config file is unreadable or invalid",
         })
 public final class RunCommand implements Callable<Integer> {
@@ -67,6 +82,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--metrics", paramLabel = "HOST:PORT",
             description = "Serve /metrics and /healthz here; overrides metrics.listen of the config. 'off' disables.")
     String metrics;
+
+    @Option(names = "--dataplane", paramLabel = "WHICH", defaultValue = "auto",
+            description = "What moves the packets: nft (the kernel, Java only for what nft cannot decide), pcap "
+                    + "(every frame through Java), or auto: nft when this host supports it (nft installed, the "
+                    + "kernel accepts a netdev ingress chain with fwd), else pcap with a log line saying why. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String dataplaneChoice;
 
     @Option(names = "--io", paramLabel = "MODE", defaultValue = "direct",
             description = "How frames move between libpcap and Java: direct (pcap_next_ex into a reused buffer, "
@@ -124,10 +146,31 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
 
+        Dataplane dataplane;
+        switch (dataplaneChoice) {
+            case "pcap" -> dataplane = Dataplane.PCAP;
+            case "nft", "auto" -> {
+                String why = NftDataplane.unsupportedReason();
+                if (why == null) {
+                    dataplane = Dataplane.NFT;
+                } else if ("nft".equals(dataplaneChoice)) {
+                    EventLog.error("dataplane_unsupported", "dataplane", "nft", "reason", why);
+                    return 1;
+                } else {
+                    EventLog.warn("dataplane_fallback", "dataplane", "pcap", "reason", why);
+                    dataplane = Dataplane.PCAP;
+                }
+            }
+            default -> {
+                EventLog.error("bad_option", "option", "--dataplane", "value", dataplaneChoice, "error", "expected nft, pcap or auto");
+                return 2;
+            }
+        }
+
         BalancerCounters counters = new BalancerCounters();
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger exit = new AtomicInteger(0);
-        LiveBalancer live = new LiveBalancer(io, bufferMb * 1024 * 1024, returnPath, counters, e -> {
+        LiveBalancer live = new LiveBalancer(dataplane, io, bufferMb * 1024 * 1024, returnPath, counters, e -> {
             exit.compareAndSet(0, 1);
             stop.countDown();
         });
@@ -142,7 +185,7 @@ public final class RunCommand implements Callable<Integer> {
             });
         }
         try {
-            EventLog.info("starting", "config", config.toAbsolutePath(), "io", io.name().toLowerCase(),
+            EventLog.info("starting", "config", config.toAbsolutePath(), "dataplane", dataplane.name().toLowerCase(), "io", io.name().toLowerCase(),
                     "buffer_mb", bufferMb, "return_path", returnPath.name().toLowerCase(), "pid", ProcessHandle.current().pid());
             for (ConfigProblem w : warnings) {
                 EventLog.warn("config_deprecated", "file", w.file(), "line", w.line(), "key", w.key(), "warning", w.what());

@@ -157,10 +157,15 @@ public final class PacketProcessor {
      * An l3 server's packet is ours when it answers on a port the balancer gave it, is ICMP
      * (echo replies, errors about client packets), or is a non-first fragment (its ports are in
      * the first one; the server's own fragmented traffic would be rewritten too, see README).
+     * Neighbour discovery (ICMPv6 133-137) is the server talking to its gateway: never ours.
      */
     private static boolean sentForBalancer(ForwardingTables t, int s, ParsedPacket p) {
-        if (p.fragment() == ParsedPacket.Fragment.NON_FIRST || p.isIcmp()) {
+        if (p.fragment() == ParsedPacket.Fragment.NON_FIRST) {
             return true;
+        }
+        if (p.isIcmp()) {
+            return !(p.protocol() == IpProtocol.ICMPV6 && p.icmpType() >= IcmpView.V6_ROUTER_SOLICITATION
+                    && p.icmpType() <= IcmpView.V6_REDIRECT);
         }
         return (p.isTcp() || p.isUdp()) && t.servesPort(s, p.protocol(), p.srcPort());
     }

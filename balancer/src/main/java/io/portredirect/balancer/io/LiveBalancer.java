@@ -4,6 +4,8 @@ import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.metrics.ConfigInfo;
+import io.portredirect.balancer.nft.NftCounters;
+import io.portredirect.balancer.nft.NftDataplane;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.balancer.table.InterfaceMacs;
 import io.portredirect.protocol.config.ConfigException;
@@ -11,6 +13,8 @@ import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +33,11 @@ import java.util.function.Function;
  * per interface it reads (the network side, and server sides per {@link ReturnPath}), and the
  * current {@link Snapshot} of tables and ports that readers pin per packet. {@link #apply}
  * swaps in a new config atomically; a config that cannot be applied leaves the old one running.
+ *
+ * <p>On the {@link Dataplane#NFT} dataplane the kernel forwards: each snapshot's tables are
+ * loaded as an nftables ruleset first (a ruleset nft refuses fails the apply), the interfaces of
+ * the config are opened only to send, and one reader serves the Java path, the veth over which
+ * nft hands over what it cannot decide.
  */
 public final class LiveBalancer implements AutoCloseable {
     private static final long RESOLVE_RETRY_MILLIS = 1000;
@@ -55,7 +64,12 @@ public final class LiveBalancer implements AutoCloseable {
         }
     }
 
+    private static final long NFT_COUNTER_REFRESH_MILLIS = 5000;
+
     private final IoMode mode;
+    private final Dataplane dataplane;
+    private NftDataplane kernel;
+    private volatile NftCounters nftCounters;
     private final int bufferBytes;
     private final ReturnPath returnPath;
     private final BalancerCounters counters;
@@ -79,12 +93,14 @@ public final class LiveBalancer implements AutoCloseable {
      * @param onFatal called (from a reader thread) when an interface fails for good; the caller
      *                should stop the process with a failure status
      */
-    public LiveBalancer(IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters, Consumer<Throwable> onFatal) {
-        this(mode, bufferBytes, returnPath, counters, InterfaceMacs.sysfs(), onFatal);
+    public LiveBalancer(Dataplane dataplane, IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters,
+                        Consumer<Throwable> onFatal) {
+        this(dataplane, mode, bufferBytes, returnPath, counters, InterfaceMacs.sysfs(), onFatal);
     }
 
-    LiveBalancer(IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters,
+    LiveBalancer(Dataplane dataplane, IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters,
                  Function<String, byte[]> interfaceMacs, Consumer<Throwable> onFatal) {
+        this.dataplane = dataplane;
         this.mode = mode;
         this.bufferBytes = bufferBytes;
         this.returnPath = returnPath;
@@ -119,16 +135,29 @@ public final class LiveBalancer implements AutoCloseable {
         NextHopResolver resolverForBuild = r;
         ForwardingTables t = ForwardingTables.build(cfg, interfaceMacs, (iface, ip) -> resolverForBuild.lookup(ip));
 
+        long nextGeneration = generation + 1;
+        if (dataplane == Dataplane.NFT && kernel == null) {
+            // the first load also creates the Java path's veth, which the reader below opens
+            loadKernel(t, nextGeneration);
+        }
         // open what is new before publishing anything; a failure here leaves the old state
         List<PortReader> opened = new ArrayList<>();
         try {
             for (String iface : t.interfaces()) {
                 if (!readers.containsKey(iface)) {
                     FramePort p = PcapPorts.open(iface, mode, bufferBytes);
-                    opened.add(new PortReader(p, iface.equals(netIf)));
+                    opened.add(new PortReader(p, dataplane == Dataplane.PCAP && iface.equals(netIf)));
                 }
             }
-        } catch (IOException e) {
+            String javaPath = NftDataplane.JAVA_PATH.readDevice();
+            if (dataplane == Dataplane.NFT && !readers.containsKey(javaPath)) {
+                opened.add(new PortReader(PcapPorts.open(javaPath, mode, bufferBytes), true));
+            }
+            if (dataplane == Dataplane.NFT && kernel.loadedGeneration() != nextGeneration) {
+                // a ruleset nft refuses leaves the running one, and the Java tables, as they were
+                loadKernel(t, nextGeneration);
+            }
+        } catch (IOException | RuntimeException e) {
             opened.forEach(o -> o.port.close());
             throw e;
         }
@@ -140,7 +169,8 @@ public final class LiveBalancer implements AutoCloseable {
             serverPorts[i] = readers.get(t.serverInterface(i)).port;
         }
         resolver = r;
-        Snapshot s = new Snapshot(cfg, t, readers.get(netIf).port, serverPorts, ++generation);
+        generation = nextGeneration;
+        Snapshot s = new Snapshot(cfg, t, readers.get(netIf).port, serverPorts, generation);
         live.set(s);
         for (PortReader pr : readers.values()) {
             pr.configure(s);
@@ -156,6 +186,29 @@ public final class LiveBalancer implements AutoCloseable {
                 t.nextHopResolved() ? io.portredirect.protocol.packet.Bytes.mac(t.nextHopMac(), 0) : "unresolved");
     }
 
+    /** Loads {@code t} into the kernel: the first time with the Java path, later as one reload transaction. */
+    private void loadKernel(ForwardingTables t, long gen) throws IOException {
+        if (kernel == null) {
+            String netIf = t.networkInterface();
+            kernel = NftDataplane.start(t, gen, io.portredirect.protocol.packet.Bytes.mac(t.networkMac(), 0), mtu(netIf));
+            return;
+        }
+        NftCounters c = nftCounters;
+        if (c == null) {
+            kernel.load(t, gen);
+        } else {
+            c.aroundReload(() -> kernel.load(t, gen));
+        }
+    }
+
+    private static int mtu(String iface) throws IOException {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", iface, "mtu")).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new IOException("cannot read the MTU of " + iface + ": " + e.getMessage(), e);
+        }
+    }
+
     private String readingList() {
         List<String> names = new ArrayList<>();
         for (PortReader pr : readers.values()) {
@@ -164,6 +217,10 @@ public final class LiveBalancer implements AutoCloseable {
             }
         }
         return String.join(",", names);
+    }
+
+    public Dataplane dataplane() {
+        return dataplane;
     }
 
     /** The current config generation (1 after the first apply). */
@@ -188,7 +245,25 @@ public final class LiveBalancer implements AutoCloseable {
         if (s == null || closed || from != resolver || !s.config.network().nextHopMac().isAuto()) {
             return;
         }
-        live.set(s.withTables(s.tables.withNextHopMac(mac)));
+        Snapshot next = s.withTables(s.tables.withNextHopMac(mac));
+        if (dataplane == Dataplane.NFT) {
+            // not on the reader thread that learned the MAC: a load takes a while
+            timer.execute(() -> reloadForNextHop(next));
+            return;
+        }
+        live.set(next);
+    }
+
+    private synchronized void reloadForNextHop(Snapshot next) {
+        if (closed || live.get() == null || live.get().generation != next.generation) {
+            return; // a config apply came in between and resolved with its own tables
+        }
+        try {
+            loadKernel(next.tables, next.generation);
+            live.set(next);
+        } catch (IOException | RuntimeException e) {
+            EventLog.error("nft_load_failed", "generation", next.generation, "cause", "next_hop", "error", e.getMessage());
+        }
     }
 
     private void solicitNextHops() {
@@ -274,6 +349,18 @@ public final class LiveBalancer implements AutoCloseable {
             out.sample(t != null && t.nextHopResolved() ? 1 : 0);
         });
         ConfigInfo.register(metrics, this::applied);
+        if (dataplane == Dataplane.NFT) {
+            NftCounters c = new NftCounters(NFT_COUNTER_REFRESH_MILLIS);
+            nftCounters = c;
+            counters.kernel(c::packets);
+            List<String> byName = List.of("counter");
+            metrics.counter("portredirect_balancer_nft_packets", "Packets counted by the kernel dataplane's named nft counters "
+                    + "(rule_*, drop_*, fwd_*, java_*, pass_*), read every " + NFT_COUNTER_REFRESH_MILLIS / 1000 + " s.", byName, out -> {
+                        c.snapshot().forEach((name, v) -> out.sample(v.packets(), name));
+                    });
+            metrics.counter("portredirect_balancer_nft_bytes", "Bytes counted by the kernel dataplane's named nft counters.", byName,
+                    out -> c.snapshot().forEach((name, v) -> out.sample(v.bytes(), name)));
+        }
     }
 
     @Override
@@ -287,6 +374,15 @@ public final class LiveBalancer implements AutoCloseable {
             rs = new ArrayList<>(readers.values());
         }
         timer.shutdownNow();
+        NftCounters c = nftCounters;
+        if (c != null) {
+            c.close();
+        }
+        synchronized (this) {
+            if (kernel != null) {
+                kernel.close();
+            }
+        }
         for (PortReader r : rs) {
             r.port.wakeUp();
         }
@@ -380,7 +476,7 @@ public final class LiveBalancer implements AutoCloseable {
     }
 
     private boolean shouldRead(ForwardingTables t, String iface) {
-        if (returnPath == ReturnPath.NONE) {
+        if (returnPath == ReturnPath.NONE || dataplane == Dataplane.NFT) {
             return false;
         }
         int[] servers = t.serversOnInterface(iface);

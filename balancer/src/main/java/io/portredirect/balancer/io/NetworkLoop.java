@@ -21,7 +21,7 @@ final class NetworkLoop extends FrameLoop {
     void forward(int n) {
         LiveBalancer.Snapshot s = live.get();
         pinned.tables = s.tables;
-        if (neighbors.handle(buf, n, s.tables, port)) {
+        if (neighbors.handle(buf, n, s.tables, s.network)) {
             return;
         }
         int server = processor.fromNetwork(buf, 0, n);

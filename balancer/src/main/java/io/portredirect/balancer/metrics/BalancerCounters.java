@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /**
  * Every counter of the balancer, shared by all I/O threads: {@link LongAdder}s (no contention
@@ -30,6 +31,8 @@ public final class BalancerCounters {
     private final LongAdder fromServers = new LongAdder();
     private final Map<String, ServerCounters> servers = new ConcurrentHashMap<>();
     private final Map<String, RedirectPortCounters> redirects = new ConcurrentHashMap<>();
+    /** Packets of a named counter of the kernel dataplane (0 without one): added to the same families. */
+    private volatile ToLongFunction<String> kernel = name -> 0;
 
     private static LongAdder[] adders(int n) {
         LongAdder[] a = new LongAdder[n];
@@ -47,6 +50,15 @@ public final class BalancerCounters {
     /** Counters of a redirect port; {@code protocol} is "tcp" or "udp". */
     public RedirectPortCounters redirectPort(int port, String protocol) {
         return redirects.computeIfAbsent(protocol + "/" + port, k -> new RedirectPortCounters(port, protocol));
+    }
+
+    /**
+     * Adds the kernel dataplane's counts to the families a user reads: {@code rule_<rule>} to
+     * decisions, {@code drop_<reason>} to drops, {@code fwd_<server>} to a server's to_server
+     * packets. One metric per fact, whichever dataplane moved the packet.
+     */
+    public void kernel(ToLongFunction<String> packetsByCounterName) {
+        kernel = packetsByCounterName;
     }
 
     // ---- hot path ----
@@ -154,8 +166,9 @@ public final class BalancerCounters {
         });
         metrics.counter(P + "server_packets", "Packets forwarded to a server (to_server) and from it to the network (to_network).",
                 List.of("server", "direction"), out -> {
+                    ToLongFunction<String> k = kernel;
                     for (ServerCounters c : servers.values()) {
-                        out.sample(c.packets(), c.name(), "to_server");
+                        out.sample(c.packets() + k.applyAsLong("fwd_" + c.name()), c.name(), "to_server");
                         out.sample(c.returnPackets(), c.name(), "to_network");
                     }
                 });
@@ -172,22 +185,26 @@ public final class BalancerCounters {
                         out.sample(c.negotiations(), Integer.toString(c.port()), c.protocol());
                     }
                 });
-        byEnum(metrics, "decisions", "Verdicts by the rule that produced them.", "rule", Rule.values(), decisions);
-        byEnum(metrics, "drops", "Dropped packets by reason.", "reason", DropReason.values(), drops);
+        byEnum(metrics, "decisions", "Verdicts by the rule that produced them.", "rule", Rule.values(), decisions, "rule_");
+        byEnum(metrics, "drops", "Dropped packets by reason.", "reason", DropReason.values(), drops, "drop_");
         byEnum(metrics, "malformed_options", "Malformed redirect options (treated as absent), by reason.", "reason",
-                MalformedReason.values(), malformed);
-        byEnum(metrics, "parse_errors", "Frames whose headers did not parse, by error.", "error", ParseError.values(), parseErrors);
+                MalformedReason.values(), malformed, null);
+        byEnum(metrics, "parse_errors", "Frames whose headers did not parse, by error.", "error", ParseError.values(), parseErrors, null);
     }
 
     /** A counter labelled by an enum's lower-case names, one adder per constant. */
-    private static void byEnum(MetricRegistry metrics, String name, String help, String label, Enum<?>[] keys, LongAdder[] adders) {
+    private void byEnum(MetricRegistry metrics, String name, String help, String label, Enum<?>[] keys, LongAdder[] adders,
+                        String kernelPrefix) {
         String[] values = new String[keys.length];
+        String[] kernelNames = new String[keys.length];
         for (int i = 0; i < keys.length; i++) {
             values[i] = keys[i].name().toLowerCase(Locale.ROOT);
+            kernelNames[i] = kernelPrefix == null ? null : kernelPrefix + values[i];
         }
         metrics.counter(P + name, help, List.of(label), out -> {
+            ToLongFunction<String> k = kernel;
             for (int i = 0; i < values.length; i++) {
-                out.sample(adders[i].sum(), values[i]);
+                out.sample(adders[i].sum() + (kernelNames[i] == null ? 0 : k.applyAsLong(kernelNames[i])), values[i]);
             }
         });
     }

@@ -36,9 +36,9 @@ import java.util.stream.IntStream;
  * second option with our ExID (Java: malformed, legacy owner) and a malformed option area after
  * our option are not seen; a first kind-253 option with another ExID goes to the Java path.
  *
- * <p>Left to the Java path, i.e. to the chain's final {@code accept} with a {@code java_*} counter
- * (the pcap/Java path, or the host kernel while no slow path is attached): ARP/ND and everything
- * not addressed to a VIP; UDP redirect ports (the option sits in the surplus area, past the IP
+ * <p>Left to the Java path ({@code java_*} counters): with a {@link JavaPath} the frame is forwarded
+ * to the veth Java reads (there is no NFQUEUE in this kernel), without one it is accepted. ARP/ND is
+ * copied to the Java path and also accepted; what is not addressed to a VIP is accepted. Java gets UDP redirect ports (the option sits in the surplus area, past the IP
  * payload nft loads); ICMP errors whose quote has IPv4 options, IPv6 extension headers or is a
  * fragment; ICMP errors for l3 servers (the quote needs rewriting too); {@code icmpEcho: balance}
  * (its hash key is not shared with Java yet); protocols other than TCP, UDP and ICMP; packets
@@ -57,6 +57,7 @@ public final class NftRuleset {
             .filter(f -> (f & RedirectWire.FLAG_REDIRECT) != 0).boxed().toList();
 
     private static final String ICMP4_ERRORS = "{ destination-unreachable, source-quench, redirect, time-exceeded, parameter-problem }";
+    private static final String ND_TYPES = "{ nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect }";
     private static final String ICMP6_ERRORS = "{ destination-unreachable, packet-too-big, time-exceeded, parameter-problem }";
     /** The quoted packet of an ICMP error starts 8 bytes after the ICMP header start; offsets in bits from {@code @th}. */
     private static final String Q4_PROTO = "@th,136,8";
@@ -71,8 +72,18 @@ public final class NftRuleset {
     private static final String Q6_DPORT = "@th,400,16";
     private static final int SLOTS_PER_LINE = 8;
 
+    /**
+     * Where the Java path reads what the kernel leaves to it: nft forwards such frames out of
+     * {@code device}, one end of a veth pair; Java captures them on the other end, {@code readDevice},
+     * whose own ingress drops them so the host kernel never routes them. Null renders a final
+     * {@code accept} instead (the ruleset alone, e.g. for a host kernel that guards VIPs itself).
+     */
+    public record JavaPath(String device, String readDevice) {
+    }
+
     private final ForwardingTables t;
     private final long generation;
+    private final JavaPath javaPath;
     private final Set<String> counters = new TreeSet<>();
     /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port) order. */
     private final List<short[]> groups = new ArrayList<>();
@@ -80,9 +91,10 @@ public final class NftRuleset {
     /** Server indices in name order: a config that lists its servers in another order renders the same. */
     private final int[] byName;
 
-    private NftRuleset(ForwardingTables tables, long generation) {
+    private NftRuleset(ForwardingTables tables, long generation, JavaPath javaPath) {
         this.t = tables;
         this.generation = generation;
+        this.javaPath = javaPath;
         byName = IntStream.range(0, t.serverCount()).boxed()
                 .sorted(java.util.Comparator.comparing(t::serverName)).mapToInt(Integer::intValue).toArray();
         groupOfSlot = new int[t.redirectSlotCount()];
@@ -109,7 +121,15 @@ public final class NftRuleset {
      * @param generation the table generation named in the header (1 for a first load, {@code check-config})
      */
     public static String render(ForwardingTables tables, long generation) {
-        return new NftRuleset(tables, generation).render();
+        return render(tables, generation, null);
+    }
+
+    /**
+     * The ruleset text with the Java path attached: what nft cannot decide is forwarded to
+     * {@code java} instead of accepted, and ARP and neighbour discovery are copied to it.
+     */
+    public static String render(ForwardingTables tables, long generation, JavaPath java) {
+        return new NftRuleset(tables, generation, java).render();
     }
 
     private String render() {
@@ -120,6 +140,7 @@ public final class NftRuleset {
         redirectChains(body);
         networkChains(body);
         returnChains(body);
+        javaChains(body);
 
         StringBuilder out = new StringBuilder();
         out.append("#!/usr/sbin/nft -f\n");
@@ -128,7 +149,8 @@ public final class NftRuleset {
         out.append("# generation: ").append(generation).append('\n');
         out.append("# jhash seed ").append(hex32(JHASH_SEED)).append(", table size ").append(t.tableSize()).append('\n');
         out.append("# Deterministic: the same tables render the same bytes. Do not edit; render again.\n");
-        out.append("# Left to the Java path (final accept, java_* counters): non-VIP and ARP/ND, UDP redirect ports,\n");
+        out.append(javaPath == null ? "# Left to the Java path (final accept, java_* counters): non-VIP and ARP/ND, UDP redirect ports,\n"
+                : "# Left to the Java path (fwd to " + quote(javaPath.device()) + ", java_* counters; ARP/ND copied): UDP redirect ports,\n");
         out.append("# ICMP quotes with IPv4 options / IPv6 extension headers / fragments, ICMP errors for l3 servers,\n");
         out.append("# icmpEcho balance, other protocols, malformed headers.\n");
         // "add + delete" makes the load replace a previous ruleset in the same transaction
@@ -237,7 +259,7 @@ public final class NftRuleset {
             b.append("\t}\n\n\tchain quote_service_").append(name).append(" {\n");
             // an l3 server's ICMP error needs its quote rewritten too: Java does that
             rule(b, counter("rule_icmp_error_service_port") + (t.mode(s) == ForwardingMode.L3
-                    ? " " + counter("java_l3_icmp_quote") + " accept" : " goto srv_" + name));
+                    ? " " + toJava("java_l3_icmp_quote") : " goto srv_" + name));
             b.append("\t}\n");
         }
         for (int s : byName) {
@@ -258,8 +280,8 @@ public final class NftRuleset {
     /** l3: VIP -> server address (nft fixes the L3/L4 checksums), only for the VIP the server answers for. */
     private void l3(StringBuilder b, int s) {
         // the quote inside an ICMP error (placed here by the redirect hash) needs the same rewrite: Java does that
-        rule(b, "icmp type " + ICMP4_ERRORS + " " + counter("java_l3_icmp_quote") + " accept");
-        rule(b, "icmpv6 type " + ICMP6_ERRORS + " " + counter("java_l3_icmp_quote") + " accept");
+        rule(b, "icmp type " + ICMP4_ERRORS + " " + toJava("java_l3_icmp_quote"));
+        rule(b, "icmpv6 type " + ICMP6_ERRORS + " " + toJava("java_l3_icmp_quote"));
         for (int version : new int[] {4, 6}) {
             String family = version == 4 ? "ip" : "ip6";
             if (!t.hasAddress(s, version)) {
@@ -281,7 +303,7 @@ public final class NftRuleset {
 
     private void redirectChains(StringBuilder b) {
         b.append("\n\tchain java_udp_redirect {\n");
-        rule(b, counter("java_udp_redirect") + " accept");
+        rule(b, toJava("java_udp_redirect"));
         b.append("\t}\n");
         for (int port = 0; port <= 65535; port++) {
             int slot = t.redirectSlot(IpProtocol.TCP, port);
@@ -304,7 +326,7 @@ public final class NftRuleset {
                         + opt + "40,16 != 0 " + hash);
             }
             // nft sees only the first kind-253 option: another experiment's may hide ours
-            rule(b, opt + "16,16 != " + hex16(RedirectWire.EXID) + " " + counter("java_foreign_exid") + " accept");
+            rule(b, opt + "16,16 != " + hex16(RedirectWire.EXID) + " " + toJava("java_foreign_exid"));
             int owner = t.redirectOwner(slot);
             if (owner >= 0) {
                 rule(b, counter("rule_legacy_owner") + " goto srv_" + t.serverName(owner));
@@ -333,10 +355,10 @@ public final class NftRuleset {
         Policies pol = t.policies();
         b.append("\n\t# rule 4: ICMP errors to a VIP, routed by the quoted packet where its layout is fixed\n");
         b.append("\tchain icmp_error {\n");
-        rule(b, "meta protocol ip " + "@th,64,8 != 0x45 " + counter("java_quote_layout") + " accept");
-        rule(b, "meta protocol ip @th,112,16 & 0x1fff != 0 " + counter("java_quote_layout") + " accept");
-        rule(b, "meta protocol ip6 @th,64,4 != 6 " + counter("java_quote_layout") + " accept");
-        rule(b, "meta protocol ip6 " + Q6_PROTO + " != { 6, 17 } " + counter("java_quote_layout") + " accept");
+        rule(b, "meta protocol ip " + "@th,64,8 != 0x45 " + toJava("java_quote_layout"));
+        rule(b, "meta protocol ip @th,112,16 & 0x1fff != 0 " + toJava("java_quote_layout"));
+        rule(b, "meta protocol ip6 @th,64,4 != 6 " + toJava("java_quote_layout"));
+        rule(b, "meta protocol ip6 " + Q6_PROTO + " != { 6, 17 } " + toJava("java_quote_layout"));
         String notOurs = icmpErrorPolicy("drop_icmp_quote_not_ours");
         quoteNotOurs(b, "ip", Q4_SADDR, vipHex(true), notOurs);
         quoteNotOurs(b, "ip6", Q6_SADDR, vipHex(false), notOurs);
@@ -357,8 +379,8 @@ public final class NftRuleset {
         rule(b, "meta l4proto { tcp, udp } meta l4proto . th dport vmap @service_ports");
         rule(b, "meta l4proto { tcp, udp } meta l4proto . th dport vmap @redirect_ports");
         // neighbour discovery for a VIP is answered by the Java side
-        rule(b, "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } "
-                + counter("java_nd") + " accept");
+        rule(b, "icmpv6 type " + ND_TYPES + " "
+                + toJava("java_nd"));
         rule(b, "icmp type " + ICMP4_ERRORS + " goto icmp_error");
         rule(b, "icmpv6 type " + ICMP6_ERRORS + " goto icmp_error");
         String echo = echo(pol);
@@ -370,16 +392,39 @@ public final class NftRuleset {
                 : counter("drop_no_rule") + " drop";
         rule(b, "meta l4proto { tcp, udp } th dport 0-65535 " + rule7);
         rule(b, "meta l4proto { icmp, ipv6-icmp } " + rule7);
-        rule(b, counter("java_other") + " accept");
+        rule(b, toJava("java_other"));
         b.append("\t}\n");
 
         b.append("\n\t# the network side: only VIP traffic is ours; the rest (host traffic, ARP/ND) goes on to the kernel\n");
         b.append("\tchain from_network {\n\t\ttype filter hook ingress device ").append(quote(t.networkInterface()))
                 .append(" priority filter; policy accept;\n");
+        if (javaPath != null) {
+            // the Java side answers ARP/ND for the VIPs and learns the next hop; the host kernel
+            // still gets its own copy (it ignores questions about addresses it does not hold)
+            rule(b, "meta protocol arp " + counter("java_arp") + " dup to " + quote(javaPath.device()));
+            rule(b, "meta protocol ip6 ip6 daddr != @vip6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } "
+                    + counter("java_nd_multicast") + " dup to " + quote(javaPath.device()));
+        }
         rule(b, "meta protocol ip ip daddr @vip4 goto to_vip");
         rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
         rule(b, counter("pass_not_vip"));
         b.append("\t}\n");
+    }
+
+    /** A verdict for what only the Java path decides: to the Java path's device, or on to the host kernel. */
+    private String toJava(String counterName) {
+        return counter(counterName) + (javaPath == null ? " accept" : " fwd to " + quote(javaPath.device()));
+    }
+
+    /** The Java path's read end: its capture sees each frame before this hook drops it. */
+    private void javaChains(StringBuilder b) {
+        if (javaPath == null) {
+            return;
+        }
+        b.append("\n\t# frames for the Java path: captured on ").append(quote(javaPath.readDevice()))
+                .append(" before ingress, then dropped so the host kernel never routes them\n");
+        b.append("\tchain java_read {\n\t\ttype filter hook ingress device ").append(quote(javaPath.readDevice()))
+                .append(" priority filter; policy drop;\n\t}\n");
     }
 
     private void quoteNotOurs(StringBuilder b, String family, String saddr, List<String> vips, String verdict) {
@@ -395,7 +440,7 @@ public final class NftRuleset {
 
     private String echo(Policies pol) {
         if (pol.icmpEcho() == Policies.IcmpEcho.BALANCE) {
-            return counter("java_echo_balance") + " accept";
+            return toJava("java_echo_balance");
         }
         int s = t.echoServer();
         return s >= 0 ? counter("rule_icmp_echo_policy") + " goto srv_" + t.serverName(s) : counter("drop_icmp_echo_policy") + " drop";
@@ -442,7 +487,8 @@ public final class NftRuleset {
                     String from = "meta protocol " + family + " " + family + " saddr " + serverAddress(s, version) + " ";
                     String to = "goto return_" + t.serverName(s) + "_v" + version;
                     rule(b, from + "meta l4proto . th sport @served_" + t.serverName(s) + " " + to);
-                    rule(b, from + "meta l4proto " + (version == 4 ? "icmp " : "ipv6-icmp ") + to);
+                    // neighbour discovery is the server talking to its gateway, not an answer to a client
+                    rule(b, from + (version == 4 ? "meta l4proto icmp " : "meta l4proto ipv6-icmp icmpv6 type != " + ND_TYPES + " ") + to);
                     rule(b, from + (version == 4 ? "ip frag-off & 0x1fff != 0 " : "frag frag-off != 0 ") + to);
                 }
             }

@@ -84,7 +84,10 @@ class NftLoadLabTest {
             assertEquals(0, r.rc, r.out);
             assertEquals(0, inNs("ip", "link", "set", ifaces.get(i), "up").rc);
         }
-        Files.writeString(file, NftRuleset.render(t, 1), StandardCharsets.UTF_8);
+        // as run loads it: with the Java path's veth pair
+        NftRuleset.JavaPath java = NftDataplane.JAVA_PATH;
+        assertEquals(0, inNs("ip", "link", "add", java.device(), "type", "veth", "peer", "name", java.readDevice()).rc);
+        Files.writeString(file, NftRuleset.render(t, 1, java), StandardCharsets.UTF_8);
         Result check = inNs("nft", "-c", "-f", file.toString());
         assertEquals(0, check.rc, "nft -c: " + check.out);
         Result load = inNs("nft", "-f", file.toString());

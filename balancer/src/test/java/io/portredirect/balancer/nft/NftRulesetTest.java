@@ -15,6 +15,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,7 +51,7 @@ class NftRulesetTest {
 
     @Test
     void labRulesetMatchesGoldenFile() throws Exception {
-        String text = NftRuleset.render(labTables(), 1);
+        String text = NftRuleset.render(labTables(), 1, NftDataplane.JAVA_PATH);
         if (Boolean.getBoolean("nft.golden.update")) {
             Files.createDirectories(GOLDEN.getParent());
             Files.writeString(GOLDEN, text, StandardCharsets.UTF_8);
@@ -66,6 +67,32 @@ class NftRulesetTest {
             throw new AssertionError("rendered ruleset differs from " + GOLDEN + " at line " + line
                     + " (regenerate with -Dnft.golden.update=true, see the class Javadoc)");
         }
+    }
+
+    /**
+     * With the Java path attached no rule accepts: what nft cannot decide is forwarded to the Java
+     * path, so the host kernel never sees a VIP-addressed packet (only the chains' policy accepts
+     * what is not for a VIP). ARP and ND are copied to Java.
+     */
+    @Test
+    void withJavaPathNothingForAVipReachesTheHostKernel() throws Exception {
+        String text = NftRuleset.render(labTables(), 1, NftDataplane.JAVA_PATH);
+        List<String> accepting = text.lines().filter(l -> l.endsWith(" accept") || l.endsWith(" accept;") && !l.contains("policy"))
+                .toList();
+        assertEquals(List.of(), accepting);
+        assertTrue(text.contains("counter name java_udp_redirect fwd to \"pr-java\""), text);
+        assertTrue(text.contains("meta protocol arp counter name java_arp dup to \"pr-java\""), text);
+        assertTrue(text.contains("type filter hook ingress device \"pr-java-rx\" priority filter; policy drop;"), text);
+        // without it, the same decisions end in accept (to the host kernel, which must guard VIPs itself)
+        assertTrue(NftRuleset.render(labTables(), 1).contains("counter name java_udp_redirect accept"));
+    }
+
+    /** An l3 server's neighbour discovery is its own business with its gateway, not return traffic to rewrite. */
+    @Test
+    void l3ServerNeighbourDiscoveryIsLeftToTheKernel() throws Exception {
+        String text = NftRuleset.render(labTables(), 1, NftDataplane.JAVA_PATH);
+        assertTrue(text.contains("ip6 saddr 2001:2:0:13::2 meta l4proto ipv6-icmp icmpv6 type != { nd-router-solicit, "
+                + "nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } goto return_s3_v6"), text);
     }
 
     @Test

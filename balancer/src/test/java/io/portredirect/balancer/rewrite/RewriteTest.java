@@ -168,6 +168,10 @@ class RewriteTest {
         assertEquals(PacketProcessor.PASS, p.fromServer(a, own, 0, own.length));
         byte[] arp = arp();
         assertEquals(PacketProcessor.PASS, p.fromServer(a, arp, 0, arp.length));
+        // l3 server b asking for its gateway's MAC: its own business, not a reply to a client
+        byte[] ns = CraftedPacket.builder().ethernet(B_MAC, B_SIDE_MAC).src(B6, 0).dst(ip("ff02::1:ff00:1"), 0)
+                .icmp(135, 0, 0).payload(new byte[20]).build().encode();
+        assertEquals(PacketProcessor.PASS, p.fromServer(b, ns, 0, ns.length));
         byte[] any = CraftedPacket.builder().ethernet(A_MAC, A_SIDE_MAC).src(VIP4, 10001).dst(CLIENT4, 40000).tcp(TcpView.ACK).build().encode();
         assertEquals(PacketProcessor.DROP, p.fromServer(99, any, 0, any.length));
         assertEquals(DropReason.UNKNOWN_SERVER, DropReason.of(p.lastDropReason()));

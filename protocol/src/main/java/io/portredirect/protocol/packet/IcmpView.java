@@ -32,6 +32,7 @@ public final class IcmpView {
     public static final int V6_ROUTER_ADVERTISEMENT = 134;
     public static final int V6_NEIGHBOR_SOLICITATION = 135;
     public static final int V6_NEIGHBOR_ADVERTISEMENT = 136;
+    public static final int V6_REDIRECT = 137;
 
     private byte[] buffer;
     private int offset;

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Tells whether this machine can run lab tests (root, iproute2 with netns, libpcap) and skips the
@@ -42,6 +43,16 @@ public final class LabSupport {
     public static void assumeLab() {
         String why = whyNot();
         Assumptions.assumeTrue(why == null, () -> "SKIPPED: " + why);
+    }
+
+    /**
+     * The balancer's dataplane for this run of the lab tests: {@code -Dportredirect.lab.dataplane=pcap}
+     * (or {@code nft}) adds {@code --dataplane X} to every balancer a lab test starts; unset, the
+     * balancer picks its default. {@code .ci/run} runs the lab tests once on each.
+     */
+    public static List<String> balancerDataplaneArgs() {
+        String d = System.getProperty("portredirect.lab.dataplane", "").trim();
+        return d.isEmpty() ? List.of() : List.of("--dataplane", d);
     }
 
     /** Skips unless an executable is on the PATH (e.g. tshark). */

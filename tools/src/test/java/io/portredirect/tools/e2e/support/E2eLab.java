@@ -341,6 +341,7 @@ public final class E2eLab implements LabFixture {
     public BalancerProcess startBalancer(BalancerYaml config, String... extraArgs) throws IOException, InterruptedException {
         Path file = writeFile("balancer.yaml", config.yaml());
         List<String> args = new ArrayList<>(List.of("run", "--config", file.toString(), "--metrics", METRICS));
+        args.addAll(io.portredirect.protocol.lab.LabSupport.balancerDataplaneArgs());
         args.addAll(List.of(extraArgs));
         BalancerProcess b = track(new BalancerProcess(ns("gw"), javaJar(Jars.BALANCER, args), work.resolve("balancer.log"), file, METRICS));
         b.start();
