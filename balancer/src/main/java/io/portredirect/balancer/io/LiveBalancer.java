@@ -64,8 +64,6 @@ public final class LiveBalancer implements AutoCloseable {
         }
     }
 
-    private static final long NFT_COUNTER_REFRESH_MILLIS = 5000;
-
     private final IoMode mode;
     private final Dataplane dataplane;
     private NftDataplane kernel;
@@ -350,12 +348,12 @@ public final class LiveBalancer implements AutoCloseable {
         });
         ConfigInfo.register(metrics, this::applied);
         if (dataplane == Dataplane.NFT) {
-            NftCounters c = new NftCounters(NFT_COUNTER_REFRESH_MILLIS);
+            NftCounters c = new NftCounters();
             nftCounters = c;
             counters.kernel(c::packets);
             List<String> byName = List.of("counter");
             metrics.counter("portredirect_balancer_nft_packets", "Packets counted by the kernel dataplane's named nft counters "
-                    + "(rule_*, drop_*, fwd_*, java_*, pass_*), read every " + NFT_COUNTER_REFRESH_MILLIS / 1000 + " s.", byName, out -> {
+                    + "(rule_*, drop_*, fwd_*, java_*, pass_*), read from the kernel at scrape time.", byName, out -> {
                         c.snapshot().forEach((name, v) -> out.sample(v.packets(), name));
                     });
             metrics.counter("portredirect_balancer_nft_bytes", "Bytes counted by the kernel dataplane's named nft counters.", byName,
@@ -374,10 +372,6 @@ public final class LiveBalancer implements AutoCloseable {
             rs = new ArrayList<>(readers.values());
         }
         timer.shutdownNow();
-        NftCounters c = nftCounters;
-        if (c != null) {
-            c.close();
-        }
         synchronized (this) {
             if (kernel != null) {
                 kernel.close();

@@ -97,6 +97,12 @@ class NftLoadLabTest {
         Result list = inNs("nft", "list", "table", "netdev", NftRuleset.TABLE);
         assertEquals(0, list.rc, "nft list (139 = segfault): " + list.out.substring(Math.max(0, list.out.length() - 2000)));
         assertEquals(0, inNs("nft", "list", "counters").rc);
+        // the netlink dump /metrics uses sees the same counters nft lists
+        java.util.Map<String, NftCounters.Value> dumped = io.portredirect.protocol.io.NetNamespace.call(ns,
+                () -> NftObjectDump.counters(NftObjectDump.NFPROTO_NETDEV, NftRuleset.TABLE));
+        long listedCounters = list.out.lines().filter(l -> l.trim().startsWith("counter ") && l.trim().endsWith("{")).count();
+        assertEquals(listedCounters, dumped.size(), dumped.toString());
+        assertTrue(dumped.containsKey("pass_not_vip"), dumped.toString());
         return list.out;
     }
 
