@@ -7,6 +7,7 @@ import io.portredirect.balancer.metrics.RedirectPortCounters;
 import io.portredirect.balancer.metrics.ServerCounters;
 import io.portredirect.balancer.rewrite.FrameRewriter;
 import io.portredirect.balancer.table.FlowHash;
+import io.portredirect.balancer.table.FlowIndex;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.protocol.packet.IcmpView;
 import io.portredirect.protocol.packet.IpProtocol;
@@ -39,6 +40,8 @@ public final class PacketProcessor {
     private final BalancerCounters counters;
     private final ParsedPacket parsed = new ParsedPacket();
     private final FrameRewriter rewriter = new FrameRewriter();
+    /** Rules 2 and 4 place flows as the nft dataplane does; holds the key scratch, confined like the rest. */
+    private final FlowIndex flowIndex = new FlowIndex();
     private ForwardingTables bound;
     private ServerCounters[] serverCounters;
     private RedirectPortCounters[] redirectCounters;
@@ -190,9 +193,9 @@ public final class PacketProcessor {
             int slot = t.redirectSlot(proto, d);
             if (slot >= 0) {
                 if (p.redirect().isRedirect()) {
-                    long h = FlowHash.flow(b, p.srcAddrOffset(), p.dstAddrOffset(), p.addrLength(), p.srcPort(), d, proto);
+                    int i = flowIndex.of(b, p.srcAddrOffset(), p.dstAddrOffset(), p.addrLength(), p.srcPort(), d, proto, t.tableSize());
                     redirectCounters[slot].negotiation();
-                    return verdict(t.pickRedirect(slot, h), Rule.REDIRECT_HASH);
+                    return verdict(t.pickRedirect(slot, i), Rule.REDIRECT_HASH);
                 }
                 int legacy = t.redirectOwner(slot);
                 if (legacy >= 0) {
@@ -230,8 +233,8 @@ public final class PacketProcessor {
         int slot = t.redirectSlot(proto, y);
         if (slot >= 0) {
             // the quote runs server -> client, so swap it back into rule 2's (client, VIP) order
-            long h = FlowHash.flow(b, q.dstAddrOffset(), q.srcAddrOffset(), q.addrLength(), q.dstPort(), y, proto);
-            return verdict(t.pickRedirect(slot, h), Rule.ICMP_ERROR_REDIRECT_HASH);
+            int i = flowIndex.of(b, q.dstAddrOffset(), q.srcAddrOffset(), q.addrLength(), q.dstPort(), y, proto, t.tableSize());
+            return verdict(t.pickRedirect(slot, i), Rule.ICMP_ERROR_REDIRECT_HASH);
         }
         return icmpErrorPolicy(t, DropReason.ICMP_QUOTE_UNKNOWN_PORT);
     }
@@ -244,6 +247,9 @@ public final class PacketProcessor {
     private int echo(ForwardingTables t, ParsedPacket p) {
         int s;
         if (t.policies().icmpEcho() == Policies.IcmpEcho.BALANCE) {
+            // FlowHash, not FlowIndex: the nft ruleset leaves echo balance to Java (java_echo_balance),
+            // so there is no kernel placement to agree with and switching would only move pings;
+            // worth switching together with an nft rule that balances echo itself
             long h = FlowHash.flow(p.buffer(), p.srcAddrOffset(), p.dstAddrOffset(), p.addrLength(), 0, 0, p.protocol());
             s = t.balanceEcho(h);
         } else {

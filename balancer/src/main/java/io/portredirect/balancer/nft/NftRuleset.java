@@ -2,6 +2,7 @@ package io.portredirect.balancer.nft;
 
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.Policies;
+import io.portredirect.balancer.table.FlowIndex;
 import io.portredirect.balancer.table.ForwardingTables;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.IpProtocol;
@@ -31,10 +32,11 @@ import java.util.stream.IntStream;
  * <p>Redirect ports: nft sees only the FIRST TCP option of kind 253; when it carries our ExID, a
  * length of 5 (or 7 with a non-zero port) and a flags byte in {@link #REDIRECT_FLAG_VALUES}, the
  * flow is hashed with {@code jhash <client> . <cport> . <vip> . <port> . meta l4proto mod SIZE
- * seed} {@link #JHASH_SEED} (key layout: {@link io.portredirect.balancer.table.NftFlowKey}) into a
- * map whose content is exactly the group's Maglev table. Known differences from the Java scan: a
- * second option with our ExID (Java: malformed, legacy owner) and a malformed option area after
- * our option are not seen; a first kind-253 option with another ExID goes to the Java path.
+ * seed} {@link FlowIndex#SEED} into a map whose content is exactly the group's Maglev table, keyed
+ * by table index: the index {@link FlowIndex} gives the Java decision for the same flow, so both
+ * pick the same server. Known differences from the Java scan: a second option with our ExID
+ * (Java: malformed, legacy owner) and a malformed option area after our option are not seen; a
+ * first kind-253 option with another ExID goes to the Java path.
  *
  * <p>Left to the Java path ({@code java_*} counters): with a {@link JavaPath} the frame is forwarded
  * to the veth Java reads (there is no NFQUEUE in this kernel), without one it is accepted. ARP/ND is
@@ -47,11 +49,6 @@ import java.util.stream.IntStream;
 public final class NftRuleset {
     /** The nft table (family netdev). */
     public static final String TABLE = "portredirect";
-    /**
-     * Seed of every {@code jhash}: explicit, because without one the kernel picks a random seed
-     * per load and replicas (and reloads) would place flows differently. "RDNF".
-     */
-    public static final int JHASH_SEED = 0x52444e46;
     /** Every flags byte with REDIRECT set: a set match, since {@code & 0x01} on a raw TCP option crashes {@code nft list} (1.0.6). */
     public static final List<Integer> REDIRECT_FLAG_VALUES = IntStream.range(0, 256)
             .filter(f -> (f & RedirectWire.FLAG_REDIRECT) != 0).boxed().toList();
@@ -147,7 +144,7 @@ public final class NftRuleset {
         out.append("# portredirect kernel dataplane, rendered by redirect-balancer (check-config --dataplane=nft).\n");
         out.append("# config: ").append(t.config().source()).append('\n');
         out.append("# generation: ").append(generation).append('\n');
-        out.append("# jhash seed ").append(hex32(JHASH_SEED)).append(", table size ").append(t.tableSize()).append('\n');
+        out.append("# jhash seed ").append(hex32(FlowIndex.SEED)).append(", table size ").append(t.tableSize()).append('\n');
         out.append("# Deterministic: the same tables render the same bytes. Do not edit; render again.\n");
         out.append(javaPath == null ? "# Left to the Java path (final accept, java_* counters): non-VIP and ARP/ND, UDP redirect ports,\n"
                 : "# Left to the Java path (fwd to " + quote(javaPath.device()) + ", java_* counters; ARP/ND copied): UDP redirect ports,\n");
@@ -319,7 +316,7 @@ public final class NftRuleset {
             b.append("\tchain redirect_tcp_").append(port).append(" {\n");
             for (String family : new String[] {"ip", "ip6"}) {
                 String hash = counter("rule_redirect_hash") + " jhash " + family + " saddr . tcp sport . " + family
-                        + " daddr . tcp dport . meta l4proto mod " + size + " seed " + hex32(JHASH_SEED) + " vmap " + map;
+                        + " daddr . tcp dport . meta l4proto mod " + size + " seed " + hex32(FlowIndex.SEED) + " vmap " + map;
                 rule(b, "meta protocol " + family + " " + opt + "8,8 " + RedirectWire.LENGTH_FLAGS_ONLY + " " + ours + " " + hash);
                 // length 7 carries a port; port 0 makes the option malformed (treated as absent)
                 rule(b, "meta protocol " + family + " " + opt + "8,8 " + RedirectWire.LENGTH_WITH_PORT + " " + ours + " "
@@ -342,9 +339,9 @@ public final class NftRuleset {
             b.append("\n\t# an ICMP error quoting a redirect-port flow: the quote runs VIP -> client, hash it as client -> VIP\n");
             b.append("\tchain quote_redirect_g").append(g).append(" {\n");
             rule(b, "meta protocol ip " + counter("rule_icmp_error_redirect_hash") + " jhash " + Q4_DADDR + " . " + Q4_DPORT + " . "
-                    + Q4_SADDR + " . " + Q4_SPORT + " . " + Q4_PROTO + " mod " + size + " seed " + hex32(JHASH_SEED) + " vmap @maglev_g" + g);
+                    + Q4_SADDR + " . " + Q4_SPORT + " . " + Q4_PROTO + " mod " + size + " seed " + hex32(FlowIndex.SEED) + " vmap @maglev_g" + g);
             rule(b, "meta protocol ip6 " + counter("rule_icmp_error_redirect_hash") + " jhash " + Q6_DADDR + " . " + Q6_DPORT + " . "
-                    + Q6_SADDR + " . " + Q6_SPORT + " . " + Q6_PROTO + " mod " + size + " seed " + hex32(JHASH_SEED) + " vmap @maglev_g" + g);
+                    + Q6_SADDR + " . " + Q6_SPORT + " . " + Q6_PROTO + " mod " + size + " seed " + hex32(FlowIndex.SEED) + " vmap @maglev_g" + g);
             b.append("\t}\n");
         }
     }

@@ -5,10 +5,11 @@ import io.portredirect.protocol.packet.Bytes;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The fixed-seed hashes the balancer's decisions rest on. Every replica and every restart must pick
- * the same server for the same flow, so the seeds are constants, never random: changing one moves
- * every negotiation. The flow hash reads addresses straight from the packet bytes (no allocation);
- * the mixing steps are MurmurHash3's x64 block mix and finalizer.
+ * Fixed-seed hashes for what only Java computes: the server-name hashes behind every Maglev
+ * permutation, interface placeholder MACs and {@code icmp-echo: balance}. Redirect flows (rules 2
+ * and 4) are placed by {@link FlowIndex}, nft's jhash. Every replica and every restart must get
+ * the same values, so the seeds are constants, never random: changing one reshuffles the tables
+ * (moving negotiations) or pings. The mixing steps are MurmurHash3's x64 block mix and finalizer.
  */
 public final class FlowHash {
     /** Seed of the flow hash ("portredi" in ASCII). */
@@ -24,7 +25,8 @@ public final class FlowHash {
     }
 
     /**
-     * Hash of (client address, client port, VIP, destination port D, protocol P), the key of rule 2.
+     * Hash of (client address, client port, VIP, destination port D, protocol P); rule 5's echo
+     * balance uses it with ports 0. Reads the addresses straight from the packet (no allocation).
      *
      * @param b          packet bytes
      * @param clientAddr offset of the client's address (4 or 16 bytes)

@@ -315,9 +315,9 @@ public final class ForwardingTables {
         return p < 0 || port < 0 ? -1 : redirectSlotOf[p * PORTS + port];
     }
 
-    /** Rule 2: the group member for a flow hash. */
-    public int pickRedirect(int slot, long flowHash) {
-        return MaglevTable.lookup(redirectTables[slot], flowHash);
+    /** Rule 2: the group member at {@code index} of the slot's table (a {@link FlowIndex}, below {@link #tableSize()}). */
+    public int pickRedirect(int slot, int index) {
+        return redirectTables[slot][index];
     }
 
     /** The legacy owner of a redirect slot, or -1. */

@@ -54,14 +54,15 @@ class MaglevTableTest {
         b[7] = 10;
         String[] out = new String[FLOWS];
         int slot = t.redirectSlot(6, 8080);
+        FlowIndex index = new FlowIndex();
         for (int i = 0; i < FLOWS; i++) {
             int client = r.nextInt();
             b[0] = (byte) (client >>> 24);
             b[1] = (byte) (client >>> 16);
             b[2] = (byte) (client >>> 8);
             b[3] = (byte) client;
-            long h = FlowHash.flow(b, 0, 4, 4, 1024 + r.nextInt(64512), 8080, 6);
-            out[i] = t.serverName(t.pickRedirect(slot, h));
+            int at = index.of(b, 0, 4, 4, 1024 + r.nextInt(64512), 8080, 6, t.tableSize());
+            out[i] = t.serverName(t.pickRedirect(slot, at));
         }
         return out;
     }
@@ -137,8 +138,18 @@ class MaglevTableTest {
     }
 
     @Test
-    void flowHashIsFixedAcrossRuns() {
-        // a pinned value: a change here moves every negotiation on every replica
+    void flowIndexIsFixedAcrossRuns() {
+        // pinned values: a change here moves every negotiation on every replica, Java and nft alike
+        byte[] b = {(byte) 198, 19, 1, 7, (byte) 198, 18, 0, 10};
+        byte[] key = new byte[NftFlowKey.MAX_LENGTH];
+        int len = NftFlowKey.write(key, 0, b, 0, 4, 4, 40000, 8080, 6);
+        assertEquals(0xdf8171d2, JHash.jhash(key, 0, len, FlowIndex.SEED), Integer.toHexString(JHash.jhash(key, 0, len, FlowIndex.SEED)));
+        assertEquals(57218, new FlowIndex().of(b, 0, 4, 4, 40000, 8080, 6, 65537));
+    }
+
+    @Test
+    void echoFlowHashIsFixedAcrossRuns() {
+        // icmp-echo: balance still uses FlowHash (see PacketProcessor#echo): a change moves every balanced ping
         byte[] b = {(byte) 198, 19, 1, 7, (byte) 198, 18, 0, 10};
         assertEquals(0x5c345f4cd61452adL, FlowHash.flow(b, 0, 4, 4, 40000, 8080, 6), Long.toHexString(FlowHash.flow(b, 0, 4, 4, 40000, 8080, 6)));
     }
