@@ -368,6 +368,8 @@ public final class NftRuleset {
         b.append("\t}\n");
 
         b.append("\n\t# rules 1-7 for a packet addressed to a VIP\n\tchain to_vip {\n");
+        // a LAN that floods unknown unicast delivers frames meant for other hosts: not ours to forward
+        rule(b, "ether daddr != " + mac(t.networkMac()) + " " + counter("drop_not_our_mac") + " drop");
         String fragments = pol.fragments() == Policies.Fragments.DEFAULT && t.defaultServer() >= 0
                 ? counter("rule_fragment_policy") + " goto srv_" + t.serverName(t.defaultServer())
                 : counter("drop_fragment_policy") + " drop";
@@ -470,6 +472,8 @@ public final class NftRuleset {
             int[] servers = Arrays.stream(byName).filter(s -> t.serverInterface(s).equals(iface)).toArray();
             b.append("\n\tchain from_").append(iface).append(" {\n\t\ttype filter hook ingress device ").append(quote(iface))
                     .append(" priority filter; policy accept;\n");
+            // only frames sent to us are return traffic (a flooding server LAN delivers others' too)
+            rule(b, "ether daddr != " + mac(t.serverSideMac(servers[0])) + " " + counter("pass_not_our_mac") + " return");
             rule(b, "meta protocol ip ip saddr @vip4 goto to_network");
             rule(b, "meta protocol ip6 ip6 saddr @vip6 goto to_network");
             for (int s : servers) {
