@@ -245,22 +245,22 @@ public final class LiveBalancer implements AutoCloseable {
         }
         Snapshot next = s.withTables(s.tables.withNextHopMac(mac));
         if (dataplane == Dataplane.NFT) {
-            // not on the reader thread that learned the MAC: a load takes a while
-            timer.execute(() -> reloadForNextHop(next));
+            // not on the reader thread that learned the MAC: it runs nft
+            timer.execute(() -> kernelNextHop(next, mac));
             return;
         }
         live.set(next);
     }
 
-    private synchronized void reloadForNextHop(Snapshot next) {
+    private synchronized void kernelNextHop(Snapshot next, byte[] mac) {
         if (closed || live.get() == null || live.get().generation != next.generation) {
             return; // a config apply came in between and resolved with its own tables
         }
         try {
-            loadKernel(next.tables, next.generation);
+            kernel.nextHop(mac);
             live.set(next);
         } catch (IOException | RuntimeException e) {
-            EventLog.error("nft_load_failed", "generation", next.generation, "cause", "next_hop", "error", e.getMessage());
+            EventLog.error("nft_next_hop_failed", "generation", next.generation, "error", e.getMessage());
         }
     }
 

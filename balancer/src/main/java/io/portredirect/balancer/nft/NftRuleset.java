@@ -68,6 +68,7 @@ public final class NftRuleset {
     private static final String Q6_SPORT = "@th,384,16";
     private static final String Q6_DPORT = "@th,400,16";
     private static final int SLOTS_PER_LINE = 8;
+    private static final String NEXT_HOP_MAP = "next_hop";
 
     /**
      * Where the Java path reads what the kernel leaves to it: nft forwards such frames out of
@@ -426,6 +427,23 @@ public final class NftRuleset {
                 .append(" priority filter; policy drop;\n\t}\n");
     }
 
+    private static List<String> nextHopElements(byte[] mac) {
+        return List.of("ip : " + mac(mac), "ip6 : " + mac(mac));
+    }
+
+    /**
+     * An {@code nft -f} transaction that replaces the next hop's MAC in a loaded ruleset (null:
+     * unresolved, the map emptied).
+     */
+    public static String nextHopUpdate(byte[] mac) {
+        StringBuilder b = new StringBuilder("flush map netdev ").append(TABLE).append(' ').append(NEXT_HOP_MAP).append('\n');
+        if (mac != null) {
+            b.append("add element netdev ").append(TABLE).append(' ').append(NEXT_HOP_MAP).append(" { ")
+                    .append(String.join(", ", nextHopElements(mac))).append(" }\n");
+        }
+        return b.toString();
+    }
+
     private void quoteNotOurs(StringBuilder b, String family, String saddr, List<String> vips, String verdict) {
         rule(b, "meta protocol " + family + " " + (vips.isEmpty() ? "" : saddr + " != { " + String.join(", ", vips) + " } ") + verdict);
     }
@@ -453,14 +471,16 @@ public final class NftRuleset {
     }
 
     private void returnChains(StringBuilder b) {
-        b.append("\n\t# return traffic toward the next hop\n\tchain to_network {\n");
-        if (t.nextHopResolved()) {
-            rule(b, counter("rule_return") + " ether daddr set " + mac(t.nextHopMac()) + " ether saddr set " + mac(t.networkMac())
-                    + " fwd to " + quote(t.networkInterface()));
-        } else {
-            b.append("\t\t# nextHopMac auto is resolved by ARP/NDP at run time; until then, as in Java:\n");
-            rule(b, counter("drop_next_hop_unresolved") + " drop");
-        }
+        // the next hop's MAC sits in a map, so learning it (ARP/ND at run time) is one small
+        // transaction (nextHopUpdate) instead of a reload of the whole ruleset
+        b.append("\n\t# the next hop's MAC per family; empty until resolved\n\tmap ").append(NEXT_HOP_MAP)
+                .append(" {\n\t\ttype ether_type : ether_addr\n");
+        elements(b, t.nextHopResolved() ? nextHopElements(t.nextHopMac()) : List.of());
+        b.append("\t}\n");
+        b.append("\n\t# return traffic toward the next hop (no element for the family: the lookup ends the rule)\n\tchain to_network {\n");
+        rule(b, "ether daddr set meta protocol map @" + NEXT_HOP_MAP + " ether saddr set " + mac(t.networkMac()) + " "
+                + counter("rule_return") + " fwd to " + quote(t.networkInterface()));
+        rule(b, counter("drop_next_hop_unresolved") + " drop");
         b.append("\t}\n");
         Set<String> ifaces = new TreeSet<>();
         for (int s = 0; s < t.serverCount(); s++) {

@@ -202,7 +202,12 @@ class NftRulesetTest {
         assertTrue(text.contains("device \"sb\""), text);
         assertTrue(text.contains("device \"sc\""), text);
         assertFalse(text.contains("device \"sa\""), text);
-        assertTrue(text.contains("counter name rule_return ether daddr set 02:00:00:00:00:fe "), text);
+        assertTrue(text.contains("ip : 02:00:00:00:00:fe,\n\t\t\tip6 : 02:00:00:00:00:fe\n"), text);
+        assertTrue(text.contains("ether daddr set meta protocol map @next_hop ether saddr set "), text);
+        assertEquals("flush map netdev portredirect next_hop\nadd element netdev portredirect next_hop "
+                + "{ ip : 02:00:00:00:00:fe, ip6 : 02:00:00:00:00:fe }\n",
+                NftRuleset.nextHopUpdate(new byte[] {2, 0, 0, 0, 0, (byte) 0xfe}));
+        assertEquals("flush map netdev portredirect next_hop\n", NftRuleset.nextHopUpdate(null));
         // every counter used is declared
         Matcher used = Pattern.compile("counter name (\\w+)").matcher(text);
         while (used.find()) {
