@@ -123,7 +123,9 @@ final class BalancerLab implements LabFixture {
         Path log = work.resolve("balancer-" + (++balancerRuns) + ".log");
         List<String> cmd = new ArrayList<>(javaCommand(BalancerCommand.class));
         cmd.addAll(List.of("run", "--config", config.toString(), "--metrics", "127.0.0.1:9100"));
-        cmd.addAll(io.portredirect.protocol.lab.LabSupport.balancerDataplaneArgs());
+        if (!List.of(extra).contains("--dataplane")) {
+            cmd.addAll(io.portredirect.protocol.lab.LabSupport.balancerDataplaneArgs());
+        }
         cmd.addAll(List.of(extra));
         LabProcess p = netns.startProcess("balancer", ns("gw"), cmd, log);
         p.awaitLog("event=started", Duration.ofSeconds(30));
