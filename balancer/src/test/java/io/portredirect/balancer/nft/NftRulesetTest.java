@@ -119,7 +119,7 @@ class NftRulesetTest {
         ForwardingTables t = smallTables();
         String text = NftRuleset.render(t, 1);
         for (int port : new int[] {8080, 9090}) {
-            int slot = t.redirectSlot(IpProtocol.TCP, port);
+            int slot = t.redirectSlot(0, IpProtocol.TCP, port);
             Matcher chain = Pattern.compile("chain redirect_tcp_" + port + " \\{\\n[^}]*?vmap @(maglev_g\\d+)").matcher(text);
             assertTrue(chain.find(), "no redirect chain for " + port);
             String map = chain.group(1);
@@ -152,11 +152,11 @@ class NftRulesetTest {
         }
         assertTrue(text.contains("\t\t\t0x01,\n\t\t\t0x03,\n"), "flag set");
         assertFalse(text.contains("\t\t\t0x02,\n"), "flag set");
-        // services: ranges as intervals, per protocol; UDP redirect to Java; 9090 without owner to the default server
-        assertTrue(text.contains("\t\t\ttcp . 10001-10004 : goto service_a,\n"), text);
-        assertTrue(text.contains("\t\t\tudp . 10011-10012 : goto service_b,\n"), text);
-        assertTrue(text.contains("\t\t\tudp . 5000 : goto java_udp_redirect"), text);
-        assertTrue(text.contains("\t\t\ttcp . 8080 : goto redirect_tcp_8080"), text);
+        // services: ranges as intervals, per VIP and protocol; UDP redirect to Java; 9090 without owner to the default server
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 10001-10004 : goto service_a,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 10011-10012 : goto service_b,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 5000 : goto java_udp_redirect"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 8080 : goto redirect_tcp_8080"), text);
         assertTrue(text.contains("\t\tcounter name rule_legacy_owner goto srv_a\n"), text);
         assertTrue(text.contains("\t\tcounter name rule_legacy_default goto srv_d\n"), text);
         // modes: raw forwards unchanged, l2 sets MACs, l3 only for the VIP the server answers for
