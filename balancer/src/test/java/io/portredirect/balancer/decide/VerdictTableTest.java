@@ -148,6 +148,8 @@ class VerdictTableTest {
             c("v6 SYN+REDIRECT to 8080 via 2001:2::10", PERVIP, () -> syn(CLIENT6, 40001, VIP6, 8080), "a", REDIRECT_HASH),
             c("v4 legacy SYN to 8080 via 198.18.0.20 goes to owner x", PERVIP, () -> tcp(CLIENT4, 40000, VIP4_API, 8080, SYN, null), "x", LEGACY_OWNER),
             c("v4 legacy SYN to 8080 via 198.18.0.10 goes to owner a", PERVIP, () -> tcp(CLIENT4, 40000, VIP4, 8080, SYN, null), "a", LEGACY_OWNER),
+            c("v4 tcp to l3 y's 10005 via 198.18.0.20", PERVIP, () -> tcp(CLIENT4, 40000, VIP4_API, 10005, SYN, null), "y", SERVICE_PORT),
+            c("v4 tcp to 10005 via 198.18.0.10 is no port there", PERVIP, () -> tcp(CLIENT4, 40000, VIP4, 10005, SYN, null), "d", DEFAULT),
             c("v4 redirect port 10002/tcp via 198.18.0.10", PERVIP, () -> syn(CLIENT4, 40001, VIP4, 10002), "a|d", REDIRECT_HASH),
             c("v4 10002/tcp via 198.18.0.20 is no port there", PERVIP, () -> syn(CLIENT4, 40001, VIP4_API, 10002), "d", DEFAULT),
             c("v4 ICMP error quoting 198.18.0.20:10001 goes to x", PERVIP,
