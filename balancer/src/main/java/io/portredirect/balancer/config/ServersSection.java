@@ -191,7 +191,11 @@ final class ServersSection {
 
     private void claim(ConfigValue item, ServicePortRange r, String server, List<InetAddress> serviceVips) {
         PortClaims.Claim mine = new PortClaims.Claim("service port of server " + server, item.path(), item.line());
-        for (TransportProtocol p : r.protocols()) {
+        // enum order, not the set's (Set.copyOf iterates in a per-JVM order): the same file, the same message
+        for (TransportProtocol p : TransportProtocol.values()) {
+            if (!r.protocols().contains(p)) {
+                continue;
+            }
             for (int port = r.first(); port <= r.last(); port++) {
                 PortClaims.Clash c = claims.claim(serviceVips, p, port, mine);
                 if (c != null) {
