@@ -201,6 +201,8 @@ public final class CheckConfigCommand implements Callable<Integer> {
             s.put("mode", t.serverMode(i).yamlName());
             s.put("weight", t.config().servers().get(i).weight());
             s.put("servicePorts", t.config().servers().get(i).servicePorts().stream().map(Object::toString).toList());
+            // the VIPs they are on, every VIP spelled out (service-vips absent)
+            s.put("serviceVips", orEvery(t, t.config().servers().get(i).serviceVips()));
             servers.add(s);
         }
         m.put("servers", servers);
@@ -209,6 +211,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("port", t.redirectSlotPort(slot));
             r.put("protocol", IpProtocol.name(t.redirectSlotProtocol(slot)).toLowerCase());
+            r.put("vips", orEvery(t, t.redirectSlotVips(slot)));
             int owner = t.redirectOwner(slot);
             r.put("owner", owner < 0 ? null : t.serverName(owner));
             Map<String, Integer> shares = new LinkedHashMap<>();
@@ -225,5 +228,9 @@ public final class CheckConfigCommand implements Callable<Integer> {
         m.put("defaultServer", t.defaultServer() < 0 ? null : t.serverName(t.defaultServer()));
         m.put("policies", t.policies().toString());
         return m;
+    }
+
+    private static List<String> orEvery(ForwardingTables t, List<java.net.InetAddress> vips) {
+        return vips.isEmpty() ? t.vips() : vips.stream().map(io.portredirect.balancer.config.Addresses::format).toList();
     }
 }

@@ -60,6 +60,14 @@ public final class BalancerConfig {
         return redirectPorts;
     }
 
+    /**
+     * True when some ports are narrowed to some VIPs ({@code service-vips} of a server or
+     * {@code vips} of a redirect port); else every port applies to every VIP.
+     */
+    public boolean perVip() {
+        return servers.stream().anyMatch(s -> !s.serviceVips().isEmpty()) || redirectPorts.stream().anyMatch(r -> !r.vips().isEmpty());
+    }
+
     /** Name of the default server, or null. */
     public String defaultServer() {
         return defaultServer;

@@ -26,9 +26,9 @@ final class BalancerConfigReader {
         List<InetAddress> vips = VipsSection.read(root);
         NetworkConfig network = NetworkSection.read(root);
         ServerNames names = new ServerNames();
-        PortClaims claims = new PortClaims();
+        PortClaims claims = new PortClaims(vips);
         List<ServerConfig> servers = ServersSection.read(root, vips, names, claims);
-        List<RedirectPortConfig> redirects = RedirectPortsSection.read(root, names, claims);
+        List<RedirectPortConfig> redirects = RedirectPortsSection.read(root, vips, names, claims);
         String defaultServer = PoliciesSection.defaultServer(root, names);
         Policies policies = PoliciesSection.read(root, names, defaultServer);
         int tableSize = TableSection.read(root, servers.size());

@@ -46,6 +46,7 @@ public final class ConfigDigest {
             line(out, p + "mode", s.mode().yamlName());
             line(out, p + "weight", s.weight());
             line(out, p + "service-ports", s.servicePorts().stream().map(ConfigDigest::servicePort).collect(Collectors.joining(",")));
+            optional(out, p + "service-vips", s.serviceVips());
         }
         for (int i = 0; i < c.redirectPorts().size(); i++) {
             RedirectPortConfig r = c.redirectPorts().get(i);
@@ -54,6 +55,7 @@ public final class ConfigDigest {
             line(out, p + "protocols", protocols(r.protocols()));
             line(out, p + "group", String.join(",", r.group()));
             line(out, p + "owner", r.owner());
+            optional(out, p + "vips", r.vips());
         }
         line(out, "default-server", c.defaultServer());
         Policies po = c.policies();
@@ -76,6 +78,16 @@ public final class ConfigDigest {
 
     private static String addresses(List<InetAddress> list) {
         return list.stream().map(InetAddress::getHostAddress).collect(Collectors.joining(","));
+    }
+
+    /**
+     * A per-VIP list, written only when set: "every VIP" (absent) keeps the lines, and so the
+     * digest, of configs written before the key existed.
+     */
+    private static void optional(StringBuilder out, String key, List<InetAddress> vips) {
+        if (!vips.isEmpty()) {
+            line(out, key, addresses(vips));
+        }
     }
 
     private static void line(StringBuilder out, String key, Object value) {

@@ -14,13 +14,21 @@ import java.util.List;
  * @param vips          per family, the VIP an l3 server answers for (empty: the only VIP of that family)
  * @param mode          forwarding mode
  * @param weight        share in redirect groups and echo balancing (entry frequency in the table)
- * @param servicePorts  the server-unique ports that name this server
+ * @param servicePorts  the ports that name this server (unique per VIP)
+ * @param serviceVips   the VIPs its service ports are on (empty: every VIP)
  */
 public record ServerConfig(String name, String interfaceName, MacSpec mac, MacSpec interfaceMac, List<InetAddress> ips,
-                           List<InetAddress> vips, ForwardingMode mode, int weight, List<ServicePortRange> servicePorts) {
+                           List<InetAddress> vips, ForwardingMode mode, int weight, List<ServicePortRange> servicePorts,
+                           List<InetAddress> serviceVips) {
     public ServerConfig {
         ips = List.copyOf(ips);
         vips = List.copyOf(vips);
         servicePorts = List.copyOf(servicePorts);
+        serviceVips = List.copyOf(serviceVips);
+    }
+
+    /** True when its service ports are on {@code vip}. */
+    public boolean servesOn(InetAddress vip) {
+        return serviceVips.isEmpty() || serviceVips.contains(vip);
     }
 }

@@ -57,7 +57,7 @@ final class ServersSection {
     }
 
     private ServerConfig server(ConfigMapping s) {
-        s.keys("name", "interface", "mac", "interface-mac", "ip", "vip", "mode", "weight", "service-ports");
+        s.keys("name", "interface", "mac", "interface-mac", "ip", "vip", "mode", "weight", "service-ports", "service-vips");
         String name = name(s);
         String iface = Interfaces.required(s);
         ForwardingMode mode = mode(s);
@@ -91,11 +91,16 @@ final class ServersSection {
             }
         }
         int weight = s.integer("weight", 1, MAX_WEIGHT, 1);
-        List<ServicePortRange> ports = servicePorts(s, name);
+        List<InetAddress> serviceVips = VipsSection.subset(s, "service-vips", vips);
+        if (mode == ForwardingMode.L3) {
+            l3ServiceVips(s, serverVips, serviceVips);
+        }
+        List<ServicePortRange> ports = servicePorts(s, name, serviceVips);
         if (name == null || iface == null || mode == null) {
             return null;
         }
-        return new ServerConfig(name, iface, mac, ifMac == null ? MacSpec.auto() : ifMac, ips, serverVips, mode, weight, ports);
+        return new ServerConfig(name, iface, mac, ifMac == null ? MacSpec.auto() : ifMac, ips, serverVips, mode, weight, ports,
+                serviceVips);
     }
 
     private String name(ConfigMapping s) {
@@ -145,7 +150,21 @@ final class ServersSection {
         return out;
     }
 
-    private List<ServicePortRange> servicePorts(ConfigMapping s, String server) {
+    /** An l3 server answers for one VIP per family: service VIPs beside it would only see L3_VIP_MISMATCH drops. */
+    private void l3ServiceVips(ConfigMapping s, List<InetAddress> serverVips, List<InetAddress> serviceVips) {
+        for (InetAddress a : serviceVips) {
+            List<InetAddress> answers = serverVips.stream().filter(x -> AddressFamilies.sameFamily(List.of(x), a)).toList();
+            if (answers.isEmpty()) {
+                answers = vips.stream().filter(x -> AddressFamilies.sameFamily(List.of(x), a)).toList();
+            }
+            if (answers.size() == 1 && !answers.get(0).equals(a)) {
+                s.problem("service-vips", Addresses.format(a) + ": this l3 server answers for " + Addresses.format(answers.get(0))
+                        + " only (vip), packets to " + Addresses.format(a) + " would be dropped");
+            }
+        }
+    }
+
+    private List<ServicePortRange> servicePorts(ConfigMapping s, String server, List<InetAddress> serviceVips) {
         List<ServicePortRange> out = new ArrayList<>();
         ConfigValue v = s.get("service-ports");
         List<ConfigValue> items = v == null ? List.of() : v.node().isList() ? v.list() : v.items();
@@ -164,20 +183,24 @@ final class ServersSection {
             }
             out.add(r);
             if (server != null) {
-                claim(item, r, server);
+                claim(item, r, server, serviceVips);
             }
         }
         return out;
     }
 
-    private void claim(ConfigValue item, ServicePortRange r, String server) {
+    private void claim(ConfigValue item, ServicePortRange r, String server, List<InetAddress> serviceVips) {
         PortClaims.Claim mine = new PortClaims.Claim("service port of server " + server, item.path(), item.line());
-        for (TransportProtocol p : r.protocols()) {
+        // enum order, not the set's (Set.copyOf iterates in a per-JVM order): the same file, the same message
+        for (TransportProtocol p : TransportProtocol.values()) {
+            if (!r.protocols().contains(p)) {
+                continue;
+            }
             for (int port = r.first(); port <= r.last(); port++) {
-                PortClaims.Claim c = claims.claim(p, port, mine);
+                PortClaims.Clash c = claims.claim(serviceVips, p, port, mine);
                 if (c != null) {
-                    item.problem("port " + port + "/" + p.yamlName() + " is already a " + c.what() + " (" + c.key()
-                            + ", line " + c.line() + "); service ports must be unique");
+                    item.problem("port " + port + "/" + p.yamlName() + c.on() + " is already a " + c.first().what() + " (" + c.first().key()
+                            + ", line " + c.first().line() + "); service ports must be unique" + (c.vip() == null ? "" : " per VIP"));
                     return;
                 }
             }

@@ -43,7 +43,10 @@ import java.util.stream.Collectors;
  *     server's service ports in the balancer, for every redirect group member), and a listener
  *     target that is neither a redirect port nor a service port of the balancer.</li>
  * </ul>
- * A server agent is matched to the balancer server its service ports lead to.
+ * A server agent is matched to the balancer server its service ports lead to. With per-VIP ports
+ * ({@code service-vips}, redirect port {@code vips}) one port may lead to several servers, one per
+ * VIP: an agent then belongs to those on the addresses it holds, a server is delivered only the
+ * VIPs its ports are on, and a client agent is judged per VIP.
  */
 public final class ConfigCrossCheck {
     private final BalancerConfig balancer;
@@ -84,7 +87,7 @@ public final class ConfigCrossCheck {
             int port = c.servicePorts().get(i).port();
             Set<TransportProtocol> unrouted = EnumSet.noneOf(TransportProtocol.class);
             for (TransportProtocol p : protos) {
-                List<ServerConfig> to = routes(p, port);
+                List<ServerConfig> to = routesHeld(p, port, c.vips());
                 if (to.isEmpty()) {
                     unrouted.add(p);
                 }
@@ -126,7 +129,7 @@ public final class ConfigCrossCheck {
     private void addresses(AgentFile.Server a, ServerConfig server) {
         int k = balancer.serverIndex(server.name());
         boolean l3 = server.mode() == ForwardingMode.L3;
-        List<InetAddress> delivered = l3 ? server.ips() : balancer.vips();
+        List<InetAddress> delivered = l3 ? server.ips() : deliveredVips(server);
         List<String> missing = delivered.stream().filter(ip -> !a.config().vips().contains(ip)).map(InetAddress::getHostAddress).toList();
         if (missing.isEmpty()) {
             return;
@@ -167,7 +170,7 @@ public final class ConfigCrossCheck {
 
     private void clientAgent(AgentFile.Client a) {
         AgentConfig c = a.config();
-        SortedSet<Integer> confirmable = null;
+        SortedSet<Integer> confirmable;
         for (int i = 0; i < c.vips().size(); i++) {
             VipConfig v = c.vips().get(i);
             if (!balancer.vips().contains(v.address())) {
@@ -175,9 +178,7 @@ public final class ConfigCrossCheck {
                         + bf + ":" + balancer.lineOf("vips") + ")");
                 continue;
             }
-            if (confirmable == null) {
-                confirmable = confirmable();
-            }
+            confirmable = confirmable(v.address());
             SortedSet<Integer> refused = confirmable.stream().filter(p -> !v.allows(p)).collect(Collectors.toCollection(TreeSet::new));
             if (!refused.isEmpty()) {
                 add(a, "vips[" + i + "].service-ports", "misses " + PortList.compact(refused) + ", service ports of "
@@ -188,8 +189,9 @@ public final class ConfigCrossCheck {
             ListenerConfig l = c.listeners().get(i);
             TransportProtocol p = l.protocol() == ListenerProtocol.UDP ? TransportProtocol.UDP : TransportProtocol.TCP;
             int port = l.redirectPort();
-            boolean redirect = balancer.redirectPorts().stream().anyMatch(r -> r.port() == port && r.protocols().contains(p));
-            if (!redirect && routes(p, port).isEmpty()) {
+            boolean redirect = balancer.redirectPorts().stream()
+                    .anyMatch(r -> r.port() == port && r.protocols().contains(p) && r.on(l.vip()));
+            if (!redirect && routes(p, port).stream().noneMatch(s -> s.servesOn(l.vip()))) {
                 add(a, "listeners[" + i + "].target", HostPort.format(new InetSocketAddress(l.vip(), port)) + "/" + p.yamlName()
                         + " is neither a redirect port nor a service port of the balancer (" + bf + ")");
             }
@@ -197,15 +199,19 @@ public final class ConfigCrossCheck {
     }
 
     /**
-     * Ports a REDIRECT_CONFIRM may name: of every redirect group member, what its agents confirm
-     * (and the balancer routes back to it) when their files were given, else its service ports.
+     * Ports a REDIRECT_CONFIRM may name on {@code vip}: of every member of a redirect group there,
+     * what its agents confirm (and the balancer routes back to it) when their files were given,
+     * else its service ports; only servers whose service ports are on that VIP.
      */
-    private SortedSet<Integer> confirmable() {
+    private SortedSet<Integer> confirmable(InetAddress vip) {
         Set<String> members = new LinkedHashSet<>();
-        balancer.redirectPorts().forEach(r -> members.addAll(r.group()));
+        balancer.redirectPorts().stream().filter(r -> r.on(vip)).forEach(r -> members.addAll(r.group()));
         SortedSet<Integer> ports = new TreeSet<>();
         for (String m : members) {
             ServerConfig s = server(m);
+            if (!s.servesOn(vip)) {
+                continue;
+            }
             List<AgentFile.Server> agents = agentsOfServer.get(m);
             if (agents != null) {
                 for (AgentFile.Server a : agents) {
@@ -236,6 +242,35 @@ public final class ConfigCrossCheck {
 
     private List<ServerConfig> routes(TransportProtocol p, int port) {
         return balancer.servers().stream().filter(s -> s.servicePorts().stream().anyMatch(r -> r.contains(p, port))).toList();
+    }
+
+    /**
+     * The servers {@code protocol/port} leads to, narrowed, when it leads to several (one per VIP),
+     * to those reached on an address the agent holds (a VIP its ports are on; an l3 server's own).
+     */
+    private List<ServerConfig> routesHeld(TransportProtocol p, int port, List<InetAddress> held) {
+        List<ServerConfig> all = routes(p, port);
+        if (all.size() < 2) {
+            return all;
+        }
+        List<ServerConfig> mine = all.stream().filter(s -> s.mode() == ForwardingMode.L3
+                ? s.ips().stream().anyMatch(held::contains)
+                : balancer.vips().stream().anyMatch(v -> s.servesOn(v) && held.contains(v))).toList();
+        return mine.isEmpty() ? all : mine;
+    }
+
+    /**
+     * The VIPs the balancer sends an l2/raw server packets to: those its service ports are on and
+     * those of redirect ports it is a member or owner of; every VIP when it may get the rest
+     * (default or echo server) or when no key narrows its ports.
+     */
+    private List<InetAddress> deliveredVips(ServerConfig s) {
+        if (s.serviceVips().isEmpty() || s.name().equals(balancer.defaultServer())
+                || s.name().equals(balancer.policies().echoServer())) {
+            return balancer.vips();
+        }
+        return balancer.vips().stream().filter(v -> s.servesOn(v) || balancer.redirectPorts().stream()
+                .anyMatch(r -> r.on(v) && (r.group().contains(s.name()) || s.name().equals(r.owner())))).toList();
     }
 
     private ServerConfig server(String name) {

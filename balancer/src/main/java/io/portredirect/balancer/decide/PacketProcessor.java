@@ -95,7 +95,7 @@ public final class PacketProcessor {
         if (option.isMalformed() && (p.isTcp() || p.isUdp())) {
             counters.countMalformed(option.reason());
         }
-        int rule = decide(t, p);
+        int rule = decide(t, p, vip);
         int s = rule >>> 8;
         rule &= 0xFF;
         if (s == 0xFFFFFF) {
@@ -170,14 +170,14 @@ public final class PacketProcessor {
             return !(p.protocol() == IpProtocol.ICMPV6 && p.icmpType() >= IcmpView.V6_ROUTER_SOLICITATION
                     && p.icmpType() <= IcmpView.V6_REDIRECT);
         }
-        return (p.isTcp() || p.isUdp()) && t.servesPort(s, p.protocol(), p.srcPort());
+        return (p.isTcp() || p.isUdp()) && t.servesPort(s, t.returnVip(s, p.ipVersion()), p.protocol(), p.srcPort());
     }
 
     /**
-     * Rules 1-7. Returns {@code server << 8 | rule}; server 0xFFFFFF means drop with
-     * {@link #pendingDrop}. Packing avoids a result object.
+     * Rules 1-7 for a packet to VIP index {@code vip}. Returns {@code server << 8 | rule}; server
+     * 0xFFFFFF means drop with {@link #pendingDrop}. Packing avoids a result object.
      */
-    private int decide(ForwardingTables t, ParsedPacket p) {
+    private int decide(ForwardingTables t, ParsedPacket p, int vip) {
         if (p.fragment() == ParsedPacket.Fragment.NON_FIRST) {
             return policy(t.policies().fragments() == Policies.Fragments.DEFAULT ? t.defaultServer() : -1,
                     Rule.FRAGMENT_POLICY, DropReason.FRAGMENT_POLICY);
@@ -186,11 +186,11 @@ public final class PacketProcessor {
         if (p.isTcp() || p.isUdp()) {
             int proto = p.protocol();
             int d = p.dstPort();
-            int owner = t.serviceOwner(proto, d);
+            int owner = t.serviceOwner(vip, proto, d);
             if (owner >= 0) {
                 return verdict(owner, Rule.SERVICE_PORT);
             }
-            int slot = t.redirectSlot(proto, d);
+            int slot = t.redirectSlot(vip, proto, d);
             if (slot >= 0) {
                 if (p.redirect().isRedirect()) {
                     int i = flowIndex.of(b, p.srcAddrOffset(), p.dstAddrOffset(), p.addrLength(), p.srcPort(), d, proto, t.tableSize());
@@ -221,16 +221,18 @@ public final class PacketProcessor {
             return icmpErrorPolicy(t, DropReason.ICMP_QUOTE_TRUNCATED);
         }
         byte[] b = p.buffer();
-        if (t.vipIndex(b, q.srcAddrOffset(), q.addrLength()) < 0) {
+        // the quote's source is the VIP the flow was addressed to: its ports decide
+        int vip = t.vipIndex(b, q.srcAddrOffset(), q.addrLength());
+        if (vip < 0) {
             return icmpErrorPolicy(t, DropReason.ICMP_QUOTE_NOT_OURS);
         }
         int proto = q.protocol();
         int y = q.srcPort();
-        int owner = t.serviceOwner(proto, y);
+        int owner = t.serviceOwner(vip, proto, y);
         if (owner >= 0) {
             return verdict(owner, Rule.ICMP_ERROR_SERVICE_PORT);
         }
-        int slot = t.redirectSlot(proto, y);
+        int slot = t.redirectSlot(vip, proto, y);
         if (slot >= 0) {
             // the quote runs server -> client, so swap it back into rule 2's (client, VIP) order
             int i = flowIndex.of(b, q.dstAddrOffset(), q.srcAddrOffset(), q.addrLength(), q.dstPort(), y, proto, t.tableSize());

@@ -25,8 +25,9 @@ import java.util.stream.IntStream;
  * for their return traffic), so the kernel forwards what the Java decision would.
  *
  * <p>Pure and deterministic: the same tables and generation give the same bytes (maps sorted by
- * key, chains and counters named after servers, ports and reasons, never after list positions
- * that a reordered config would move). Counters are named {@code rule_<Rule>}, {@code drop_<DropReason>}
+ * key, chains and counters named after servers, ports, VIPs and reasons, never after list positions
+ * that a reordered config would move). Port maps are keyed by VIP, protocol and port, one map per
+ * IP version ({@code ip daddr . meta l4proto . th dport}), as the Java lookup is. Counters are named {@code rule_<Rule>}, {@code drop_<DropReason>}
  * (the Java decision's names), {@code fwd_<server>} and {@code java_<why>}.
  *
  * <p>Redirect ports: nft sees only the FIRST TCP option of kind 253; when it carries our ExID, a
@@ -83,9 +84,11 @@ public final class NftRuleset {
     private final long generation;
     private final JavaPath javaPath;
     private final Set<String> counters = new TreeSet<>();
-    /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port) order. */
+    /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port, VIP) order. */
     private final List<short[]> groups = new ArrayList<>();
     private final int[] groupOfSlot;
+    /** Redirect slots in (protocol, port, first VIP) order. */
+    private final int[] slotOrder;
     /** Server indices in name order: a config that lists its servers in another order renders the same. */
     private final int[] byName;
 
@@ -96,11 +99,12 @@ public final class NftRuleset {
         byName = IntStream.range(0, t.serverCount()).boxed()
                 .sorted(java.util.Comparator.comparing(t::serverName)).mapToInt(Integer::intValue).toArray();
         groupOfSlot = new int[t.redirectSlotCount()];
-        // groups are numbered in (protocol, port) order, not in the config's list order
-        int[] slots = IntStream.range(0, groupOfSlot.length).boxed()
-                .sorted(java.util.Comparator.comparingInt((Integer i) -> t.redirectSlotProtocol(i)).thenComparingInt(t::redirectSlotPort))
+        // groups are numbered in (protocol, port, VIP) order, not in the config's list order
+        slotOrder = IntStream.range(0, groupOfSlot.length).boxed()
+                .sorted(java.util.Comparator.comparingInt((Integer i) -> t.redirectSlotProtocol(i)).thenComparingInt(t::redirectSlotPort)
+                        .thenComparing(i -> firstVip(t.redirectSlotVips(i)), NftRuleset::compareAddresses))
                 .mapToInt(Integer::intValue).toArray();
-        for (int slot : slots) {
+        for (int slot : slotOrder) {
             short[] table = t.redirectTable(slot);
             int g = 0;
             while (g < groups.size() && !Arrays.equals(groups.get(g), table)) {
@@ -177,59 +181,99 @@ public final class NftRuleset {
         b.append("\t}\n");
         for (int s : byName) {
             if (needsReturnChain(s) && t.mode(s) == ForwardingMode.L3) {
-                b.append("\n\t# ports ").append(t.serverName(s)).append(" answers on for the balancer (service ports, groups, ownership)\n");
-                b.append("\tset served_").append(t.serverName(s)).append(" {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n");
-                List<String> e = new ArrayList<>();
-                for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
-                    int server = s;
-                    for (PortRuns r : PortRuns.of(port -> t.servesPort(server, proto, port) ? 1 : -1)) {
-                        e.add(protoName(proto) + " . " + r.ports());
-                    }
+                for (int version : servedSetVersions(s)) {
+                    String name = servedSet(s, version);
+                    b.append("\n\t# ports ").append(t.serverName(s)).append(" answers on for the balancer (service ports, groups, ownership)")
+                            .append(name.endsWith("_v" + version) ? " from " + vip(t.returnVip(s, version)) : "").append('\n');
+                    b.append("\tset ").append(name).append(" {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n");
+                    elements(b, served(s, version));
+                    b.append("\t}\n");
                 }
-                elements(b, e);
-                b.append("\t}\n");
             }
         }
     }
 
-    private void maps(StringBuilder b) {
-        List<String> service = new ArrayList<>();
-        List<String> quoteService = new ArrayList<>();
+    /** Ports server {@code s} answers on from its return VIP of this IP version. */
+    private List<String> served(int s, int version) {
+        List<String> e = new ArrayList<>();
+        int vip = t.returnVip(s, version);
         for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
-            for (PortRuns r : PortRuns.of(port -> t.serviceOwner(proto, port))) {
-                service.add(protoName(proto) + " . " + r.ports() + " : goto service_" + t.serverName(r.value()));
-                quoteService.add(proto + " . " + r.ports() + " : goto quote_service_" + t.serverName(r.value()));
+            for (PortRuns r : PortRuns.of(port -> t.servesPort(s, vip, proto, port) ? 1 : -1)) {
+                e.add(protoName(proto) + " . " + r.ports());
             }
         }
-        b.append("\n\t# rule 1: a service port names its server\n");
-        b.append("\tmap service_ports {\n\t\ttypeof meta l4proto . th dport : verdict\n\t\tflags interval\n");
-        elements(b, service);
-        b.append("\t}\n");
+        return e;
+    }
 
-        List<String> redirect = new ArrayList<>();
-        List<String> quoteRedirect = new ArrayList<>();
-        for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
-            for (PortRuns r : PortRuns.of(port -> t.redirectSlot(proto, port))) {
-                for (int port = r.first(); port <= r.last(); port++) {
-                    int slot = t.redirectSlot(proto, port);
-                    String target = proto == IpProtocol.TCP ? "goto redirect_tcp_" + port : "goto java_udp_redirect";
-                    redirect.add(protoName(proto) + " . " + port + " : " + target);
-                    quoteRedirect.add(proto + " . " + port + " : goto quote_redirect_g" + groupOfSlot[slot]);
+    /** The IP versions server {@code s} returns traffic for (a VIP to answer from). */
+    private int[] returnVersions(int s) {
+        return IntStream.of(4, 6).filter(v -> t.hasAddress(s, v) && t.returnVip(s, v) >= 0).toArray();
+    }
+
+    /** One set serves both IP versions unless per-VIP ports make them differ. */
+    private int[] servedSetVersions(int s) {
+        int[] versions = returnVersions(s);
+        return versions.length == 2 && !served(s, 4).equals(served(s, 6)) ? versions : new int[] {versions.length == 0 ? 4 : versions[0]};
+    }
+
+    private String servedSet(int s, int version) {
+        int[] versions = returnVersions(s);
+        boolean split = versions.length == 2 && !served(s, 4).equals(served(s, 6));
+        return "served_" + t.serverName(s) + (split ? "_v" + version : "");
+    }
+
+    private void maps(StringBuilder b) {
+        for (int version : new int[] {4, 6}) {
+            String v = "_v" + version;
+            String family = version == 4 ? "ip" : "ip6";
+            List<String> service = new ArrayList<>();
+            List<String> quoteService = new ArrayList<>();
+            List<String> redirect = new ArrayList<>();
+            List<String> quoteRedirect = new ArrayList<>();
+            for (int vip : vipOrder(version == 4)) {
+                String addr = vip(vip) + " . ";
+                String hex = vipHex(vip) + " . ";
+                for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
+                    for (PortRuns r : PortRuns.of(port -> t.serviceOwner(vip, proto, port))) {
+                        service.add(addr + protoName(proto) + " . " + r.ports() + " : goto service_" + t.serverName(r.value()));
+                        quoteService.add(hex + proto + " . " + r.ports() + " : goto quote_service_" + t.serverName(r.value()));
+                    }
+                }
+                for (int proto : new int[] {IpProtocol.TCP, IpProtocol.UDP}) {
+                    for (PortRuns r : PortRuns.of(port -> t.redirectSlot(vip, proto, port))) {
+                        for (int port = r.first(); port <= r.last(); port++) {
+                            int slot = t.redirectSlot(vip, proto, port);
+                            String target = proto == IpProtocol.TCP ? "goto " + redirectChain(slot) : "goto java_udp_redirect";
+                            redirect.add(addr + protoName(proto) + " . " + port + " : " + target);
+                            quoteRedirect.add(hex + proto + " . " + port + " : goto quote_redirect_g" + groupOfSlot[slot]);
+                        }
+                    }
                 }
             }
-        }
-        b.append("\n\t# rules 2-3: redirect ports (TCP: option match and hash; UDP: the option is beyond nft, Java path)\n");
-        b.append("\tmap redirect_ports {\n\t\ttypeof meta l4proto . th dport : verdict\n");
-        elements(b, redirect);
-        b.append("\t}\n");
+            String saddr = version == 4 ? Q4_SADDR : Q6_SADDR;
+            String qproto = version == 4 ? Q4_PROTO : Q6_PROTO;
+            String qsport = version == 4 ? Q4_SPORT : Q6_SPORT;
+            b.append("\n\t# rule 1: a service port of a VIP names its server (IPv").append(version).append(")\n");
+            b.append("\tmap service_ports").append(v).append(" {\n\t\ttypeof ").append(family)
+                    .append(" daddr . meta l4proto . th dport : verdict\n\t\tflags interval\n");
+            elements(b, service);
+            b.append("\t}\n");
 
-        b.append("\n\t# rule 4: ICMP errors by the quoted packet's protocol . source port (quote sent by our server from VIP:port)\n");
-        b.append("\tmap quote_service_ports {\n\t\ttypeof ").append(Q4_PROTO).append(" . ").append(Q4_SPORT)
-                .append(" : verdict\n\t\tflags interval\n");
-        elements(b, quoteService);
-        b.append("\t}\n\n\tmap quote_redirect_ports {\n\t\ttypeof ").append(Q4_PROTO).append(" . ").append(Q4_SPORT).append(" : verdict\n");
-        elements(b, quoteRedirect);
-        b.append("\t}\n");
+            b.append("\n\t# rules 2-3: redirect ports (TCP: option match and hash; UDP: the option is beyond nft, Java path)\n");
+            b.append("\tmap redirect_ports").append(v).append(" {\n\t\ttypeof ").append(family)
+                    .append(" daddr . meta l4proto . th dport : verdict\n");
+            elements(b, redirect);
+            b.append("\t}\n");
+
+            b.append("\n\t# rule 4: ICMP errors by the quoted packet's source VIP . protocol . source port (sent by our server)\n");
+            b.append("\tmap quote_service_ports").append(v).append(" {\n\t\ttypeof ").append(saddr).append(" . ").append(qproto)
+                    .append(" . ").append(qsport).append(" : verdict\n\t\tflags interval\n");
+            elements(b, quoteService);
+            b.append("\t}\n\n\tmap quote_redirect_ports").append(v).append(" {\n\t\ttypeof ").append(saddr).append(" . ")
+                    .append(qproto).append(" . ").append(qsport).append(" : verdict\n");
+            elements(b, quoteRedirect);
+            b.append("\t}\n");
+        }
 
         for (int g = 0; g < groups.size(); g++) {
             short[] table = groups.get(g);
@@ -303,18 +347,19 @@ public final class NftRuleset {
         b.append("\n\tchain java_udp_redirect {\n");
         rule(b, toJava("java_udp_redirect"));
         b.append("\t}\n");
-        for (int port = 0; port <= 65535; port++) {
-            int slot = t.redirectSlot(IpProtocol.TCP, port);
-            if (slot < 0) {
+        for (int slot : slotOrder) {
+            if (t.redirectSlotProtocol(slot) != IpProtocol.TCP) {
                 continue;
             }
+            int port = t.redirectSlotPort(slot);
             String map = "@maglev_g" + groupOfSlot[slot];
             int size = groups.get(groupOfSlot[slot]).length;
             String opt = "tcp option @" + RedirectWire.TCP_OPTION_KIND + ",";
             String ours = opt + "16,16 " + hex16(RedirectWire.EXID) + " " + opt + "32,8 @redirect_flags";
-            b.append("\n\t# ").append(port).append("/tcp: REDIRECT -> hash onto group g").append(groupOfSlot[slot])
-                    .append(", else legacy\n");
-            b.append("\tchain redirect_tcp_").append(port).append(" {\n");
+            List<InetAddress> on = t.redirectSlotVips(slot);
+            b.append("\n\t# ").append(port).append("/tcp").append(on.isEmpty() ? "" : " on " + on.stream().map(NftRuleset::address)
+                    .collect(Collectors.joining(", "))).append(": REDIRECT -> hash onto group g").append(groupOfSlot[slot]).append(", else legacy\n");
+            b.append("\tchain ").append(redirectChain(slot)).append(" {\n");
             for (String family : new String[] {"ip", "ip6"}) {
                 String hash = counter("rule_redirect_hash") + " jhash " + family + " saddr . tcp sport . " + family
                         + " daddr . tcp dport . meta l4proto mod " + size + " seed " + hex32(FlowIndex.SEED) + " vmap " + map;
@@ -360,10 +405,10 @@ public final class NftRuleset {
         String notOurs = icmpErrorPolicy("drop_icmp_quote_not_ours");
         quoteNotOurs(b, "ip", Q4_SADDR, vipHex(true), notOurs);
         quoteNotOurs(b, "ip6", Q6_SADDR, vipHex(false), notOurs);
-        rule(b, "meta protocol ip " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_service_ports");
-        rule(b, "meta protocol ip6 " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_service_ports");
-        rule(b, "meta protocol ip " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_redirect_ports");
-        rule(b, "meta protocol ip6 " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_redirect_ports");
+        rule(b, "meta protocol ip " + Q4_SADDR + " . " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_service_ports_v4");
+        rule(b, "meta protocol ip6 " + Q6_SADDR + " . " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_service_ports_v6");
+        rule(b, "meta protocol ip " + Q4_SADDR + " . " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_redirect_ports_v4");
+        rule(b, "meta protocol ip6 " + Q6_SADDR + " . " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_redirect_ports_v6");
         // nft cannot tell a truncated quote from an unknown port: both reach the policy here
         rule(b, icmpErrorPolicy("drop_icmp_quote_unknown_port"));
         b.append("\t}\n");
@@ -376,8 +421,10 @@ public final class NftRuleset {
                 : counter("drop_fragment_policy") + " drop";
         rule(b, "ip frag-off & 0x1fff != 0 " + fragments);
         rule(b, "frag frag-off != 0 " + fragments);
-        rule(b, "meta l4proto { tcp, udp } meta l4proto . th dport vmap @service_ports");
-        rule(b, "meta l4proto { tcp, udp } meta l4proto . th dport vmap @redirect_ports");
+        rule(b, "meta protocol ip meta l4proto { tcp, udp } ip daddr . meta l4proto . th dport vmap @service_ports_v4");
+        rule(b, "meta protocol ip6 meta l4proto { tcp, udp } ip6 daddr . meta l4proto . th dport vmap @service_ports_v6");
+        rule(b, "meta protocol ip meta l4proto { tcp, udp } ip daddr . meta l4proto . th dport vmap @redirect_ports_v4");
+        rule(b, "meta protocol ip6 meta l4proto { tcp, udp } ip6 daddr . meta l4proto . th dport vmap @redirect_ports_v6");
         // neighbour discovery for a VIP is answered by the Java side
         rule(b, "icmpv6 type " + ND_TYPES + " "
                 + toJava("java_nd"));
@@ -507,7 +554,7 @@ public final class NftRuleset {
                     String family = version == 4 ? "ip" : "ip6";
                     String from = "meta protocol " + family + " " + family + " saddr " + serverAddress(s, version) + " ";
                     String to = "goto return_" + t.serverName(s) + "_v" + version;
-                    rule(b, from + "meta l4proto . th sport @served_" + t.serverName(s) + " " + to);
+                    rule(b, from + "meta l4proto . th sport @" + servedSet(s, version) + " " + to);
                     // neighbour discovery is the server talking to its gateway, not an answer to a client
                     rule(b, from + (version == 4 ? "meta l4proto icmp " : "meta l4proto ipv6-icmp icmpv6 type != " + ND_TYPES + " ") + to);
                     rule(b, from + (version == 4 ? "ip frag-off & 0x1fff != 0 " : "frag frag-off != 0 ") + to);
@@ -561,6 +608,40 @@ public final class NftRuleset {
 
     private String vip(int v) {
         return address(t.vipAddresses().get(v));
+    }
+
+    private String vipHex(int v) {
+        return "0x" + HexFormat.of().formatHex(t.vipAddresses().get(v).getAddress());
+    }
+
+    /** VIP indices of one IP version in address order (not the config's list order). */
+    private int[] vipOrder(boolean v4) {
+        return IntStream.range(0, t.vipCount()).filter(v -> (t.vipAddresses().get(v) instanceof Inet4Address) == v4).boxed()
+                .sorted((x, y) -> compareAddresses(t.vipAddresses().get(x), t.vipAddresses().get(y)))
+                .mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * {@code redirect_tcp_PORT}; a port that is a redirect port on some VIPs only gets the first
+     * of them too ({@code redirect_tcp_8080_198_18_0_10}), since another VIP may use it otherwise.
+     */
+    private String redirectChain(int slot) {
+        InetAddress first = firstVip(t.redirectSlotVips(slot));
+        return "redirect_tcp_" + t.redirectSlotPort(slot) + (first == null ? "" : "_" + address(first).replaceAll("[.:]", "_"));
+    }
+
+    private static InetAddress firstVip(List<InetAddress> vips) {
+        return vips.stream().min(NftRuleset::compareAddresses).orElse(null);
+    }
+
+    /** IPv4 before IPv6, then by bytes; null (every VIP) first. */
+    private static int compareAddresses(InetAddress a, InetAddress b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? 0 : -1) : 1;
+        }
+        byte[] x = a.getAddress();
+        byte[] y = b.getAddress();
+        return x.length != y.length ? Integer.compare(x.length, y.length) : Arrays.compareUnsigned(x, y);
     }
 
     private String serverAddress(int s, int version) {

@@ -28,9 +28,13 @@ import java.util.stream.IntStream;
 
 /**
  * Everything the data plane reads, precomputed from a {@link BalancerConfig}: port lookup arrays
- * (service port owner and redirect slot per protocol and port), one weighted Maglev table per
+ * (service port owner and redirect slot per VIP, protocol and port), one weighted Maglev table per
  * distinct redirect group, MACs and addresses in flat arrays. Built off the hot path, immutable,
  * swapped as a whole (Katran's split: the control plane builds, the data plane only reads).
+ *
+ * <p>Port lookups are per VIP ({@code service-vips}, redirect port {@code vips}): VIPs whose ports
+ * are configured alike share one pair of port arrays, so a config without per-VIP keys costs what
+ * it did before; {@link #vipIndex} gives the VIP index the lookups take.
  *
  * <p>Hot-path accessors take and return ints and copy bytes into caller buffers; nothing here
  * allocates after {@link #build}.
@@ -59,12 +63,15 @@ public final class ForwardingTables {
     private final int[] returnVip4;
     private final int[] returnVip6;
     private final int[] l3Servers;
+    /** Per VIP index: where its port arrays start in {@link #serviceOwner} and {@link #redirectSlotOf}. */
+    private final int[] vipBase;
     private final short[] serviceOwner;
     private final int[] redirectSlotOf;
     private final short[][] redirectTables;
     private final int[] redirectOwners;
     private final int[] redirectPorts;
     private final int[] redirectProtocols;
+    private final List<List<InetAddress>> redirectVips;
     private final long[][] redirectMembers;
     private final short[] echoTable;
     private final int defaultServer;
@@ -131,24 +138,47 @@ public final class ForwardingTables {
         }
         l3Servers = l3.stream().mapToInt(Integer::intValue).toArray();
 
-        serviceOwner = new short[2 * PORTS];
+        // VIPs that every server and redirect port treats alike share their port arrays
+        vipBase = new int[vipList.size()];
+        List<List<Boolean>> classes = new ArrayList<>();
+        for (int v = 0; v < vipList.size(); v++) {
+            InetAddress vip = vipList.get(v);
+            List<Boolean> on = new ArrayList<>();
+            servers.forEach(s -> on.add(s.servesOn(vip)));
+            config.redirectPorts().forEach(r -> on.add(r.on(vip)));
+            int c = classes.indexOf(on);
+            if (c < 0) {
+                c = classes.size();
+                classes.add(on);
+            }
+            vipBase[v] = 2 * PORTS * c;
+        }
+        int arrays = Math.max(1, classes.size());
+
+        serviceOwner = new short[arrays * 2 * PORTS];
         Arrays.fill(serviceOwner, (short) -1);
-        for (int i = 0; i < n; i++) {
-            for (ServicePortRange r : servers.get(i).servicePorts()) {
-                for (TransportProtocol p : r.protocols()) {
-                    for (int port = r.first(); port <= r.last(); port++) {
-                        serviceOwner[protoSlot(p.number()) * PORTS + port] = (short) i;
+        for (int v = 0; v < vipList.size(); v++) {
+            for (int i = 0; i < n; i++) {
+                if (!servers.get(i).servesOn(vipList.get(v))) {
+                    continue;
+                }
+                for (ServicePortRange r : servers.get(i).servicePorts()) {
+                    for (TransportProtocol p : r.protocols()) {
+                        for (int port = r.first(); port <= r.last(); port++) {
+                            serviceOwner[vipBase[v] + protoSlot(p.number()) * PORTS + port] = (short) i;
+                        }
                     }
                 }
             }
         }
 
-        redirectSlotOf = new int[2 * PORTS];
+        redirectSlotOf = new int[arrays * 2 * PORTS];
         Arrays.fill(redirectSlotOf, -1);
         List<short[]> tables = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
         List<Integer> ports = new ArrayList<>();
         List<Integer> protos = new ArrayList<>();
+        List<List<InetAddress>> slotVips = new ArrayList<>();
         List<long[]> members = new ArrayList<>();
         Map<Set<String>, short[]> shared = new HashMap<>();
         for (RedirectPortConfig r : config.redirectPorts()) {
@@ -161,11 +191,16 @@ public final class ForwardingTables {
             int owner = r.owner() == null ? -1 : config.serverIndex(r.owner());
             for (TransportProtocol p : List.of(TransportProtocol.TCP, TransportProtocol.UDP)) {
                 if (r.protocols().contains(p)) {
-                    redirectSlotOf[protoSlot(p.number()) * PORTS + r.port()] = tables.size();
+                    for (int v = 0; v < vipList.size(); v++) {
+                        if (r.on(vipList.get(v))) {
+                            redirectSlotOf[vipBase[v] + protoSlot(p.number()) * PORTS + r.port()] = tables.size();
+                        }
+                    }
                     tables.add(table);
                     owners.add(owner);
                     ports.add(r.port());
                     protos.add(p.number());
+                    slotVips.add(r.vips());
                     members.add(bits);
                 }
             }
@@ -174,6 +209,7 @@ public final class ForwardingTables {
         redirectOwners = owners.stream().mapToInt(Integer::intValue).toArray();
         redirectPorts = ports.stream().mapToInt(Integer::intValue).toArray();
         redirectProtocols = protos.stream().mapToInt(Integer::intValue).toArray();
+        redirectVips = List.copyOf(slotVips);
         redirectMembers = members.toArray(new long[0][]);
 
         Policies pol = config.policies();
@@ -205,12 +241,14 @@ public final class ForwardingTables {
         returnVip4 = o.returnVip4;
         returnVip6 = o.returnVip6;
         l3Servers = o.l3Servers;
+        vipBase = o.vipBase;
         serviceOwner = o.serviceOwner;
         redirectSlotOf = o.redirectSlotOf;
         redirectTables = o.redirectTables;
         redirectOwners = o.redirectOwners;
         redirectPorts = o.redirectPorts;
         redirectProtocols = o.redirectProtocols;
+        redirectVips = o.redirectVips;
         redirectMembers = o.redirectMembers;
         echoTable = o.echoTable;
         defaultServer = o.defaultServer;
@@ -303,16 +341,16 @@ public final class ForwardingTables {
 
     // ---------------------------------------------------------------- hot path lookups
 
-    /** The server whose service port this is, or -1. */
-    public int serviceOwner(int ipProtocol, int port) {
+    /** The server whose service port this is on VIP index {@code vip} ({@link #vipIndex}), or -1. */
+    public int serviceOwner(int vip, int ipProtocol, int port) {
         int p = protoSlot(ipProtocol);
-        return p < 0 || port < 0 ? -1 : serviceOwner[p * PORTS + port];
+        return p < 0 || port < 0 || vip < 0 ? -1 : serviceOwner[vipBase[vip] + p * PORTS + port];
     }
 
-    /** The redirect slot for (protocol, port), or -1 when it is not a redirect port. */
-    public int redirectSlot(int ipProtocol, int port) {
+    /** The redirect slot for (VIP index, protocol, port), or -1 when it is not a redirect port there. */
+    public int redirectSlot(int vip, int ipProtocol, int port) {
         int p = protoSlot(ipProtocol);
-        return p < 0 || port < 0 ? -1 : redirectSlotOf[p * PORTS + port];
+        return p < 0 || port < 0 || vip < 0 ? -1 : redirectSlotOf[vipBase[vip] + p * PORTS + port];
     }
 
     /** Rule 2: the group member at {@code index} of the slot's table (a {@link FlowIndex}, below {@link #tableSize()}). */
@@ -338,6 +376,11 @@ public final class ForwardingTables {
         return redirectProtocols[slot];
     }
 
+    /** The VIPs a redirect slot is on (empty: every VIP). */
+    public List<InetAddress> redirectSlotVips(int slot) {
+        return redirectVips.get(slot);
+    }
+
     /** True when server {@code s} belongs to the group of redirect slot {@code slot}. */
     public boolean inRedirectGroup(int slot, int s) {
         return (redirectMembers[slot][s >>> 6] & (1L << s)) != 0;
@@ -360,6 +403,11 @@ public final class ForwardingTables {
     /** The server named by {@code icmp-echo: server:NAME} or the default server for {@code default}; else -1. */
     public int echoServer() {
         return echoServer;
+    }
+
+    /** Number of VIPs; VIP indices are 0 to this - 1, in config order. */
+    public int vipCount() {
+        return vipIsV4.length;
     }
 
     public ForwardingMode mode(int s) {
@@ -436,14 +484,15 @@ public final class ForwardingTables {
     }
 
     /**
-     * True when server {@code s} sends from (protocol, port) on behalf of the balancer: one of its
-     * service ports, or a redirect port whose group or owner includes it.
+     * True when server {@code s} sends from (protocol, port) of VIP index {@code vip} on behalf of
+     * the balancer: one of its service ports there, or a redirect port there whose group or owner
+     * includes it.
      */
-    public boolean servesPort(int s, int ipProtocol, int port) {
-        if (serviceOwner(ipProtocol, port) == s) {
+    public boolean servesPort(int s, int vip, int ipProtocol, int port) {
+        if (serviceOwner(vip, ipProtocol, port) == s) {
             return true;
         }
-        int slot = redirectSlot(ipProtocol, port);
+        int slot = redirectSlot(vip, ipProtocol, port);
         return slot >= 0 && (inRedirectGroup(slot, s) || redirectOwners[slot] == s);
     }
 
@@ -560,8 +609,13 @@ public final class ForwardingTables {
         return redirectTables[slot].clone();
     }
 
-    /** Human-readable summary of the tables, as {@code check-config} prints it. */
+    /**
+     * Human-readable summary of the tables, as {@code check-config} prints it; with per-VIP keys,
+     * the VIPs each port is on (a VIP column for redirect ports).
+     */
     public String summary() {
+        boolean perVip = config.perVip();
+        int vipWidth = Math.max(3, config.redirectPorts().stream().mapToInt(r -> vipColumn(r.vips()).length()).max().orElse(0));
         StringBuilder sb = new StringBuilder();
         sb.append("config ").append(config.source()).append('\n');
         sb.append("vips: ").append(String.join(", ", vips())).append('\n');
@@ -576,12 +630,23 @@ public final class ForwardingTables {
             if (!s.ips().isEmpty()) {
                 sb.append(" ip ").append(s.ips().stream().map(Addresses::format).toList());
             }
-            sb.append(" service ports ").append(s.servicePorts()).append('\n');
+            sb.append(" service ports ").append(s.servicePorts());
+            if (perVip) {
+                sb.append(" on ").append(s.serviceVips().isEmpty() ? "every VIP" : vipColumn(s.serviceVips()));
+            }
+            sb.append('\n');
         }
         sb.append("redirect ports (table size ").append(config.tableSize()).append("):\n");
+        if (perVip) {
+            sb.append(String.format("  %-" + vipWidth + "s port%n", "vip"));
+        }
         for (int slot = 0; slot < redirectTables.length; slot++) {
             int[] shares = redirectShares(slot);
-            sb.append(String.format("  %d/%s", redirectPorts[slot], IpProtocol.name(redirectProtocols[slot]).toLowerCase()));
+            sb.append("  ");
+            if (perVip) {
+                sb.append(String.format("%-" + vipWidth + "s ", vipColumn(redirectVips.get(slot))));
+            }
+            sb.append(String.format("%d/%s", redirectPorts[slot], IpProtocol.name(redirectProtocols[slot]).toLowerCase()));
             sb.append(" owner ").append(redirectOwners[slot] < 0 ? "-" : names[redirectOwners[slot]]).append(" shares");
             for (int i = 0; i < n; i++) {
                 if (shares[i] > 0) {
@@ -596,5 +661,10 @@ public final class ForwardingTables {
             sb.append("metrics: ").append(config.metricsListen()).append('\n');
         }
         return sb.toString();
+    }
+
+    /** {@code 198.18.0.10,2001:2::10}, or {@code *} for every VIP. */
+    private static String vipColumn(List<InetAddress> vips) {
+        return vips.isEmpty() ? "*" : vips.stream().map(Addresses::format).collect(java.util.stream.Collectors.joining(","));
     }
 }

@@ -51,6 +51,28 @@ class CheckConfigCommandTest {
     }
 
     @Test
+    void perVipConfigShowsTheVipColumn() throws Exception {
+        assertEquals(0, run(ConfigLoaderTest.TESTDATA.resolve("two-vips.yaml").toString()), err.toString());
+        String s = out.toString();
+        System.out.println(s);
+        assertTrue(s.contains(" service ports [10001] on 198.18.0.10,2001:2::10\n"), s);
+        assertTrue(s.contains(" service ports [9100/tcp] on every VIP\n"), s);
+        assertTrue(s.contains("\n  vip                    port\n"), s);
+        assertTrue(s.contains("\n  198.18.0.10,2001:2::10 443/tcp owner web1 shares web1=50.00% web2=50.00%\n"), s);
+        assertTrue(s.contains("\n  198.18.0.20            443/tcp owner api1 shares api1=50.00% api2=50.00%\n"), s);
+        assertEquals(0, run("--json", ConfigLoaderTest.TESTDATA.resolve("two-vips.yaml").toString()));
+        JsonNode j = new ObjectMapper().readTree(out.toString().substring(out.toString().indexOf('{')));
+        assertEquals("[\"198.18.0.20\"]", j.get("redirectPorts").get(1).get("vips").toString());
+        assertEquals("[\"198.18.0.10\",\"198.18.0.20\",\"2001:2::10\"]", j.get("servers").get(4).get("serviceVips").toString());
+    }
+
+    @Test
+    void sampleHasNoVipColumn() throws Exception {
+        assertEquals(0, run(ConfigLoaderTest.TESTDATA.resolve("sample.yaml").toString()), err.toString());
+        assertTrue(!out.toString().contains(" vip ") && !out.toString().contains(" on every VIP"), out.toString());
+    }
+
+    @Test
     void invalidFileExitsTwoWithEveryProblem() throws Exception {
         Path bad = ConfigLoaderTest.TESTDATA.resolve("bad/duplicate-service-port.yaml");
         assertEquals(2, run(bad.toString()));

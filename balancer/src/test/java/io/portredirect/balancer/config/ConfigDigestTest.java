@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,26 @@ class ConfigDigestTest {
         assertNotEquals(digest(A), digest(A.replace("\"8002\"", "\"8012\"")));
         assertNotEquals(digest(A), digest(A.replace("port: 80,", "port: 81,")));
         assertNotEquals(digest(A), digest(A.replace("weight: 2", "weight: 3")));
+    }
+
+    @Test
+    void perVipKeysChangeIt() throws Exception {
+        String twoVips = A.replace("vips: [198.18.0.10]", "vips: [198.18.0.10, 198.18.0.20]");
+        String narrowed = twoVips.replace("service-ports: [\"8002\"]}", "service-ports: [\"8002\"], service-vips: [198.18.0.20]}");
+        assertNotEquals(twoVips, narrowed, "fixture replacement did not apply");
+        assertNotEquals(digest(twoVips), digest(narrowed));
+        String redirectNarrowed = twoVips.replace("group: [s1, s2]}", "group: [s1, s2], vips: [198.18.0.10]}");
+        assertNotEquals(twoVips, redirectNarrowed, "fixture replacement did not apply");
+        assertNotEquals(digest(twoVips), digest(redirectNarrowed));
+        assertNotEquals(digest(redirectNarrowed), digest(redirectNarrowed.replace("vips: [198.18.0.10]}", "vips: [198.18.0.20]}")));
+        assertTrue(ConfigDigest.canonical(ConfigLoader.parse(narrowed, "b.yaml")).contains("servers[1].service-vips=198.18.0.20\n"));
+    }
+
+    /** Configs without per-VIP keys keep the digest they had before the keys existed. */
+    @Test
+    void absentPerVipKeysAddNoLines() throws Exception {
+        String canonical = ConfigDigest.canonical(ConfigLoader.parse(A, "b.yaml"));
+        assertFalse(canonical.contains("service-vips=") || canonical.contains("].vips="), canonical);
     }
 
     @Test

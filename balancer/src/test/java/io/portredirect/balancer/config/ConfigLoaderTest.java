@@ -55,6 +55,23 @@ class ConfigLoaderTest {
         assertTrue(c.lineOf("servers[1].ip") > c.lineOf("servers[1].mode"));
     }
 
+    /** Per-VIP keys: a port may be on some VIPs only, and then another server may have it on another VIP. */
+    @Test
+    void twoVipsShareAPortForDifferentServers() throws Exception {
+        BalancerConfig c = ConfigLoader.load(TESTDATA.resolve("two-vips.yaml"));
+        InetAddress shop = InetAddress.getByName("198.18.0.10");
+        InetAddress api = InetAddress.getByName("198.18.0.20");
+        assertTrue(c.perVip());
+        assertEquals(List.of(shop, InetAddress.getByName("2001:2::10")), c.servers().get(0).serviceVips());
+        assertEquals(List.of(api), c.servers().get(3).serviceVips(), "a single VIP without brackets");
+        assertEquals(List.of(), c.servers().get(4).serviceVips(), "absent: every VIP");
+        assertTrue(c.servers().get(4).servesOn(api) && c.servers().get(4).servesOn(shop));
+        assertTrue(c.servers().get(2).servesOn(api) && !c.servers().get(2).servesOn(shop));
+        assertEquals(List.of(api), c.redirectPorts().get(1).vips());
+        assertTrue(c.redirectPorts().get(1).on(api) && !c.redirectPorts().get(1).on(shop));
+        assertTrue(!ConfigLoader.load(TESTDATA.resolve("sample.yaml")).perVip());
+    }
+
     static Stream<Path> badFiles() throws IOException {
         try (Stream<Path> s = Files.list(TESTDATA.resolve("bad"))) {
             return s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
@@ -147,7 +164,7 @@ class ConfigLoaderTest {
     @Test
     void shippedConfigsLoadWithoutWarnings() throws Exception {
         Path root = TESTDATA.getParent().getParent();
-        for (Path f : List.of(TESTDATA.resolve("sample.yaml"), root.resolve("testdata/lab/balancer.yaml"),
+        for (Path f : List.of(TESTDATA.resolve("sample.yaml"), TESTDATA.resolve("two-vips.yaml"), root.resolve("testdata/lab/balancer.yaml"),
                 root.resolve("tools/src/dist/conf/balancer.yaml"))) {
             assertEquals(List.of(), ConfigLoader.loadWithWarnings(f).warnings(), f.toString());
         }

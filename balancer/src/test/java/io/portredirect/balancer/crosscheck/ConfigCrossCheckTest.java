@@ -43,8 +43,24 @@ class ConfigCrossCheckTest {
                 """.formatted(vip, servicePorts, target);
     }
 
+    /** Per-VIP ports: 8001 and redirect port 80 lead to a on one VIP and to x on the other. */
+    static final String PER_VIP_BALANCER = """
+            vips: [198.18.0.10, 198.18.0.20]
+            network: {interface: net0, mac: auto, next-hop: [198.18.0.2], next-hop-mac: auto}
+            servers:
+              - {name: a, interface: srv1, mac: 02:00:00:00:11:02, mode: l2, service-ports: ["8001"], service-vips: [198.18.0.10]}
+              - {name: x, interface: srv2, mac: 02:00:00:00:12:02, mode: l2, service-ports: ["8001"], service-vips: [198.18.0.20]}
+            redirect-ports:
+              - {port: 80, protocols: [tcp], group: [a], vips: [198.18.0.10]}
+              - {port: 80, protocols: [tcp], group: [x], vips: [198.18.0.20]}
+            """;
+
     private static List<String> check(String... agentFilesAndTexts) throws Exception {
-        BalancerConfig b = ConfigLoader.parse(BALANCER, "balancer.yaml");
+        return checkAgainst(BALANCER, agentFilesAndTexts);
+    }
+
+    private static List<String> checkAgainst(String balancer, String... agentFilesAndTexts) throws Exception {
+        BalancerConfig b = ConfigLoader.parse(balancer, "balancer.yaml");
         List<AgentFile> agents = new ArrayList<>();
         for (int i = 0; i < agentFilesAndTexts.length; i += 2) {
             agents.add(AgentFiles.parse(agentFilesAndTexts[i + 1], agentFilesAndTexts[i]));
@@ -60,6 +76,30 @@ class ConfigCrossCheckTest {
     void agreeingConfigsGiveNoFinding() throws Exception {
         assertEquals(List.of(), check("s1.yaml", S1, "s2.yaml", S2, "s3.yaml", S3,
                 "client.yaml", clientAgent("198.18.0.10", "8000-8999", "198.18.0.10:80")));
+    }
+
+    @Test
+    void perVipAgentsEachHoldingTheirVipAgree() throws Exception {
+        assertEquals(List.of(), checkAgainst(PER_VIP_BALANCER,
+                "a.yaml", serverAgent("198.18.0.10", "80", "8001"),
+                "x.yaml", serverAgent("198.18.0.20", "80", "8001"),
+                "client.yaml", clientAgent("198.18.0.10", "8001", "198.18.0.10:80")));
+    }
+
+    @Test
+    void perVipAgentHoldingBothVipsLeadsToTwoServers() throws Exception {
+        assertEquals(List.of("a.yaml:4: service-ports: lead to different balancer servers: a (8001), x (8001) (balancer.yaml); "
+                        + "one agent answers for one server"),
+                checkAgainst(PER_VIP_BALANCER, "a.yaml", serverAgent("198.18.0.10, 198.18.0.20", "80", "8001")));
+    }
+
+    @Test
+    void perVipListenerTargetIsJudgedOnItsVip() throws Exception {
+        String narrowed = PER_VIP_BALANCER.replace("group: [x], vips: [198.18.0.20]}", "group: [x], vips: [198.18.0.20]}\n"
+                + "  - {port: 81, protocols: [tcp], group: [a], vips: [198.18.0.10]}");
+        assertEquals(List.of("client.yaml:6: listeners[0].target: 198.18.0.20:81/tcp is neither a redirect port nor a service port "
+                        + "of the balancer (balancer.yaml)"),
+                checkAgainst(narrowed, "client.yaml", clientAgent("198.18.0.20", "8001", "198.18.0.20:81")));
     }
 
     @Test

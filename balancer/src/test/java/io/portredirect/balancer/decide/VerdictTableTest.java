@@ -48,7 +48,9 @@ class VerdictTableTest {
     private static final String STD = VERDICT_YAML;
     private static final String NODEF = VERDICT_NO_DEFAULT_YAML;
     private static final String DEFPOL = VERDICT_DEFAULT_POLICIES_YAML;
-    private static final Map<String, ForwardingTables> TABLES = Map.of(STD, tables(STD), NODEF, tables(NODEF), DEFPOL, tables(DEFPOL));
+    private static final String PERVIP = PER_VIP_YAML;
+    private static final Map<String, ForwardingTables> TABLES = Map.of(STD, tables(STD), NODEF, tables(NODEF), DEFPOL, tables(DEFPOL),
+            PERVIP, tables(PERVIP));
     private static final InetAddress ROUTER4 = ip("198.19.200.1");
     private static final InetAddress ROUTER6 = ip("2001:2:0:200::1");
     private static final int SYN = TcpView.SYN;
@@ -134,6 +136,30 @@ class VerdictTableTest {
             c("v4 tcp to an unconfigured port, no default", NODEF, () -> tcp(CLIENT4, 40000, VIP4, 7777, SYN, null), "DROP:NO_RULE", DEFAULT),
             c("v4 GRE to the VIP", STD, () -> ipv4Protocol(CLIENT4, VIP4, 47), "d", DEFAULT),
             c("v6 neighbor solicitation to the VIP", STD, () -> echo(CLIENT6, VIP6, 135), "d", DEFAULT),
+            // per-VIP ports: the same port on two VIPs, two owners
+            c("v4 tcp to 10001 via 198.18.0.10 is a's", PERVIP, () -> tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), "a", SERVICE_PORT),
+            c("v4 tcp to 10001 via 198.18.0.20 is x's", PERVIP, () -> tcp(CLIENT4, 40000, VIP4_API, 10001, SYN, null), "x", SERVICE_PORT),
+            c("v6 tcp to 10001 via 2001:2::10 is a's", PERVIP, () -> tcp(CLIENT6, 40000, VIP6, 10001, SYN, null), "a", SERVICE_PORT),
+            c("v4 udp to 10002 via 198.18.0.20 is x's", PERVIP, () -> udp(CLIENT4, 40000, VIP4_API, 10002, null), "x", SERVICE_PORT),
+            c("v4 udp to 10002 via 198.18.0.10 is on no VIP there", PERVIP, () -> udp(CLIENT4, 40000, VIP4, 10002, null), "d", DEFAULT),
+            c("v4 tcp to a service port of every VIP", PERVIP, () -> tcp(CLIENT4, 40000, VIP4_API, 10031, SYN, null), "d", SERVICE_PORT),
+            c("v4 SYN+REDIRECT to 8080 via 198.18.0.10 hashes onto a's group", PERVIP, () -> syn(CLIENT4, 40001, VIP4, 8080), "a", REDIRECT_HASH),
+            c("v4 SYN+REDIRECT to 8080 via 198.18.0.20 hashes onto x's group", PERVIP, () -> syn(CLIENT4, 40001, VIP4_API, 8080), "x", REDIRECT_HASH),
+            c("v6 SYN+REDIRECT to 8080 via 2001:2::10", PERVIP, () -> syn(CLIENT6, 40001, VIP6, 8080), "a", REDIRECT_HASH),
+            c("v4 legacy SYN to 8080 via 198.18.0.20 goes to owner x", PERVIP, () -> tcp(CLIENT4, 40000, VIP4_API, 8080, SYN, null), "x", LEGACY_OWNER),
+            c("v4 legacy SYN to 8080 via 198.18.0.10 goes to owner a", PERVIP, () -> tcp(CLIENT4, 40000, VIP4, 8080, SYN, null), "a", LEGACY_OWNER),
+            c("v4 tcp to l3 y's 10005 via 198.18.0.20", PERVIP, () -> tcp(CLIENT4, 40000, VIP4_API, 10005, SYN, null), "y", SERVICE_PORT),
+            c("v4 tcp to 10005 via 198.18.0.10 is no port there", PERVIP, () -> tcp(CLIENT4, 40000, VIP4, 10005, SYN, null), "d", DEFAULT),
+            c("v4 redirect port 10002/tcp via 198.18.0.10", PERVIP, () -> syn(CLIENT4, 40001, VIP4, 10002), "a|d", REDIRECT_HASH),
+            c("v4 10002/tcp via 198.18.0.20 is no port there", PERVIP, () -> syn(CLIENT4, 40001, VIP4_API, 10002), "d", DEFAULT),
+            c("v4 ICMP error quoting 198.18.0.20:10001 goes to x", PERVIP,
+                    () -> icmpError(ROUTER4, VIP4_API, 3, 4, serverPacket(VIP4_API, 10001, CLIENT4, 40000, true, -1)), "x", ICMP_ERROR_SERVICE_PORT),
+            c("v4 ICMP error quoting 198.18.0.10:10001 goes to a", PERVIP,
+                    () -> icmpError(ROUTER4, VIP4_API, 3, 4, serverPacket(VIP4, 10001, CLIENT4, 40000, true, -1)), "a", ICMP_ERROR_SERVICE_PORT),
+            c("v4 ICMP error quoting 198.18.0.20:8080 hashes onto x's group", PERVIP,
+                    () -> icmpError(ROUTER4, VIP4_API, 3, 1, serverPacket(VIP4_API, 8080, CLIENT4, 40001, true, -1)), "x", ICMP_ERROR_REDIRECT_HASH),
+            c("v4 ICMP error quoting 198.18.0.20:10002/tcp, a port of no one there", PERVIP,
+                    () -> icmpError(ROUTER4, VIP4_API, 3, 1, serverPacket(VIP4_API, 10002, CLIENT4, 40001, true, -1)), "DROP:ICMP_QUOTE_UNKNOWN_PORT", ICMP_ERROR_POLICY),
             // before any rule
             c("ARP", STD, () -> arp(), "DROP:NOT_IP", NONE),
             c("frame cut inside the IP header", STD, () -> Arrays.copyOf(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), 30), "DROP:MALFORMED", NONE),

@@ -84,12 +84,12 @@ class NftPlacementAgreementTest {
             String flow = client.getHostAddress() + ":" + cport + " > " + vip.getHostAddress() + ":" + port + (tcp ? "/tcp" : "/udp");
 
             byte[] direct = tcp ? Fixtures.syn(client, cport, vip, port) : Fixtures.udp(client, cport, vip, port, RedirectExtension.redirect());
-            int slot = t.redirectSlot(pp[0], port);
+            int slot = t.redirectSlot(t.vipIndex(vip.getAddress(), 0, vip.getAddress().length), pp[0], port);
             String javaDirect = decide(t, p, direct, slot, Rule.REDIRECT_HASH, flow);
             if (tcp) {
                 assertEquals(nft.server(direct), javaDirect, flow);
             } else {
-                assertEquals("java_udp_redirect", nft.redirectTarget("udp", port), flow);
+                assertEquals("java_udp_redirect", nft.redirectTarget(vip, "udp", port), flow);
                 udpDirect++;
             }
             byte[] error = Fixtures.icmpError(v6 ? ROUTER6 : ROUTER4, vip, v6 ? 1 : 3, v6 ? 4 : 3,
@@ -140,10 +140,12 @@ class NftPlacementAgreementTest {
             this.text = text;
         }
 
-        /** Where {@code redirect_ports} sends {@code proto . port}. */
-        String redirectTarget(String proto, int port) {
-            Matcher m = Pattern.compile("\\t\\t\\t" + proto + " \\. " + port + " : goto (\\w+)").matcher(block("map redirect_ports"));
-            assertTrue(m.find(), proto + "/" + port + " in redirect_ports");
+        /** Where {@code redirect_ports_v4/_v6} sends {@code vip . proto . port}. */
+        String redirectTarget(InetAddress vip, String proto, int port) {
+            String map = "map redirect_ports_v" + (vip.getAddress().length == 4 ? 4 : 6);
+            Matcher m = Pattern.compile("\\t\\t\\t" + Pattern.quote(io.portredirect.balancer.config.Addresses.format(vip)) + " \\. "
+                    + proto + " \\. " + port + " : goto (\\w+)").matcher(block(map));
+            assertTrue(m.find(), vip + " " + proto + "/" + port + " in " + map);
             return m.group(1);
         }
 
@@ -162,11 +164,16 @@ class NftPlacementAgreementTest {
                 }
                 int qproto = frame[th + (p.ipVersion() == 4 ? 17 : 14)] & 0xFF;
                 int qsport = (frame[th + (p.ipVersion() == 4 ? 28 : 48)] & 0xFF) << 8 | frame[th + (p.ipVersion() == 4 ? 29 : 49)] & 0xFF;
-                Matcher m = Pattern.compile("\\t\\t\\t" + qproto + " \\. " + qsport + " : goto (\\w+)").matcher(block("map quote_redirect_ports"));
-                assertTrue(m.find(), qproto + " . " + qsport + " in quote_redirect_ports");
+                // keyed by the quote's source (the VIP) . protocol . source port, the VIP as raw hex
+                int qsrc = th + (p.ipVersion() == 4 ? 20 : 16);
+                String vipHex = "0x" + java.util.HexFormat.of().formatHex(frame, qsrc, qsrc + (p.ipVersion() == 4 ? 4 : 16));
+                String map = "map quote_redirect_ports_v" + p.ipVersion();
+                Matcher m = Pattern.compile("\\t\\t\\t" + vipHex + " \\. " + qproto + " \\. " + qsport + " : goto (\\w+)").matcher(block(map));
+                assertTrue(m.find(), vipHex + " . " + qproto + " . " + qsport + " in " + map);
                 chain = m.group(1);
             } else {
-                chain = redirectTarget("tcp", p.dstPort());
+                InetAddress dst = p.ipVersion() == 4 ? Fixtures.ip(ipString(frame, p.l3Offset() + 16, 4)) : Fixtures.ip(ipString(frame, p.l3Offset() + 24, 16));
+                chain = redirectTarget(dst, "tcp", p.dstPort());
             }
             String hash = null;
             for (String line : block("chain " + chain).split("\n")) {
@@ -185,6 +192,14 @@ class NftPlacementAgreementTest {
             byte[] key = key(frame, p, m.group(1));
             int index = JHash.nft(key, 0, key.length, Long.decode(m.group(3)).intValue(), Integer.parseInt(m.group(2)), 0);
             return map(m.group(4))[index];
+        }
+
+        private static String ipString(byte[] f, int off, int len) {
+            try {
+                return InetAddress.getByAddress(java.util.Arrays.copyOfRange(f, off, off + len)).getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         /**

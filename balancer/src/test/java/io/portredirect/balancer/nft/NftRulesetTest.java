@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The nft renderer: golden file for the lab config, determinism, and what the ruleset says for a
- * small config. The golden file is regenerated (after a deliberate change) with
+ * The nft renderer: golden files for the lab config and a small per-VIP config, determinism, and
+ * what the ruleset says for small configs. The golden file is regenerated (after a deliberate change) with
  * <pre>
  * mvn -B -ntp -o -q -pl balancer -am -DexcludedGroups=lab -DskipDist test \
  *     -Dtest=NftRulesetTest -Dsurefire.failIfNoSpecifiedTests=false -Dnft.golden.update=true
@@ -38,6 +38,8 @@ class NftRulesetTest {
     static final Path GOLDEN = Path.of("src/test/resources/nft/lab.nft");
     /** The verdict-table fixture with a small table, so whole maps can be read in a failure message. */
     static final String SMALL_YAML = Fixtures.VERDICT_YAML.replace("table: {size: 65537}", "table: {size: 101}");
+    static final String PER_VIP_SMALL_YAML = Fixtures.PER_VIP_YAML.replace("table: {size: 65537}", "table: {size: 101}");
+    static final Path PER_VIP_GOLDEN = Path.of("src/test/resources/nft/per-vip.nft");
 
     /** The lab config, named as the repository names it, with placeholder MACs (no sysfs: the result must not depend on this host). */
     static ForwardingTables labTables() throws Exception {
@@ -95,6 +97,48 @@ class NftRulesetTest {
                 + "nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert, nd-redirect } goto return_s3_v6"), text);
     }
 
+    /** Per-VIP ports, small table: the golden file is short enough to read whole in a review. */
+    static ForwardingTables perVipTables() throws Exception {
+        return ForwardingTables.build(ConfigLoader.parse(PER_VIP_SMALL_YAML, "per-vip.yaml"), InterfaceMacs.placeholder());
+    }
+
+    @Test
+    void perVipRulesetMatchesGoldenFile() throws Exception {
+        String text = NftRuleset.render(perVipTables(), 1);
+        if (Boolean.getBoolean("nft.golden.update")) {
+            Files.writeString(PER_VIP_GOLDEN, text, StandardCharsets.UTF_8);
+        }
+        assertEquals(Files.readString(PER_VIP_GOLDEN, StandardCharsets.UTF_8), text);
+    }
+
+    @Test
+    void perVipMapsAreKeyedByVip() throws Exception {
+        String text = NftRuleset.render(perVipTables(), 1);
+        // one port, two VIPs, two owners; the IPv6 VIP shares the first one's
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 10001 : goto service_a,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.20 . tcp . 10001 : goto service_x,\n"), text);
+        assertTrue(text.contains("\t\t\t2001:2::10 . tcp . 10001 : goto service_a,\n"), text);
+        assertTrue(text.contains("\t\t\t0xc6120014 . 6 . 10001 : goto quote_service_x,\n"), text);
+        assertFalse(text.contains("198.18.0.10 . udp . 10002 "), text);
+        // redirect port 8080: one chain per owner and group, named after its first VIP
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 8080 : goto redirect_tcp_8080_198_18_0_10,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.20 . tcp . 8080 : goto redirect_tcp_8080_198_18_0_20,\n"), text);
+        assertTrue(text.contains("\t\t\t2001:2::10 . tcp . 8080 : goto redirect_tcp_8080_198_18_0_10,\n"), text);
+        Matcher x = Pattern.compile("chain redirect_tcp_8080_198_18_0_20 \\{\\n([^}]*)\\}").matcher(text);
+        assertTrue(x.find(), text);
+        assertTrue(x.group(1).contains("counter name rule_legacy_owner goto srv_x\n"), x.group(1));
+        // y's return ports differ per family (10005 is on its IPv4 VIP only): one set each
+        assertTrue(text.contains("\tset served_y_v4 {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n\t\telements = {\n"
+                + "\t\t\ttcp . 10005,\n\t\t\tudp . 10005\n"), text);
+        assertTrue(text.contains("\tset served_y_v6 {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n\t}\n"), text);
+        assertTrue(text.contains("meta l4proto . th sport @served_y_v4 goto return_y_v4\n"), text);
+        assertTrue(text.contains("meta l4proto . th sport @served_y_v6 goto return_y_v6\n"), text);
+        // the same rules whatever the order of servers and redirect ports
+        String reordered = reverseEntries(reverseEntries(PER_VIP_SMALL_YAML, "servers:"), "redirect-ports:");
+        assertEquals(text, NftRuleset.render(ForwardingTables.build(ConfigLoader.parse(reordered, "per-vip.yaml"),
+                InterfaceMacs.placeholder()), 1));
+    }
+
     @Test
     void renderingIsDeterministic() throws Exception {
         assertEquals(NftRuleset.render(labTables(), 1), NftRuleset.render(labTables(), 1));
@@ -146,7 +190,7 @@ class NftRulesetTest {
         ForwardingTables t = smallTables();
         String text = NftRuleset.render(t, 1);
         for (int port : new int[] {8080, 9090}) {
-            int slot = t.redirectSlot(IpProtocol.TCP, port);
+            int slot = t.redirectSlot(0, IpProtocol.TCP, port);
             Matcher chain = Pattern.compile("chain redirect_tcp_" + port + " \\{\\n[^}]*?vmap @(maglev_g\\d+)").matcher(text);
             assertTrue(chain.find(), "no redirect chain for " + port);
             String map = chain.group(1);
@@ -179,11 +223,11 @@ class NftRulesetTest {
         }
         assertTrue(text.contains("\t\t\t0x01,\n\t\t\t0x03,\n"), "flag set");
         assertFalse(text.contains("\t\t\t0x02,\n"), "flag set");
-        // services: ranges as intervals, per protocol; UDP redirect to Java; 9090 without owner to the default server
-        assertTrue(text.contains("\t\t\ttcp . 10001-10004 : goto service_a,\n"), text);
-        assertTrue(text.contains("\t\t\tudp . 10011-10012 : goto service_b,\n"), text);
-        assertTrue(text.contains("\t\t\tudp . 5000 : goto java_udp_redirect"), text);
-        assertTrue(text.contains("\t\t\ttcp . 8080 : goto redirect_tcp_8080"), text);
+        // services: ranges as intervals, per VIP and protocol; UDP redirect to Java; 9090 without owner to the default server
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 10001-10004 : goto service_a,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 10011-10012 : goto service_b,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 5000 : goto java_udp_redirect"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 8080 : goto redirect_tcp_8080"), text);
         assertTrue(text.contains("\t\tcounter name rule_legacy_owner goto srv_a\n"), text);
         assertTrue(text.contains("\t\tcounter name rule_legacy_default goto srv_d\n"), text);
         // modes: raw forwards unchanged, l2 sets MACs, l3 only for the VIP the server answers for

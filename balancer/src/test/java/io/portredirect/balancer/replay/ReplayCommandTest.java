@@ -151,6 +151,38 @@ class ReplayCommandTest {
         assertEquals(",2001:2:0:2::2,,1", lines.get(1));
     }
 
+    /** Per-VIP ports: the same ports through two VIPs end in two servers' pcaps. */
+    @Test
+    void replayFollowsPerVipPorts() throws Exception {
+        Path perVip = dir.resolve("per-vip.yaml");
+        Files.writeString(perVip, PER_VIP_YAML);
+        List<byte[]> frames = List.of(
+                tcp(CLIENT4, 40000, VIP4, 10001, TcpView.SYN, null),              // a
+                tcp(CLIENT4, 40001, VIP4_API, 10001, TcpView.SYN, null),          // x
+                tcp(CLIENT6, 40002, VIP6, 10001, TcpView.SYN, null),              // a
+                syn(CLIENT4, 40003, VIP4_API, 8080),                              // x (its group)
+                tcp(CLIENT4, 40004, VIP4, 8080, TcpView.SYN, null));              // a (legacy owner there)
+        Path in = dir.resolve("per-vip.pcap");
+        try (PcapHandle h = Pcaps.openDead(DataLinkType.EN10MB, 65536); PcapDumper d = h.dumpOpen(in.toString())) {
+            long t = 1_700_000_000_000L;
+            for (byte[] f : frames) {
+                d.dumpRaw(f, new Timestamp(t += 1000));
+            }
+        }
+        Path outDir = dir.resolve("per-vip-out");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(out, err, "-c", perVip.toString(), "-i", in.toString(), "-o", outDir.toString(), "--json"), err.toString());
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        assertEquals(0, j.get("dropped").asInt(), out.toString());
+        List<byte[]> a = read(outDir.resolve("a.pcap"));
+        List<byte[]> x = read(outDir.resolve("x.pcap"));
+        assertEquals(3, a.size());
+        assertEquals(2, x.size());
+        assertEquals(VIP4_API, InetAddress.getByAddress(java.util.Arrays.copyOfRange(x.get(0), parse(x.get(0)).dstAddrOffset(),
+                parse(x.get(0)).dstAddrOffset() + 4)));
+    }
+
     @Test
     void badInputsExitWithTwo() throws Exception {
         StringWriter out = new StringWriter();

@@ -53,7 +53,7 @@ class MaglevTableTest {
         b[6] = 0;
         b[7] = 10;
         String[] out = new String[FLOWS];
-        int slot = t.redirectSlot(6, 8080);
+        int slot = t.redirectSlot(0, 6, 8080);
         FlowIndex index = new FlowIndex();
         for (int i = 0; i < FLOWS; i++) {
             int client = r.nextInt();
@@ -72,7 +72,7 @@ class MaglevTableTest {
         int[] weights = {1, 2, 3, 4};
         ForwardingTables t = Fixtures.tables(yaml(weights, names(4), false));
         String[] a = assign(t, 42);
-        int[] slots = t.redirectShares(t.redirectSlot(6, 8080));
+        int[] slots = t.redirectShares(t.redirectSlot(0, 6, 8080));
         double worstFlow = 0;
         double worstSlot = 0;
         for (int i = 0; i < weights.length; i++) {
@@ -123,14 +123,14 @@ class MaglevTableTest {
         int[] weights = {3, 1, 2, 5, 1};
         ForwardingTables one = Fixtures.tables(yaml(weights, names(5), false));
         ForwardingTables two = Fixtures.tables(yaml(weights, names(5), false));
-        int slot = one.redirectSlot(6, 8080);
+        int slot = one.redirectSlot(0, 6, 8080);
         assertArrayEquals(one.redirectTable(slot), two.redirectTable(slot));
 
         List<String> shuffled = names(5);
         Collections.shuffle(shuffled, new java.util.Random(3));
         ForwardingTables reordered = Fixtures.tables(yaml(weights, shuffled, true));
         short[] x = one.redirectTable(slot);
-        short[] y = reordered.redirectTable(reordered.redirectSlot(6, 8080));
+        short[] y = reordered.redirectTable(reordered.redirectSlot(0, 6, 8080));
         assertEquals(x.length, y.length);
         for (int i = 0; i < x.length; i++) {
             assertEquals(one.serverName(x[i]), reordered.serverName(y[i]), "slot " + i);

@@ -65,6 +65,37 @@ public final class Fixtures {
             table: {size: 65537}
             """;
 
+    /** The second IPv4 VIP of {@link #PER_VIP_YAML}. */
+    public static final InetAddress VIP4_API = ip("198.18.0.20");
+    /** The l3 server y of {@link #PER_VIP_YAML}. */
+    public static final InetAddress Y4 = ip("198.18.6.6");
+    public static final InetAddress Y6 = ip("2001:2:0:6::6");
+
+    /**
+     * Per-VIP ports: 198.18.0.10 and 2001:2::10 lead port 10001 and redirect port 8080 to a, and
+     * 198.18.0.20 leads the same ports to x; 10031 (d, the default) is on every VIP; y (l3, both
+     * families) has 10005 on 198.18.0.20 only.
+     */
+    public static final String PER_VIP_YAML = """
+            vips: [198.18.0.10, 198.18.0.20, 2001:2::10]
+            network: {interface: net0, mac: auto, next-hop: 198.18.0.1, next-hop-mac: 02:00:00:00:00:fe}
+            servers:
+              - {name: a, interface: sa, mac: "02:00:00:00:0a:01", interface-mac: "02:00:00:00:0a:00", mode: l2,
+                 service-ports: ["10001"], service-vips: [198.18.0.10, "2001:2::10"]}
+              - {name: x, interface: sx, mac: "02:00:00:00:0f:01", interface-mac: "02:00:00:00:0f:00", mode: l2,
+                 service-ports: ["10001", "10002/udp"], service-vips: [198.18.0.20]}
+              - {name: d, interface: sd, mac: "02:00:00:00:0d:01", mode: l2, service-ports: ["10031"]}
+              - {name: y, interface: sy, mac: "02:00:00:00:0e:02", mode: l3, ip: [198.18.6.6, "2001:2:0:6::6"], vip: 198.18.0.20,
+                 service-ports: ["10005"], service-vips: [198.18.0.20]}
+            redirect-ports:
+              - {port: 8080, group: [a], owner: a, vips: [198.18.0.10, "2001:2::10"]}
+              - {port: 8080, group: [x], owner: x, vips: [198.18.0.20]}
+              - {port: 10002, protocols: [tcp], group: [a, d], vips: [198.18.0.10]}
+            default-server: d
+            policies: {icmp-error: drop, icmp-echo: drop, fragments: drop}
+            table: {size: 65537}
+            """;
+
     /** The same servers without a default server and with the other policy choices. */
     public static final String VERDICT_NO_DEFAULT_YAML = VERDICT_YAML
             .replace("default-server: d\n", "")
