@@ -40,7 +40,7 @@ class NftDataplaneLabTest {
         Files.copy(lab.labConfig(), config);
         LabProcess b = lab.startBalancer(config, "--dataplane", "nft");
         assertTrue(b.log().contains("event=nft_loaded generation=1"), b.log());
-        assertTrue(table().contains("chain from_net0"), "table netdev portredirect loaded");
+        assertTrue(table().contains("chain from_network"), "table netdev portredirect loaded: " + table());
         assertTrue(lab.exec("gw", "ip", "-br", "link").contains("pr-java-rx"), "the Java path's veth pair exists");
 
         // the kernel forwards: l2 and l3 servers, both families (the client resolves the VIP through the Java path)
@@ -59,7 +59,7 @@ class NftDataplaneLabTest {
         String good = Files.readString(config);
         Files.writeString(config, good.replace("weight: 2", "weight: two"));
         b.signal("HUP");
-        b.awaitLog("event=reload result=failed", Duration.ofSeconds(20));
+        b.awaitLog("event=reload_failed", Duration.ofSeconds(20));
         assertTrue(table().contains("# generation: 1") || !table().isEmpty());
         assertEquals("s1", curl("198.18.0.10:8001"));
         // a good change: one transaction, generation 2, counters keep counting up
