@@ -133,6 +133,13 @@ public final class LiveBalancer implements AutoCloseable {
         NextHopResolver resolverForBuild = r;
         ForwardingTables t = ForwardingTables.build(cfg, interfaceMacs, (iface, ip) -> resolverForBuild.lookup(ip));
 
+        // per-server and per-port series exist from the start, whichever dataplane counts into them
+        for (int i = 0; i < t.serverCount(); i++) {
+            counters.server(t.serverName(i));
+        }
+        for (int i = 0; i < t.redirectSlotCount(); i++) {
+            counters.redirectPort(t.redirectSlotPort(i), io.portredirect.protocol.packet.IpProtocol.name(t.redirectSlotProtocol(i)).toLowerCase());
+        }
         long nextGeneration = generation + 1;
         if (dataplane == Dataplane.NFT && kernel == null) {
             // the first load also creates the Java path's veth, which the reader below opens

@@ -160,10 +160,21 @@ public final class BalancerCounters {
 
     /** Exposes every counter through {@code metrics}, read at scrape time. */
     public void register(MetricRegistry metrics) {
-        metrics.counter(P + "frames", "Frames received, by side.", List.of("side"), out -> {
-            out.sample(fromNetwork.sum(), "network");
-            out.sample(fromServers.sum(), "server");
-        });
+        metrics.counter(P + "frames", "Frames received, by side (kernel dataplane: the frames nft decided itself, "
+                + "plus what the Java path read).", List.of("side"), out -> {
+                    ToLongFunction<String> k = kernel;
+                    long kernelNetwork = k.applyAsLong("pass_not_vip");
+                    for (Rule r : Rule.values()) {
+                        if (r != Rule.RETURN && r != Rule.PASS) {
+                            kernelNetwork += k.applyAsLong("rule_" + r.name().toLowerCase(Locale.ROOT));
+                        }
+                    }
+                    for (DropReason d : DropReason.values()) {
+                        kernelNetwork += k.applyAsLong("drop_" + d.name().toLowerCase(Locale.ROOT));
+                    }
+                    out.sample(fromNetwork.sum() + kernelNetwork, "network");
+                    out.sample(fromServers.sum() + k.applyAsLong("rule_return"), "server");
+                });
         metrics.counter(P + "server_packets", "Packets forwarded to a server (to_server) and from it to the network (to_network).",
                 List.of("server", "direction"), out -> {
                     ToLongFunction<String> k = kernel;
@@ -181,12 +192,15 @@ public final class BalancerCounters {
                 });
         metrics.counter(P + "redirect_negotiations", "Packets carrying REDIRECT to a redirect port, hashed over its group (rule 2).",
                 List.of("port", "protocol"), out -> {
+                    ToLongFunction<String> k = kernel;
                     for (RedirectPortCounters c : redirects.values()) {
-                        out.sample(c.negotiations(), Integer.toString(c.port()), c.protocol());
+                        out.sample(c.negotiations() + k.applyAsLong("negotiations_" + c.protocol() + "_" + c.port()),
+                                Integer.toString(c.port()), c.protocol());
                     }
                 });
         byEnum(metrics, "decisions", "Verdicts by the rule that produced them.", "rule", Rule.values(), decisions, "rule_");
-        byEnum(metrics, "drops", "Dropped packets by reason.", "reason", DropReason.values(), drops, "drop_");
+        byEnum(metrics, "drops", "Dropped packets by reason (kernel dataplane: not_vip counts what nft left to the host "
+                + "kernel, as the pcap dataplane leaves it the kernel's own copy).", "reason", DropReason.values(), drops, "drop_");
         byEnum(metrics, "malformed_options", "Malformed redirect options (treated as absent), by reason.", "reason",
                 MalformedReason.values(), malformed, null);
         byEnum(metrics, "parse_errors", "Frames whose headers did not parse, by error.", "error", ParseError.values(), parseErrors, null);
@@ -199,7 +213,7 @@ public final class BalancerCounters {
         String[] kernelNames = new String[keys.length];
         for (int i = 0; i < keys.length; i++) {
             values[i] = keys[i].name().toLowerCase(Locale.ROOT);
-            kernelNames[i] = kernelPrefix == null ? null : kernelPrefix + values[i];
+            kernelNames[i] = kernelPrefix == null ? null : keys[i] == DropReason.NOT_VIP ? "pass_not_vip" : kernelPrefix + values[i];
         }
         metrics.counter(P + name, help, List.of(label), out -> {
             ToLongFunction<String> k = kernel;

@@ -361,7 +361,8 @@ public final class NftRuleset {
                     .collect(Collectors.joining(", "))).append(": REDIRECT -> hash onto group g").append(groupOfSlot[slot]).append(", else legacy\n");
             b.append("\tchain ").append(redirectChain(slot)).append(" {\n");
             for (String family : new String[] {"ip", "ip6"}) {
-                String hash = counter("rule_redirect_hash") + " jhash " + family + " saddr . tcp sport . " + family
+                // per port too: the same redirect_negotiations{port, protocol} the Java decision counts
+                String hash = counter("rule_redirect_hash") + " " + counter(negotiationCounter("tcp", port)) + " jhash " + family + " saddr . tcp sport . " + family
                         + " daddr . tcp dport . meta l4proto mod " + size + " seed " + hex32(FlowIndex.SEED) + " vmap " + map;
                 rule(b, "meta protocol " + family + " " + opt + "8,8 " + RedirectWire.LENGTH_FLAGS_ONLY + " " + ours + " " + hash);
                 // length 7 carries a port; port 0 makes the option malformed (treated as absent)
@@ -456,6 +457,11 @@ public final class NftRuleset {
         rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
         rule(b, counter("pass_not_vip"));
         b.append("\t}\n");
+    }
+
+    /** Name of the counter of REDIRECT packets hashed on a redirect port ({@code negotiations_tcp_80}). */
+    public static String negotiationCounter(String protocol, int port) {
+        return "negotiations_" + protocol + "_" + port;
     }
 
     /** A verdict for what only the Java path decides: to the Java path's device, or on to the host kernel. */
