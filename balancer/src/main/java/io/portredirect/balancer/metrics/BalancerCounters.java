@@ -180,7 +180,7 @@ public final class BalancerCounters {
                     ToLongFunction<String> k = kernel;
                     for (ServerCounters c : servers.values()) {
                         out.sample(c.packets() + k.applyAsLong("fwd_" + c.name()), c.name(), "to_server");
-                        out.sample(c.returnPackets(), c.name(), "to_network");
+                        out.sample(c.returnPackets() + k.applyAsLong("return_" + c.name()), c.name(), "to_network");
                     }
                 });
         metrics.counter(P + "server_bytes", "Frame bytes forwarded to a server and from it to the network.",

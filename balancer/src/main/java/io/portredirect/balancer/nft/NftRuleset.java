@@ -414,6 +414,7 @@ public final class NftRuleset {
         rule(b, icmpErrorPolicy("drop_icmp_quote_unknown_port"));
         b.append("\t}\n");
 
+        headerChains(b);
         b.append("\n\t# rules 1-7 for a packet addressed to a VIP\n\tchain to_vip {\n");
         // a LAN that floods unknown unicast delivers frames meant for other hosts: not ours to forward
         rule(b, "ether daddr != " + mac(t.networkMac()) + " " + counter("drop_not_our_mac") + " drop");
@@ -422,6 +423,9 @@ public final class NftRuleset {
                 : counter("drop_fragment_policy") + " drop";
         rule(b, "ip frag-off & 0x1fff != 0 " + fragments);
         rule(b, "frag frag-off != 0 " + fragments);
+        // a transport header cut short or with an impossible length is Java's to count and drop
+        rule(b, "meta l4proto tcp jump tcp_header");
+        rule(b, "meta l4proto udp jump udp_header");
         rule(b, "meta protocol ip meta l4proto { tcp, udp } ip daddr . meta l4proto . th dport vmap @service_ports_v4");
         rule(b, "meta protocol ip6 meta l4proto { tcp, udp } ip6 daddr . meta l4proto . th dport vmap @service_ports_v6");
         rule(b, "meta protocol ip meta l4proto { tcp, udp } ip daddr . meta l4proto . th dport vmap @redirect_ports_v4");
@@ -453,6 +457,9 @@ public final class NftRuleset {
             rule(b, "meta protocol ip6 ip6 daddr != @vip6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } "
                     + counter("java_nd_multicast") + " dup to " + quote(javaPath.device()));
         }
+        // an IP header cut short cannot name its destination: Java counts it and drops it
+        rule(b, "meta protocol ip meta length < 20 " + toJava("java_malformed"));
+        rule(b, "meta protocol ip6 meta length < 40 " + toJava("java_malformed"));
         rule(b, "meta protocol ip ip daddr @vip4 goto to_vip");
         rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
         rule(b, counter("pass_not_vip"));
@@ -495,6 +502,32 @@ public final class NftRuleset {
                     .append(String.join(", ", nextHopElements(mac))).append(" }\n");
         }
         return b.toString();
+    }
+
+    /**
+     * Header checks nft can make: each chain returns when the header is whole and otherwise hands
+     * the packet to Java, which counts the parse error and drops it. A load past the packet's end
+     * ends a rule, so "the last header byte loads" is the test: {@code @th,BIT,8 0-255}.
+     */
+    private void headerChains(StringBuilder b) {
+        b.append("\n\t# TCP: a data offset below 5, or a header longer than the packet, goes to Java\n\tchain tcp_header {\n");
+        List<String> lengths = new ArrayList<>();
+        for (int doff = 5; doff <= 15; doff++) {
+            lengths.add(doff + " : goto tcp_header_" + doff * 4);
+        }
+        rule(b, "tcp doff vmap { " + String.join(", ", lengths) + " }");
+        rule(b, toJava("java_malformed"));
+        b.append("\t}\n");
+        for (int doff = 5; doff <= 15; doff++) {
+            b.append("\n\tchain tcp_header_").append(doff * 4).append(" {\n");
+            rule(b, "@th," + (doff * 32 - 8) + ",8 0-255 return");
+            rule(b, toJava("java_malformed"));
+            b.append("\t}\n");
+        }
+        b.append("\n\tchain udp_header {\n");
+        rule(b, "@th,56,8 0-255 return");
+        rule(b, toJava("java_malformed"));
+        b.append("\t}\n");
     }
 
     private void quoteNotOurs(StringBuilder b, String family, String saddr, List<String> vips, String verdict) {
@@ -572,7 +605,7 @@ public final class NftRuleset {
                     if (t.mode(s) == ForwardingMode.L3 && t.hasAddress(s, version) && t.returnVip(s, version) >= 0) {
                         String family = version == 4 ? "ip" : "ip6";
                         b.append("\n\tchain return_").append(t.serverName(s)).append("_v").append(version).append(" {\n");
-                        rule(b, family + " saddr set " + vip(t.returnVip(s, version)) + " goto to_network");
+                        rule(b, counter("return_" + t.serverName(s)) + " " + family + " saddr set " + vip(t.returnVip(s, version)) + " goto to_network");
                         b.append("\t}\n");
                     }
                 }
