@@ -67,6 +67,7 @@ public final class LiveBalancer implements AutoCloseable {
     private final IoMode mode;
     private final Dataplane dataplane;
     private NftDataplane kernel;
+    private boolean guardUnavailable;
     private volatile NftCounters nftCounters;
     private final int bufferBytes;
     private final ReturnPath returnPath;
@@ -174,6 +175,9 @@ public final class LiveBalancer implements AutoCloseable {
             serverPorts[i] = readers.get(t.serverInterface(i)).port;
         }
         resolver = r;
+        if (dataplane == Dataplane.PCAP) {
+            guard(t, nextGeneration);
+        }
         generation = nextGeneration;
         Snapshot s = new Snapshot(cfg, t, readers.get(netIf).port, serverPorts, generation);
         live.set(s);
@@ -189,6 +193,33 @@ public final class LiveBalancer implements AutoCloseable {
         EventLog.info("tables_applied", "generation", s.generation, "config", cfg.source(), "servers", t.serverCount(),
                 "interfaces", String.join(",", t.interfaces()), "reading", readingList(), "next_hop_mac",
                 t.nextHopResolved() ? io.portredirect.protocol.packet.Bytes.mac(t.nextHopMac(), 0) : "unresolved");
+    }
+
+    /**
+     * The pcap dataplane's guard, so the host kernel does not also answer or route what the
+     * balancer forwards. Without nft the balancer still runs: the host must guard itself (as
+     * before), which the log says once.
+     */
+    private void guard(ForwardingTables t, long gen) {
+        if (guardUnavailable) {
+            return;
+        }
+        try {
+            if (kernel == null) {
+                String why = NftDataplane.unsupportedReason();
+                if (why != null) {
+                    guardUnavailable = true;
+                    EventLog.warn("guard_unavailable", "reason", why, "host", "must drop VIP traffic itself (see run --help)");
+                    return;
+                }
+                kernel = NftDataplane.startGuard(t, gen);
+            } else {
+                kernel.load(t, gen);
+            }
+        } catch (IOException | RuntimeException e) {
+            // a running guard stays as it was; the forwarding itself does not depend on it
+            EventLog.warn("guard_load_failed", "generation", gen, "error", e.getMessage());
+        }
     }
 
     /** Loads {@code t} into the kernel: the first time with the Java path, later as one reload transaction. */

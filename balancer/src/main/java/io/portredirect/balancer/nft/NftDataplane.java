@@ -27,12 +27,15 @@ public final class NftDataplane implements AutoCloseable {
     public static final NftRuleset.JavaPath JAVA_PATH = new NftRuleset.JavaPath("pr-java", "pr-java-rx");
 
     private final String networkInterface;
+    /** The pcap dataplane's guard only: no Java path, drops what the balancer forwards itself. */
+    private final boolean guardOnly;
     private long loadedGeneration;
     private long lastLoadMillis;
     private boolean closed;
 
-    private NftDataplane(String networkInterface) {
+    private NftDataplane(String networkInterface, boolean guardOnly) {
         this.networkInterface = networkInterface;
+        this.guardOnly = guardOnly;
     }
 
     /**
@@ -63,9 +66,24 @@ public final class NftDataplane implements AutoCloseable {
      * @param mtu        the network interface's MTU (the Java path must carry any frame it can)
      */
     public static NftDataplane start(ForwardingTables tables, long generation, String networkMac, int mtu) throws IOException {
-        NftDataplane d = new NftDataplane(tables.networkInterface());
+        NftDataplane d = new NftDataplane(tables.networkInterface(), false);
         try {
             d.createJavaPath(networkMac, mtu);
+            d.load(tables, generation);
+        } catch (IOException | RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    /**
+     * Loads the guard of the pcap dataplane ({@link NftRuleset#renderGuard}): the host kernel then
+     * neither answers nor routes what the balancer forwards itself. Removed at {@link #close()}.
+     */
+    public static NftDataplane startGuard(ForwardingTables tables, long generation) throws IOException {
+        NftDataplane d = new NftDataplane(tables.networkInterface(), true);
+        try {
             d.load(tables, generation);
         } catch (IOException | RuntimeException e) {
             d.close();
@@ -106,7 +124,7 @@ public final class NftDataplane implements AutoCloseable {
             throw new IllegalArgumentException("network interface changed: " + networkInterface + " -> " + tables.networkInterface());
         }
         long t0 = System.nanoTime();
-        String text = NftRuleset.render(tables, generation, JAVA_PATH);
+        String text = guardOnly ? NftRuleset.renderGuard(tables, generation) : NftRuleset.render(tables, generation, JAVA_PATH);
         Path file = Files.createTempFile("portredirect-", ".nft");
         try {
             Files.writeString(file, text, StandardCharsets.UTF_8);
@@ -118,7 +136,7 @@ public final class NftDataplane implements AutoCloseable {
         }
         loadedGeneration = generation;
         lastLoadMillis = (System.nanoTime() - t0) / 1_000_000;
-        EventLog.info("nft_loaded", "generation", generation, "table", "netdev " + NftRuleset.TABLE,
+        EventLog.info(guardOnly ? "guard_loaded" : "nft_loaded", "generation", generation, "table", "netdev " + NftRuleset.TABLE,
                 "bytes", text.length(), "millis", lastLoadMillis);
     }
 
@@ -157,14 +175,15 @@ public final class NftDataplane implements AutoCloseable {
             }
         }
         try {
-            if (Files.exists(Path.of("/sys/class/net", JAVA_PATH.device()))) {
+            if (!guardOnly && Files.exists(Path.of("/sys/class/net", JAVA_PATH.device()))) {
                 HostCommand.run(List.of("ip", "link", "del", JAVA_PATH.device()));
             }
         } catch (IOException e) {
             failed.add(e.getMessage());
         }
         if (failed.isEmpty()) {
-            EventLog.info("nft_removed", "table", "netdev " + NftRuleset.TABLE, "java_path", JAVA_PATH.device());
+            EventLog.info(guardOnly ? "guard_removed" : "nft_removed", "table", "netdev " + NftRuleset.TABLE,
+                    "java_path", guardOnly ? "none" : JAVA_PATH.device());
         } else {
             EventLog.warn("nft_remove_failed", "error", String.join("; ", failed));
         }

@@ -83,6 +83,8 @@ public final class NftRuleset {
     private final ForwardingTables t;
     private final long generation;
     private final JavaPath javaPath;
+    /** Render only the guard of the pcap dataplane (see {@link #renderGuard}). */
+    private final boolean guard;
     private final Set<String> counters = new TreeSet<>();
     /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port, VIP) order. */
     private final List<short[]> groups = new ArrayList<>();
@@ -93,9 +95,14 @@ public final class NftRuleset {
     private final int[] byName;
 
     private NftRuleset(ForwardingTables tables, long generation, JavaPath javaPath) {
+        this(tables, generation, javaPath, false);
+    }
+
+    private NftRuleset(ForwardingTables tables, long generation, JavaPath javaPath, boolean guard) {
         this.t = tables;
         this.generation = generation;
         this.javaPath = javaPath;
+        this.guard = guard;
         byName = IntStream.range(0, t.serverCount()).boxed()
                 .sorted(java.util.Comparator.comparing(t::serverName)).mapToInt(Integer::intValue).toArray();
         groupOfSlot = new int[t.redirectSlotCount()];
@@ -134,6 +141,28 @@ public final class NftRuleset {
         return new NftRuleset(tables, generation, java).render();
     }
 
+    /**
+     * The guard of the pcap dataplane: the same table, but every packet the balancer handles is
+     * dropped at ingress (after libpcap's capture has its copy: taps run before the ingress hook),
+     * so the host kernel neither answers nor routes VIP traffic nor the l3 servers' replies the
+     * balancer rewrites. A server's own traffic (ports it was not given) passes.
+     */
+    public static String renderGuard(ForwardingTables tables, long generation) {
+        return new NftRuleset(tables, generation, null, true).renderGuardText();
+    }
+
+    private String renderGuardText() {
+        StringBuilder body = new StringBuilder();
+        sets(body);
+        body.append("\n\t# VIP traffic is the balancer's (libpcap has its copy)\n\tchain from_network {\n\t\ttype filter hook ingress device ")
+                .append(quote(t.networkInterface())).append(" priority filter; policy accept;\n");
+        rule(body, "meta protocol ip ip daddr @vip4 " + counter("guard_vip") + " drop");
+        rule(body, "meta protocol ip6 ip6 daddr @vip6 " + counter("guard_vip") + " drop");
+        body.append("\t}\n");
+        returnChains(body);
+        return header(body);
+    }
+
     private String render() {
         StringBuilder body = new StringBuilder();
         sets(body);
@@ -143,7 +172,10 @@ public final class NftRuleset {
         networkChains(body);
         returnChains(body);
         javaChains(body);
+        return header(body);
+    }
 
+    private String header(StringBuilder body) {
         StringBuilder out = new StringBuilder();
         out.append("#!/usr/sbin/nft -f\n");
         out.append("# portredirect kernel dataplane, rendered by redirect-balancer (check-config --dataplane=nft).\n");
@@ -151,10 +183,14 @@ public final class NftRuleset {
         out.append("# generation: ").append(generation).append('\n');
         out.append("# jhash seed ").append(hex32(FlowIndex.SEED)).append(", table size ").append(t.tableSize()).append('\n');
         out.append("# Deterministic: the same tables render the same bytes. Do not edit; render again.\n");
-        out.append(javaPath == null ? "# Left to the Java path (final accept, java_* counters): non-VIP and ARP/ND, UDP redirect ports,\n"
-                : "# Left to the Java path (fwd to " + quote(javaPath.device()) + ", java_* counters; ARP/ND copied): UDP redirect ports,\n");
-        out.append("# ICMP quotes with IPv4 options / IPv6 extension headers / fragments, ICMP errors for l3 servers,\n");
-        out.append("# icmpEcho balance, other protocols, malformed headers.\n");
+        if (guard) {
+            out.append("# The guard of the pcap dataplane: drops at ingress what the balancer forwards itself.\n");
+        } else {
+            out.append(javaPath == null ? "# Left to the Java path (final accept, java_* counters): non-VIP and ARP/ND, UDP redirect ports,\n"
+                    : "# Left to the Java path (fwd to " + quote(javaPath.device()) + ", java_* counters; ARP/ND copied): UDP redirect ports,\n");
+            out.append("# ICMP quotes with IPv4 options / IPv6 extension headers / fragments, ICMP errors for l3 servers,\n");
+            out.append("# icmpEcho balance, other protocols, malformed headers.\n");
+        }
         // "add + delete" makes the load replace a previous ruleset in the same transaction
         out.append("table netdev ").append(TABLE).append('\n');
         out.append("delete table netdev ").append(TABLE).append('\n');
@@ -557,6 +593,17 @@ public final class NftRuleset {
     }
 
     private void returnChains(StringBuilder b) {
+        if (guard) {
+            b.append("\n\t# the balancer sends these itself (rewritten, from the capture)\n\tchain to_network {\n");
+            rule(b, counter("guard_return") + " drop");
+            b.append("\t}\n");
+        } else {
+            toNetwork(b);
+        }
+        returnChainsFromServers(b);
+    }
+
+    private void toNetwork(StringBuilder b) {
         // the next hop's MAC sits in a map, so learning it (ARP/ND at run time) is one small
         // transaction (nextHopUpdate) instead of a reload of the whole ruleset
         b.append("\n\t# the next hop's MAC per family; empty until resolved\n\tmap ").append(NEXT_HOP_MAP)
@@ -568,6 +615,9 @@ public final class NftRuleset {
                 + counter("rule_return") + " fwd to " + quote(t.networkInterface()));
         rule(b, counter("drop_next_hop_unresolved") + " drop");
         b.append("\t}\n");
+    }
+
+    private void returnChainsFromServers(StringBuilder b) {
         Set<String> ifaces = new TreeSet<>();
         for (int s = 0; s < t.serverCount(); s++) {
             if (needsReturnChain(s)) {

@@ -61,6 +61,18 @@ class NftLoadLabTest {
     }
 
     @Test
+    void pcapGuardLoads() throws Exception {
+        ForwardingTables t = NftRulesetTest.labTables();
+        for (int i = 0; i < t.interfaces().size(); i++) {
+            assertEquals(0, inNs("ip", "link", "add", t.interfaces().get(i), "type", "veth", "peer", "name", "prnfg" + i).rc);
+        }
+        Files.writeString(file, NftRuleset.renderGuard(t, 1), StandardCharsets.UTF_8);
+        Result load = inNs("nft", "-f", file.toString());
+        assertEquals(0, load.rc, "nft -f: " + load.out);
+        assertTrue(inNs("nft", "list", "table", "netdev", NftRuleset.TABLE).out.contains("counter name \"guard_vip\" drop"));
+    }
+
+    @Test
     void smallRulesetChecksLoadsAndLists() throws Exception {
         String listed = checkLoadList(NftRulesetTest.smallTables());
         assertTrue(listed.contains("chain from_sb {"), listed.substring(0, Math.min(2000, listed.length())));

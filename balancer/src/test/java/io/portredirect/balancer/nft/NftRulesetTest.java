@@ -89,6 +89,22 @@ class NftRulesetTest {
         assertTrue(NftRuleset.render(labTables(), 1).contains("counter name java_udp_redirect accept"));
     }
 
+    /**
+     * The pcap dataplane's guard drops what the balancer forwards itself (VIP traffic, the l3
+     * server's replies on the ports the balancer gave it) and nothing else: it forwards nothing.
+     */
+    @Test
+    void pcapGuardDropsOnlyWhatTheBalancerForwards() throws Exception {
+        String text = NftRuleset.renderGuard(labTables(), 3);
+        assertTrue(text.contains("meta protocol ip ip daddr @vip4 counter name guard_vip drop"), text);
+        assertTrue(text.contains("meta protocol ip6 ip6 daddr @vip6 counter name guard_vip drop"), text);
+        assertTrue(text.contains("chain to_network {\n\t\tcounter name guard_return drop\n\t}"), text);
+        assertTrue(text.contains("meta protocol ip ip saddr 198.18.13.2 meta l4proto . th sport @served_s3 goto return_s3_v4"), text);
+        assertFalse(text.contains("fwd to"), "the guard forwards nothing");
+        assertFalse(text.contains("maglev_g"), "no decision tables in the guard");
+        assertTrue(text.startsWith("#!/usr/sbin/nft -f\n"), text);
+    }
+
     /** An l3 server's neighbour discovery is its own business with its gateway, not return traffic to rewrite. */
     @Test
     void l3ServerNeighbourDiscoveryIsLeftToTheKernel() throws Exception {
