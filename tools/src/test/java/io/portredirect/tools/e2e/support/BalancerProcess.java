@@ -68,10 +68,29 @@ public final class BalancerProcess extends LabProcess {
         long before = count(currentLog(), "event=reload result=ok");
         long failedBefore = count(currentLog(), "event=reload_failed");
         signal("HUP");
-        awaitLog(t -> count(t, "event=reload result=ok") > before || count(t, "event=reload_failed") > failedBefore,
-                "a reload after SIGHUP", Duration.ofSeconds(10));
+        try {
+            awaitLog(t -> count(t, "event=reload result=ok") > before || count(t, "event=reload_failed") > failedBefore,
+                    "a reload after SIGHUP", Duration.ofSeconds(10));
+        } catch (IllegalStateException e) {
+            // where the reload stands: the balancer's threads
+            throw new IllegalStateException(e.getMessage() + "\n" + threadDump(), e);
+        }
         if (count(currentLog(), "event=reload_failed") > failedBefore) {
             throw new IllegalStateException("balancer rejected the new config:\n" + currentLog());
+        }
+    }
+
+    private String threadDump() {
+        try {
+            Process p = new ProcessBuilder("jcmd", Long.toString(pid()), "Thread.print").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            return "no thread dump: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "no thread dump: interrupted";
         }
     }
 
