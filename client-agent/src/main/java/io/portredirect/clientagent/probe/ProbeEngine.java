@@ -28,6 +28,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -208,7 +209,7 @@ public final class ProbeEngine implements Prober {
         }
         ProbeStep s = n.onTimeout();
         if (s.kind() != ProbeStep.Kind.IGNORED) {
-            noAnswer(n.spec());
+            noAnswer(p, n.spec());
         }
         if (s.kind() == ProbeStep.Kind.MOVE) {
             ProbeSpec spec = n.spec();
@@ -231,15 +232,31 @@ public final class ProbeEngine implements Prober {
         }
     }
 
-    /** A SYN from spec's port went unanswered: the server that port led to last, if known, failed. */
-    private void noAnswer(ProbeSpec spec) {
+    /**
+     * A SYN from spec's port went unanswered: the server that port led to last, if known, failed.
+     * Other probes waiting on a port that leads to the same server move on now rather than each
+     * waiting out its own timeout.
+     */
+    private void noAnswer(Pending unanswered, ProbeSpec spec) {
         int y = routes.servicePort(spec.vip(), spec.port(), spec.localPort());
-        if (y != 0 && !failed.isFailed(spec.vip(), y)) {
-            long ms = failed.fail(spec.vip(), y);
-            if (ms > 0) {
-                stats.inc(Counter.SERVERS_MARKED_FAILED);
-                LOG.info("server of {}:{} failed: probe from port {} unanswered; avoided for {} ms", spec.vip().getHostAddress(),
-                        y, spec.localPort(), ms);
+        if (y == 0 || failed.isFailed(spec.vip(), y)) {
+            return;
+        }
+        long ms = failed.fail(spec.vip(), y);
+        if (ms <= 0) {
+            return;
+        }
+        stats.inc(Counter.SERVERS_MARKED_FAILED);
+        LOG.info("server of {}:{} failed: probe from port {} unanswered; avoided for {} ms", spec.vip().getHostAddress(),
+                y, spec.localPort(), ms);
+        for (Pending other : List.copyOf(new LinkedHashSet<>(pending.values()))) {
+            Negotiator n = other.current();
+            ProbeSpec s = n.spec();
+            if (other != unanswered && !n.isDone() && s.vip().equals(spec.vip()) && s.port() == spec.port()
+                    && routes.servicePort(s.vip(), s.port(), s.localPort()) == y && pending.get(s.localPort()) == other) {
+                stats.inc(Counter.NEGATIVE_CACHE_HITS);
+                other.timer.cancel(false);
+                onTimeout(other, n);
             }
         }
     }

@@ -234,6 +234,40 @@ class ProbeEngineTest {
     }
 
     @Test
+    void probesWaitingOnAServerFoundDeadMoveOnWithoutWaitingOutTheirTimeout() throws Exception {
+        NegativeCache failed = new NegativeCache(Duration.ofSeconds(30), Duration.ofSeconds(60), 16, System::nanoTime);
+        ProbeEngine e = engine(new PortRange(61000, 61003), Duration.ofSeconds(1), 2, true, failed);
+        CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
+        // 61000 and 61001 lead to the server of 20001, 61002 and 61003 to that of 20002
+        for (int i = 0; i < 4; i++) {
+            CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+            CraftedPacket syn = link.next();
+            confirm(d, syn, syn.srcPort() < 61002 ? 20001 : 20002);
+            f.get(5, TimeUnit.SECONDS);
+            link.next();
+        }
+        // 20001's server dies with two probes waiting on it, the second sent half a timeout later
+        CompletableFuture<ProbeOutcome> a = e.probe(VIP, 80, 0);
+        assertEquals(61000, link.next().srcPort());
+        Thread.sleep(500);
+        CompletableFuture<ProbeOutcome> b = e.probe(VIP, 80, 0);
+        long bSent = System.nanoTime();
+        assertEquals(61001, link.next().srcPort());
+        CraftedPacket r1 = link.next();
+        CraftedPacket r2 = link.next();
+        long movedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - bSent);
+        assertTrue(movedAfter < 900, "b moved on when a's timeout found the server dead, not after its own 1 s: " + movedAfter + " ms");
+        assertEquals(Set.of(61002, 61003), Set.of(r1.srcPort(), r2.srcPort()));
+        confirm(d, r1, 20002);
+        confirm(d, r2, 20002);
+        assertEquals(20002, a.get(5, TimeUnit.SECONDS).port());
+        assertEquals(20002, b.get(5, TimeUnit.SECONDS).port());
+        assertEquals(1, stats.get(Counter.SERVERS_MARKED_FAILED));
+        assertEquals(2, stats.get(Counter.PROBE_RETRIES_NEW_PORT));
+        assertEquals(1, stats.get(Counter.NEGATIVE_CACHE_HITS), "b, moved early");
+    }
+
+    @Test
     void lateAnswerIsReset() throws Exception {
         ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
         CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
