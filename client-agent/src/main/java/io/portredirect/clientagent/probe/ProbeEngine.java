@@ -234,8 +234,9 @@ public final class ProbeEngine implements Prober {
 
     /**
      * A SYN from spec's port went unanswered: the server that port led to last, if known, failed.
-     * Other probes waiting on a port that leads to the same server move on now rather than each
-     * waiting out its own timeout.
+     * Other probes waiting on a port that leads to the same server (probes of other redirect ports
+     * of the VIP, or of a chain: the resolver shares one probe per VIP:port) move on now rather than
+     * each waiting out its own timeout.
      */
     private void noAnswer(Pending unanswered, ProbeSpec spec) {
         int y = routes.servicePort(spec.vip(), spec.port(), spec.localPort());
@@ -252,7 +253,8 @@ public final class ProbeEngine implements Prober {
         for (Pending other : List.copyOf(new LinkedHashSet<>(pending.values()))) {
             Negotiator n = other.current();
             ProbeSpec s = n.spec();
-            if (other != unanswered && !n.isDone() && s.vip().equals(spec.vip()) && s.port() == spec.port()
+            // any redirect port of the VIP: Y names the server, whichever port's probe led there
+            if (other != unanswered && !n.isDone() && s.vip().equals(spec.vip())
                     && routes.servicePort(s.vip(), s.port(), s.localPort()) == y && pending.get(s.localPort()) == other) {
                 stats.inc(Counter.NEGATIVE_CACHE_HITS);
                 other.timer.cancel(false);
