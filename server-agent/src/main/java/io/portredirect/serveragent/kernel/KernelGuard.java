@@ -75,9 +75,9 @@ public final class KernelGuard implements AutoCloseable {
     }
 
     /**
-     * Starts renewing the lease. Forking nft costs ~17 ms wall and ~5 ms CPU per renewal (measured
-     * here, nft 1.0.6), about 2% of a core at the default 250 ms: cheap enough to spare writing
-     * netlink by hand.
+     * Starts renewing the lease. Forking nft costs ~20 ms wall and ~4 ms CPU per renewal (measured
+     * here, nft 1.0.6), about 1.5% of a core at the default 250 ms, less than the {@code ss} reads of
+     * the load cache: cheap enough to spare writing netlink by hand.
      */
     private void lease(ServerAgentConfig c, long installedAt) {
         String script = KernelRules.refreshScript(c.nftTable());
@@ -90,7 +90,13 @@ public final class KernelGuard implements AutoCloseable {
             t.setPriority(Thread.MAX_PRIORITY);
             return t;
         });
-        timer.scheduleWithFixedDelay(l::renew, c.guardRefreshMillis(), c.guardRefreshMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                l.renew();
+            } catch (RuntimeException e) {
+                // an exception would cancel every later renewal: the lease must keep trying
+            }
+        }, c.guardRefreshMillis(), c.guardRefreshMillis(), TimeUnit.MILLISECONDS);
         lease = l;
         // undone before the table goes (undo runs backwards), so no renewal races the delete
         undo.add(() -> {
