@@ -330,9 +330,11 @@ public final class ProbeEngine implements Prober {
                 ports.release(lp);
             }
         }
-        if (wasPending) {
-            stats.pendingProbes().decrementAndGet();
+        if (!wasPending) {
+            // finished already (close() meets a probe once per port it holds)
+            return;
         }
+        stats.pendingProbes().decrementAndGet();
         if (p.timer != null) {
             p.timer.cancel(false);
         }

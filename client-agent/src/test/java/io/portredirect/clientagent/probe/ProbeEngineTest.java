@@ -268,6 +268,18 @@ class ProbeEngineTest {
     }
 
     @Test
+    void closeEndsAProbeHoldingTwoPortsOnce() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(150), 2);
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        link.next();
+        link.next();
+        e.close();
+        assertEquals(ProbeOutcome.Result.NOT_SENT, f.get(5, TimeUnit.SECONDS).result());
+        assertEquals(1, stats.get(Counter.PROBE_NOT_SENT));
+        assertEquals(0, stats.pendingProbes().get());
+    }
+
+    @Test
     void lateAnswerIsReset() throws Exception {
         ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
         CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
