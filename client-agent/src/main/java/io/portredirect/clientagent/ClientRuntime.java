@@ -2,10 +2,12 @@ package io.portredirect.clientagent;
 
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ListenerConfig;
+import io.portredirect.clientagent.config.NegativeCacheConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.host.ProbeGuard;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.negotiate.MidFlowWatcher;
+import io.portredirect.clientagent.negotiate.NegativeCache;
 import io.portredirect.clientagent.negotiate.RedirectCache;
 import io.portredirect.clientagent.negotiate.Resolver;
 import io.portredirect.clientagent.negotiate.VipPolicy;
@@ -101,8 +103,10 @@ public final class ClientRuntime implements AutoCloseable {
             completions = Executors.newCachedThreadPool(daemon("probe-done"));
             ProbeLink link = new RawProbeLink(port, new Neighbors(Duration.ofSeconds(30)));
             RedirectCache cache = new RedirectCache(config.cacheTtl());
-            ProbeEngine engine = new ProbeEngine(config.probe(), policies, link, loop, completions, stats, mtu);
-            Resolver resolver = new Resolver(cache, engine, policies, config.fallback(), config.maxChain(), stats);
+            NegativeCacheConfig nc = config.negativeCache();
+            NegativeCache failed = new NegativeCache(nc.initial(), nc.max(), nc.size(), System::nanoTime);
+            ProbeEngine engine = new ProbeEngine(config.probe(), policies, link, loop, completions, stats, mtu, failed);
+            Resolver resolver = new Resolver(cache, engine, policies, config.fallback(), config.maxChain(), stats, failed);
             FlowRegistry flows = new FlowRegistry();
             MidFlowWatcher watcher = new MidFlowWatcher(flows, resolver, stats);
             CaptureDispatcher dispatcher = new CaptureDispatcher(loop, port.linkType() == RawPort.LinkType.ETHERNET, engine, watcher, stats);

@@ -12,9 +12,17 @@ import java.util.Optional;
  * @param cacheTtl  how long a learned redirect-port -> service-port mapping stays fresh
  * @param maxChain  most redirects followed for one VIP:port before a fresh probe is forced
  * @param udpIdle   a UDP client with no traffic for this long is forgotten
+ * @param negativeCache how long failed servers are avoided
  */
 public record AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
-                          Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners) {
+                          Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners,
+                          NegativeCacheConfig negativeCache) {
+    /** With the default negative cache. */
+    public AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
+                       Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners) {
+        this(source, probe, cacheTtl, fallback, maxChain, udpIdle, vips, listeners, NegativeCacheConfig.DEFAULT);
+    }
+
     public AgentConfig {
         vips = List.copyOf(vips);
         listeners = List.copyOf(listeners);

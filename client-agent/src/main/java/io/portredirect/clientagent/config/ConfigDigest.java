@@ -26,8 +26,12 @@ public final class ConfigDigest {
         StringBuilder out = new StringBuilder();
         ProbeConfig p = c.probe();
         out.append("probe=").append(p.iface()).append(' ').append(p.sourcePorts()).append(' ').append(Durations.format(p.timeout()))
-                .append(' ').append(p.retries()).append(' ').append(p.mss()).append('\n');
+                .append(' ').append(p.retries()).append(' ').append(p.mss()).append(p.retryNewSourcePort() ? " new-port" : " same-port")
+                .append('\n');
         out.append("cache.ttl=").append(Durations.format(c.cacheTtl())).append('\n');
+        NegativeCacheConfig n = c.negativeCache();
+        out.append("negative-cache=").append(Durations.format(n.initial())).append(' ').append(Durations.format(n.max())).append(' ')
+                .append(n.size()).append('\n');
         out.append("fallback=").append(c.fallback().name().toLowerCase()).append('\n');
         out.append("max-chain=").append(c.maxChain()).append('\n');
         out.append("udp-idle=").append(Durations.format(c.udpIdle())).append('\n');

@@ -4,6 +4,7 @@ import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.ConfigMapping;
 import io.portredirect.protocol.config.ConfigReader;
 import io.portredirect.protocol.config.ConfigValue;
+import io.portredirect.protocol.config.Durations;
 import io.portredirect.protocol.config.HostPort;
 import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.protocol.config.PortRange;
@@ -33,8 +34,13 @@ import java.util.Map;
  *   timeout: 250ms             # first wait for an answer; doubles per retry
  *   retries: 2
  *   mss: 0                     # 0: interface MTU - 40 (IPv4) / 60 (IPv6)
+ *   retry-new-source-port: true  # a retry leaves from a new source port (a new hash on the balancer)
  * cache:
  *   ttl: 60s
+ * negative-cache:              # failed servers (service ports) avoided for a while
+ *   initial: 1s                # 0s: off; doubles per relapse
+ *   max: 30s
+ *   size: 1024
  * fallback: plain              # plain | fail
  * max-chain: 3
  * udp-idle: 60s
@@ -77,7 +83,7 @@ public final class ConfigLoader {
     public static LoadedConfig<AgentConfig> read(String text, String file) throws ConfigException {
         ConfigReader r = new ConfigReader(file);
         ConfigMapping root = r.root(r.parse(text), "probe, vips, listeners, ...")
-                .keys("probe", "cache", "fallback", "max-chain", "udp-idle", "vips", "listeners");
+                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "vips", "listeners");
 
         ProbeConfig probe = probe(root);
         Duration ttl = Duration.ofSeconds(60);
@@ -85,6 +91,7 @@ public final class ConfigLoader {
         if (cache != null) {
             ttl = cache.keys("ttl").duration("ttl", ttl);
         }
+        NegativeCacheConfig negative = negativeCache(root);
         ConfigValue fb = root.get("fallback");
         String fallbackName = fb == null ? null : fb.choice("plain", "fail");
         FallbackPolicy fallback = fallbackName == null ? FallbackPolicy.PLAIN : FallbackPolicy.valueOf(fallbackName.toUpperCase(Locale.ROOT));
@@ -95,7 +102,7 @@ public final class ConfigLoader {
         List<VipConfig> vips = vips(root, probe == null ? null : probe.sourcePorts(), vipLines);
         List<ListenerConfig> listeners = listeners(root, vipLines);
         r.finish();
-        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners), r.warnings());
+        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative), r.warnings());
     }
 
     private static ProbeConfig probe(ConfigMapping root) {
@@ -104,7 +111,7 @@ public final class ConfigLoader {
         if (probe == null) {
             return null;
         }
-        probe.keys("interface", "source-ports", "timeout", "retries", "mss");
+        probe.keys("interface", "source-ports", "timeout", "retries", "mss", "retry-new-source-port");
         ConfigValue ifv = probe.required("interface", null);
         String iface = ifv == null ? null : ifv.text();
         if (iface != null && (iface.length() > 15 || iface.contains("/") || iface.contains(" "))) {
@@ -124,7 +131,29 @@ public final class ConfigLoader {
         if (mss != 0 && mss < 88) {
             probe.problem("mss", "an MSS below 88 is not useful (0 means: from the interface MTU)");
         }
-        return iface == null || sourcePorts == null ? null : new ProbeConfig(iface, sourcePorts, timeout, retries, mss);
+        boolean newPort = probe.bool("retry-new-source-port", true);
+        return iface == null || sourcePorts == null ? null : new ProbeConfig(iface, sourcePorts, timeout, retries, mss, newPort);
+    }
+
+    private static NegativeCacheConfig negativeCache(ConfigMapping root) {
+        ConfigMapping m = root.mapping("negative-cache");
+        if (m == null) {
+            return NegativeCacheConfig.DEFAULT;
+        }
+        m.keys("initial", "max", "size");
+        NegativeCacheConfig d = NegativeCacheConfig.DEFAULT;
+        Duration initial = m.duration("initial", d.initial());
+        Duration max = m.duration("max", d.max().compareTo(initial) < 0 ? initial : d.max());
+        if (max.compareTo(Duration.ofHours(1)) > 0) {
+            m.problem("max", "at most 1h: a server avoided longer than that is better removed from the balancer");
+            max = d.max();
+        }
+        if (max.compareTo(initial) < 0) {
+            m.problem("max", "must be at least initial (" + Durations.format(initial) + ")");
+            max = initial;
+        }
+        int size = m.integer("size", 1, 1 << 20, d.size());
+        return new NegativeCacheConfig(initial, max, size);
     }
 
     private static List<VipConfig> vips(ConfigMapping root, PortRange sourcePorts, Map<InetAddress, Integer> vipLines) {

@@ -28,6 +28,10 @@ import io.portredirect.protocol.wire.RedirectOptionScan;
  *   RST+ACK, ack ok                   -> DONE REFUSED
  *   ICMP unreachable quoting our SYN  -> DONE UNREACHABLE
  *   timeout                           -> RETRY (same SYN, wait doubled) until retries run out, then DONE TIMED_OUT
+ *   timeout, new-port-on-retry        -> MOVE instead of RETRY: the caller continues with {@link #next}
+ *                                        (a fresh source port and ISN, so a new hash on the balancer and
+ *                                        probably another server); this negotiator still takes a late
+ *                                        answer on its own port
  * </pre>
  * Every RST carries REDIRECT so a balancer sends it to the server that answered (rule 2). Not
  * thread-safe: one thread drives a negotiator.
@@ -55,6 +59,15 @@ public final class Negotiator {
             b.mss(spec.mss());
         }
         this.syn = b.build();
+        this.attempt = spec.firstAttempt();
+    }
+
+    /**
+     * After a MOVE: the negotiator that continues the schedule from {@code newLocalPort}, whose SYN
+     * ({@link #start()}) waits the wait the MOVE named.
+     */
+    public Negotiator next(int newLocalPort, long newIsn) {
+        return new Negotiator(spec.movedTo(newLocalPort, newIsn, attempt));
     }
 
     public ProbeSpec spec() {
@@ -63,7 +76,7 @@ public final class Negotiator {
 
     /** The first SYN; wait {@link #currentWaitMillis()} for an answer. */
     public CraftedPacket start() {
-        attempt = 0;
+        attempt = spec.firstAttempt();
         return syn;
     }
 
@@ -93,7 +106,8 @@ public final class Negotiator {
         }
         if (attempt < spec.retries()) {
             attempt++;
-            return ProbeStep.retry(syn, spec.timeoutMillis(attempt));
+            return spec.newPortOnRetry() ? ProbeStep.move(syn, spec.timeoutMillis(attempt))
+                    : ProbeStep.retry(syn, spec.timeoutMillis(attempt));
         }
         return finish(ProbeOutcome.of(ProbeOutcome.Result.TIMED_OUT, 0), null);
     }

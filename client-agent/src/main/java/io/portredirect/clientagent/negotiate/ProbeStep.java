@@ -19,6 +19,11 @@ public record ProbeStep(Kind kind, CraftedPacket send, long waitMillis, IgnoreRe
         IGNORED,
         /** Timeout: retransmit {@code send} and wait {@code waitMillis}. */
         RETRY,
+        /**
+         * Timeout: retry from a new source port ({@link Negotiator#next}) and wait {@code waitMillis};
+         * when no port is free, do as for RETRY with {@code send}.
+         */
+        MOVE,
         /** Finished; transmit {@code send} (the probe's RST) if set. */
         DONE
     }
@@ -33,6 +38,10 @@ public record ProbeStep(Kind kind, CraftedPacket send, long waitMillis, IgnoreRe
 
     static ProbeStep retry(CraftedPacket syn, long wait) {
         return new ProbeStep(Kind.RETRY, syn, wait, null, null);
+    }
+
+    static ProbeStep move(CraftedPacket syn, long wait) {
+        return new ProbeStep(Kind.MOVE, syn, wait, null, null);
     }
 
     static ProbeStep done(ProbeOutcome o, CraftedPacket send) {

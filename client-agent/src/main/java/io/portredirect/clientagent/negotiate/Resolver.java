@@ -28,10 +28,18 @@ public final class Resolver {
     private final FallbackPolicy fallback;
     private final int maxChain;
     private final AgentStats stats;
+    private final NegativeCache failed;
     private final Map<RedirectCache.Key, CompletableFuture<Resolution>> inflight = new ConcurrentHashMap<>();
 
     public Resolver(RedirectCache cache, Prober prober, Map<InetAddress, VipPolicy> policies, FallbackPolicy fallback,
                     int maxChain, AgentStats stats) {
+        this(cache, prober, policies, fallback, maxChain, stats, NegativeCache.disabled());
+    }
+
+    /** @param failed failed servers, shared with the prober, which steers its source ports clear of them */
+    public Resolver(RedirectCache cache, Prober prober, Map<InetAddress, VipPolicy> policies, FallbackPolicy fallback,
+                    int maxChain, AgentStats stats, NegativeCache failed) {
+        this.failed = failed;
         this.cache = cache;
         this.prober = prober;
         this.policies = Map.copyOf(policies);
@@ -85,6 +93,18 @@ public final class Resolver {
     /** A kernel connect to a cached port failed: forget it so the next resolution probes. */
     public void forget(RedirectCache.Key key) {
         cache.invalidate(key);
+    }
+
+    /**
+     * A kernel connect to VIP:servicePort failed: its server is remembered as failed (with back-off)
+     * so the next probes pick source ports that lead elsewhere. Returns how long it is avoided (ms).
+     */
+    public long serverFailed(InetAddress vip, int servicePort) {
+        long ms = failed.fail(vip, servicePort);
+        if (ms > 0) {
+            stats.inc(Counter.SERVERS_MARKED_FAILED);
+        }
+        return ms;
     }
 
     /**

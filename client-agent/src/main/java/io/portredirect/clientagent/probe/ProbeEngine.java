@@ -2,8 +2,10 @@ package io.portredirect.clientagent.probe;
 
 import io.portredirect.clientagent.config.ProbeConfig;
 import io.portredirect.clientagent.negotiate.IgnoreReason;
+import io.portredirect.clientagent.negotiate.NegativeCache;
 import io.portredirect.clientagent.negotiate.Negotiator;
 import io.portredirect.clientagent.negotiate.ProbeOutcome;
+import io.portredirect.clientagent.negotiate.ProbeRoutes;
 import io.portredirect.clientagent.negotiate.ProbeSpec;
 import io.portredirect.clientagent.negotiate.ProbeStep;
 import io.portredirect.clientagent.negotiate.Prober;
@@ -23,8 +25,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +43,12 @@ import java.util.concurrent.TimeUnit;
  * All probe state lives on one single-threaded loop (the same loop the capture dispatcher feeds), so
  * there are no locks. A SYN-ACK to a probe port with no probe waiting is reset, so no half-open
  * connection is left behind on a server even when its answer comes late.
+ *
+ * <p>Failed servers: a probe that gets no answer moves to a new source port (a new hash on the
+ * balancer) when the config asks for it; the ports it used keep taking a late answer until it is
+ * done. {@link ProbeRoutes} remembers which service port each source port's last answer named, so a
+ * timeout on a port marks that server failed in the {@link NegativeCache}, and while it is, new
+ * probes skip the source ports that led to it.
  */
 public final class ProbeEngine implements Prober {
     private static final Logger LOG = LoggerFactory.getLogger(ProbeEngine.class);
@@ -52,19 +62,35 @@ public final class ProbeEngine implements Prober {
     private final int mss4;
     private final int mss6;
     private final ProbePortPool ports;
+    private final NegativeCache failed;
+    private final ProbeRoutes routes;
     private final SecureRandom random = new SecureRandom();
     private final Map<Integer, Pending> pending = new HashMap<>();
 
+    /** One probe: the negotiator of each source port it used, the last one current. */
     private final class Pending {
-        final Negotiator negotiator;
+        final List<Negotiator> tries = new ArrayList<>(2);
         final ProbeLink.Path path;
         final CompletableFuture<ProbeOutcome> result;
         ScheduledFuture<?> timer;
 
         Pending(Negotiator n, ProbeLink.Path path, CompletableFuture<ProbeOutcome> result) {
-            this.negotiator = n;
+            this.tries.add(n);
             this.path = path;
             this.result = result;
+        }
+
+        Negotiator current() {
+            return tries.get(tries.size() - 1);
+        }
+
+        Negotiator at(int localPort) {
+            for (Negotiator n : tries) {
+                if (n.spec().localPort() == localPort) {
+                    return n;
+                }
+            }
+            return null;
         }
     }
 
@@ -75,6 +101,12 @@ public final class ProbeEngine implements Prober {
      */
     public ProbeEngine(ProbeConfig config, Map<InetAddress, VipPolicy> policies, ProbeLink link, ScheduledExecutorService loop,
                        Executor completions, AgentStats stats, int interfaceMtu) {
+        this(config, policies, link, loop, completions, stats, interfaceMtu, NegativeCache.disabled());
+    }
+
+    /** @param failed servers to steer clear of; shared with the resolver, which reports failed connects */
+    public ProbeEngine(ProbeConfig config, Map<InetAddress, VipPolicy> policies, ProbeLink link, ScheduledExecutorService loop,
+                       Executor completions, AgentStats stats, int interfaceMtu, NegativeCache failed) {
         this.config = config;
         this.policies = Map.copyOf(policies);
         this.link = link;
@@ -84,6 +116,8 @@ public final class ProbeEngine implements Prober {
         this.mss4 = config.mss() > 0 ? config.mss() : Math.max(88, interfaceMtu - 40);
         this.mss6 = config.mss() > 0 ? config.mss() : Math.max(88, interfaceMtu - 60);
         this.ports = new ProbePortPool(config.sourcePorts());
+        this.failed = failed;
+        this.routes = new ProbeRoutes(config.sourcePorts());
     }
 
     @Override
@@ -118,7 +152,7 @@ public final class ProbeEngine implements Prober {
         try {
             loop.submit(() -> {
                 for (Pending p : List.copyOf(pending.values())) {
-                    finish(p, ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
+                    finish(p, p.current(), ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
                 }
             }).get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -133,7 +167,7 @@ public final class ProbeEngine implements Prober {
     }
 
     private void begin(InetAddress vip, int port, int previousPort, VipPolicy policy, ProbeLink.Path path, CompletableFuture<ProbeOutcome> f) {
-        int localPort = ports.acquire();
+        int localPort = acquire(vip, port);
         if (localPort < 0) {
             LOG.warn("probe to {}:{} not sent: all {} probe ports busy", vip.getHostAddress(), port, config.sourcePorts().size());
             notSent(f);
@@ -141,7 +175,7 @@ public final class ProbeEngine implements Prober {
         }
         int mss = path.source().getAddress().length == 4 ? mss4 : mss6;
         ProbeSpec spec = new ProbeSpec(path.source(), localPort, vip, port, random.nextInt() & 0xFFFFFFFFL, mss, policy,
-                config.retries(), config.timeout(), previousPort);
+                config.retries(), config.timeout(), previousPort, 0, config.retryNewSourcePort());
         Negotiator n = new Negotiator(spec);
         Pending p = new Pending(n, path, f);
         pending.put(localPort, p);
@@ -152,20 +186,80 @@ public final class ProbeEngine implements Prober {
         arm(p, n.currentWaitMillis());
     }
 
-    private void arm(Pending p, long millis) {
-        p.timer = loop.schedule(() -> onTimeout(p), millis, TimeUnit.MILLISECONDS);
+    /** A source port for a probe to vip:port, passing over ports whose last answer came from a failed server. */
+    private int acquire(InetAddress vip, int port) {
+        int localPort = ports.acquire(p -> {
+            int y = routes.servicePort(vip, port, p);
+            return y != 0 && failed.isFailed(vip, y);
+        });
+        if (ports.skipped() > 0) {
+            stats.inc(Counter.NEGATIVE_CACHE_HITS);
+        }
+        return localPort;
     }
 
-    private void onTimeout(Pending p) {
-        if (pending.get(p.negotiator.spec().localPort()) != p) {
+    private void arm(Pending p, long millis) {
+        Negotiator n = p.current();
+        p.timer = loop.schedule(() -> onTimeout(p, n), millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void onTimeout(Pending p, Negotiator n) {
+        if (pending.get(n.spec().localPort()) != p || p.current() != n) {
             return;
         }
-        ProbeStep s = p.negotiator.onTimeout();
-        if (s.kind() == ProbeStep.Kind.RETRY) {
+        ProbeStep s = n.onTimeout();
+        if (s.kind() != ProbeStep.Kind.IGNORED) {
+            noAnswer(p, n.spec());
+        }
+        if (s.kind() == ProbeStep.Kind.MOVE) {
+            ProbeSpec spec = n.spec();
+            int localPort = acquire(spec.vip(), spec.port());
+            if (localPort >= 0) {
+                Negotiator next = n.next(localPort, random.nextInt() & 0xFFFFFFFFL);
+                p.tries.add(next);
+                pending.put(localPort, p);
+                stats.inc(Counter.PROBE_RETRIES_NEW_PORT);
+                transmit(next.start(), p.path, Counter.PROBE_SYNS);
+                arm(p, next.currentWaitMillis());
+                return;
+            }
+        }
+        if (s.kind() == ProbeStep.Kind.RETRY || s.kind() == ProbeStep.Kind.MOVE) {
             transmit(s.send(), p.path, Counter.PROBE_SYNS);
             arm(p, s.waitMillis());
         } else if (s.kind() == ProbeStep.Kind.DONE) {
-            finish(p, s.outcome());
+            finish(p, n, s.outcome());
+        }
+    }
+
+    /**
+     * A SYN from spec's port went unanswered: the server that port led to last, if known, failed.
+     * Other probes waiting on a port that leads to the same server (probes of other redirect ports
+     * of the VIP, or of a chain: the resolver shares one probe per VIP:port) move on now rather than
+     * each waiting out its own timeout.
+     */
+    private void noAnswer(Pending unanswered, ProbeSpec spec) {
+        int y = routes.servicePort(spec.vip(), spec.port(), spec.localPort());
+        if (y == 0 || failed.isFailed(spec.vip(), y)) {
+            return;
+        }
+        long ms = failed.fail(spec.vip(), y);
+        if (ms <= 0) {
+            return;
+        }
+        stats.inc(Counter.SERVERS_MARKED_FAILED);
+        LOG.info("server of {}:{} failed: probe from port {} unanswered; avoided for {} ms", spec.vip().getHostAddress(),
+                y, spec.localPort(), ms);
+        for (Pending other : List.copyOf(new LinkedHashSet<>(pending.values()))) {
+            Negotiator n = other.current();
+            ProbeSpec s = n.spec();
+            // any redirect port of the VIP: Y names the server, whichever port's probe led there
+            if (other != unanswered && !n.isDone() && s.vip().equals(spec.vip())
+                    && routes.servicePort(s.vip(), s.port(), s.localPort()) == y && pending.get(s.localPort()) == other) {
+                stats.inc(Counter.NEGATIVE_CACHE_HITS);
+                other.timer.cancel(false);
+                onTimeout(other, n);
+            }
         }
     }
 
@@ -181,14 +275,15 @@ public final class ProbeEngine implements Prober {
     public void onPacket(ParsedPacket p) {
         int port = p.isTcp() ? p.dstPort() : p.quoted().srcPort();
         Pending pr = pending.get(port);
-        if (pr == null) {
+        Negotiator n = pr == null ? null : pr.at(port);
+        if (n == null) {
             if (p.isTcp() && (p.tcpFlags() & (TcpView.SYN | TcpView.ACK)) == (TcpView.SYN | TcpView.ACK)) {
                 stats.inc(Counter.LATE_ANSWERS);
                 resetLate(p);
             }
             return;
         }
-        ProbeStep s = pr.negotiator.onPacket(p);
+        ProbeStep s = n.onPacket(p);
         switch (s.kind()) {
             case NOT_MINE -> {
             }
@@ -199,7 +294,8 @@ public final class ProbeEngine implements Prober {
                 }
                 LOG.debug("probe {} ignored a packet: {}", port, s.reason());
             }
-            case RETRY -> {
+            case RETRY, MOVE -> {
+                // the negotiator only asks for a retry on a timeout
                 transmit(s.send(), pr.path, Counter.PROBE_SYNS);
                 pr.timer.cancel(false);
                 arm(pr, s.waitMillis());
@@ -208,7 +304,7 @@ public final class ProbeEngine implements Prober {
                 if (s.send() != null) {
                     transmit(s.send(), pr.path, Counter.PROBE_RSTS);
                 }
-                finish(pr, s.outcome());
+                finish(pr, n, s.outcome());
             }
         }
     }
@@ -222,15 +318,34 @@ public final class ProbeEngine implements Prober {
         });
     }
 
-    private void finish(Pending p, ProbeOutcome o) {
-        int port = p.negotiator.spec().localPort();
-        if (pending.remove(port, p)) {
-            stats.pendingProbes().decrementAndGet();
+    /** Ends probe {@code p}, decided by the negotiator {@code by} (one of its tries). */
+    private void finish(Pending p, Negotiator by, ProbeOutcome o) {
+        int port = by.spec().localPort();
+        boolean wasPending = false;
+        for (Negotiator n : p.tries) {
+            int lp = n.spec().localPort();
+            if (pending.remove(lp, p)) {
+                wasPending = true;
+                // a late answer to another try now meets no probe and is reset
+                ports.release(lp);
+            }
         }
+        if (!wasPending) {
+            // finished already (close() meets a probe once per port it holds)
+            return;
+        }
+        stats.pendingProbes().decrementAndGet();
         if (p.timer != null) {
             p.timer.cancel(false);
         }
-        ports.release(port);
+        ProbeSpec s = by.spec();
+        if (o.result() == ProbeOutcome.Result.REDIRECTED) {
+            routes.learn(s.vip(), s.port(), port, o.port());
+            failed.succeeded(s.vip(), o.port());
+        } else if (o.result() != ProbeOutcome.Result.TIMED_OUT && o.result() != ProbeOutcome.Result.NOT_SENT) {
+            // answered, but naming no server of its own: the old hint is stale
+            routes.learn(s.vip(), s.port(), port, 0);
+        }
         if (o.malformedOption()) {
             stats.inc(Counter.MALFORMED_OPTIONS);
         }
@@ -244,9 +359,10 @@ public final class ProbeEngine implements Prober {
             case TIMED_OUT -> Counter.PROBE_TIMED_OUT;
             case NOT_SENT -> Counter.PROBE_NOT_SENT;
         });
-        ProbeSpec s = p.negotiator.spec();
-        LOG.info("probe {}:{} from port {} -> {}{} after {} retr{}", s.vip().getHostAddress(), s.port(), port, o.result(),
-                o.port() != 0 ? " " + o.port() : "", p.negotiator.retriesUsed(), p.negotiator.retriesUsed() == 1 ? "y" : "ies");
+        int retries = p.current().retriesUsed();
+        LOG.info("probe {}:{} from port {} -> {}{} after {} retr{}{}", s.vip().getHostAddress(), s.port(), port, o.result(),
+                o.port() != 0 ? " " + o.port() : "", retries, retries == 1 ? "y" : "ies",
+                p.tries.size() > 1 ? " (" + p.tries.size() + " source ports)" : "");
         completions.execute(() -> p.result.complete(o));
     }
 

@@ -16,8 +16,10 @@ import java.time.Duration;
 
 /**
  * Opens the real connection: resolves VIP:redirect-port (cache or probe), then connects an ordinary
- * kernel socket to VIP:service-port. A cached port that no longer answers is forgotten and resolved
- * once more, so a server that went away costs one failed connect, not a TTL's worth.
+ * kernel socket to VIP:service-port. A service port (cached or just negotiated) that does not
+ * answer is forgotten, its server remembered as failed, and the connection resolved once more, so a
+ * server that went away costs one failed connect, not a TTL's worth, and the new probe steers clear
+ * of it.
  */
 public final class UpstreamConnector {
     /** The result: the connected channel and the port it went to. */
@@ -52,11 +54,14 @@ public final class UpstreamConnector {
         try {
             return new Upstream(open(vip, r.port()), r, r.port());
         } catch (IOException e) {
-            if (r.kind() != Resolution.Kind.CACHED) {
+            if (r.kind() == Resolution.Kind.FALLBACK) {
                 throw e;
             }
             stats.inc(Counter.UPSTREAM_RETRIES);
             resolver.forget(new RedirectCache.Key(ListenerProtocol.TCP, vip, redirectPort));
+            if (r.port() != redirectPort) {
+                resolver.serverFailed(vip, r.port());
+            }
             Resolution again = resolver.resolve(vip, redirectPort).join();
             if (!again.connects()) {
                 throw new RefusedByPolicyException(vip, redirectPort);

@@ -48,6 +48,12 @@ class ConfigDigestTest {
     }
 
     @Test
+    void theFailSafeSettingsCount() throws Exception {
+        assertEquals(digest(A), digest(A + "negative-cache: {initial: 1s, max: 30s}\n"));
+        assertNotEquals(digest(A), digest(A + "negative-cache: {initial: 2s}\n"));
+    }
+
+    @Test
     void exportedAsConfigInfo() throws Exception {
         MetricRegistry metrics = new MetricRegistry();
         AgentStats.registerConfig(metrics, digest(A));

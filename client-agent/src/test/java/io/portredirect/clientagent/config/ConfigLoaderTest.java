@@ -79,6 +79,14 @@ public class ConfigLoaderTest {
     }
 
     @Test
+    void failSafeSettings() throws Exception {
+        AgentConfig c = parse(GOOD.replace("retries: 3", "retries: 3\n  retry-new-source-port: false")
+                .replace("max-chain: 4", "max-chain: 4\nnegative-cache:\n  initial: 500ms\n  max: 10s\n  size: 64"));
+        assertFalse(c.probe().retryNewSourcePort());
+        assertEquals(new NegativeCacheConfig(Duration.ofMillis(500), Duration.ofSeconds(10), 64), c.negativeCache());
+    }
+
+    @Test
     void defaults() throws Exception {
         AgentConfig c = parse("""
                 probe:
@@ -96,6 +104,8 @@ public class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(60), c.cacheTtl());
         assertEquals(FallbackPolicy.PLAIN, c.fallback());
         assertEquals(3, c.maxChain());
+        assertTrue(c.probe().retryNewSourcePort());
+        assertEquals(NegativeCacheConfig.DEFAULT, c.negativeCache());
     }
 
     /** A mistake, the line it is on, the key path reported, and a fragment of the explanation. */
@@ -108,6 +118,9 @@ public class ConfigLoaderTest {
                 Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 150"), 4, "probe.timeout", "'150' has no unit; write a number and a unit: 250ms, 1s, 2m or 1h"),
                 Arguments.of(GOOD.replace("timeout: 150ms", "timeout: 0ms"), 4, "probe.timeout", "greater than 0"),
                 Arguments.of(GOOD.replace("retries: 3", "retries: many"), 5, "probe.retries", "'many' is not an integer"),
+                Arguments.of(GOOD.replace("max-chain: 4", "negative-cache: {initial: 2s, max: 1s}"), 9, "negative-cache.max", "must be at least initial (2s)"),
+                Arguments.of(GOOD.replace("max-chain: 4", "negative-cache: {size: 0}"), 9, "negative-cache.size", "0 is out of range"),
+                Arguments.of(GOOD.replace("retries: 3", "retry-new-source-port: maybe"), 5, "probe.retry-new-source-port", "maybe"),
                 Arguments.of(GOOD.replace("retries: 3", "retries: 99"), 5, "probe.retries", "99 is out of range 0-10"),
                 Arguments.of(GOOD.replace("  ttl: 2m", "  ttl: soon"), 7, "cache.ttl", "'soon' is not a duration"),
                 Arguments.of(GOOD.replace("fallback: fail", "fallback: retry"), 8, "fallback", "'retry' is not one of plain, fail"),

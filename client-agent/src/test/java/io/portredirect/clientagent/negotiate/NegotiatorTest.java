@@ -221,6 +221,29 @@ class NegotiatorTest {
     }
 
     @Test
+    void withNewPortOnRetryATimeoutMovesAndTheNextNegotiatorContinuesTheSchedule() {
+        ProbeSpec moving = new ProbeSpec(LOCAL, PROBE_PORT, VIP, X, ISN, 1460, POLICY, 2, Duration.ofMillis(200), 0, 0, true);
+        Negotiator n = new Negotiator(moving);
+        n.start();
+        ProbeStep a = n.onTimeout();
+        assertEquals(ProbeStep.Kind.MOVE, a.kind());
+        assertEquals(400, a.waitMillis());
+        Negotiator second = n.next(PROBE_PORT + 1, 4242);
+        CraftedPacket syn2 = second.start();
+        assertEquals(PROBE_PORT + 1, syn2.srcPort());
+        assertEquals(4242, syn2.seq());
+        assertEquals(400, second.currentWaitMillis(), "the schedule goes on where the first port left it");
+        assertEquals(ProbeStep.Kind.MOVE, second.onTimeout().kind());
+        Negotiator third = second.next(PROBE_PORT + 2, 4343);
+        third.start();
+        assertEquals(800, third.currentWaitMillis());
+        assertEquals(ProbeOutcome.Result.TIMED_OUT, third.onTimeout().outcome().result());
+        // the first port still takes its late answer
+        ProbeStep late = n.onPacket(parse(synAck().redirect(RedirectExtension.confirm(20042)).build()));
+        assertEquals(ProbeOutcome.Result.REDIRECTED, late.outcome().result());
+    }
+
+    @Test
     void answerToARetransmissionStillCounts() {
         Negotiator n = new Negotiator(spec());
         n.start();

@@ -6,6 +6,7 @@ import io.portredirect.clientagent.config.ProbeConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.negotiate.MidFlowWatcher;
+import io.portredirect.clientagent.negotiate.NegativeCache;
 import io.portredirect.clientagent.negotiate.ProbeOutcome;
 import io.portredirect.clientagent.negotiate.RedirectCache;
 import io.portredirect.clientagent.negotiate.Resolver;
@@ -143,14 +144,139 @@ class ProbeEngineTest {
         assertEquals(0, stats.pendingProbes().get());
     }
 
+    ProbeEngine engine(PortRange ports, Duration timeout, int retries, boolean newPort, NegativeCache failed) {
+        return new ProbeEngine(new ProbeConfig("fake0", ports, timeout, retries, 0, newPort), Map.of(VIP, POLICY), link, loop,
+                Runnable::run, stats, 1500, failed);
+    }
+
+    /** Answers {@code syn} as a server agent would: CONFIRM + OPT=y. */
+    void confirm(CaptureDispatcher d, CraftedPacket syn, int y) {
+        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, syn.srcPort()).tcp(TcpView.SYN | TcpView.ACK)
+                .seq(1).ack(seq(syn) + 1).redirect(RedirectExtension.confirm(y)).build());
+    }
+
     @Test
     void retriesThenTimesOut() throws Exception {
-        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(20), 2);
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(20), 2, false, NegativeCache.disabled());
         ProbeOutcome o = e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS);
         assertEquals(ProbeOutcome.Result.TIMED_OUT, o.result());
         assertEquals(3, link.sent.size(), "first SYN + 2 retransmissions, no RST");
         assertEquals(3, stats.get(Counter.PROBE_SYNS));
         assertEquals(1, link.sent.stream().map(CraftedPacket::seq).distinct().count(), "retransmissions repeat the ISN");
+    }
+
+    @Test
+    void retriesLeaveFromNewSourcePorts() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(20), 2);
+        ProbeOutcome o = e.probe(VIP, 80, 0).get(5, TimeUnit.SECONDS);
+        assertEquals(ProbeOutcome.Result.TIMED_OUT, o.result());
+        assertEquals(3, link.sent.size(), "first SYN + 2 retries, no RST");
+        assertEquals(3, link.sent.stream().map(CraftedPacket::srcPort).distinct().count(), "each retry a new hash on the balancer");
+        assertEquals(3, link.sent.stream().map(CraftedPacket::seq).distinct().count(), "and a new ISN");
+        assertEquals(2, stats.get(Counter.PROBE_RETRIES_NEW_PORT));
+        assertEquals(0, stats.pendingProbes().get());
+    }
+
+    @Test
+    void aLateAnswerOnTheFirstPortStillCountsAndTheOtherPortIsFreed() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(150), 2);
+        CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        CraftedPacket first = link.next();
+        CraftedPacket second = link.next();
+        assertTrue(first.srcPort() != second.srcPort());
+        confirm(d, first, 20001);
+        ProbeOutcome o = f.get(5, TimeUnit.SECONDS);
+        assertEquals(ProbeOutcome.Result.REDIRECTED, o.result());
+        assertEquals(20001, o.port());
+        assertEquals(TcpView.RST, link.next().tcpFlags());
+        // the retry's own answer comes later: no probe waits on that port any more, so it is reset
+        confirm(d, second, 20002);
+        CraftedPacket rst = link.next();
+        assertEquals(TcpView.RST, rst.tcpFlags());
+        assertEquals(second.srcPort(), rst.srcPort());
+        assertEquals(1, stats.get(Counter.LATE_ANSWERS));
+        assertEquals(0, stats.pendingProbes().get());
+    }
+
+    @Test
+    void aServerThatStopsAnsweringIsAvoidedByTheNextProbes() throws Exception {
+        NegativeCache failed = new NegativeCache(Duration.ofSeconds(30), Duration.ofSeconds(60), 16, System::nanoTime);
+        ProbeEngine e = engine(new PortRange(61000, 61003), Duration.ofMillis(100), 2, true, failed);
+        CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
+        // the balancer sends ports 61000 and 61002 to the server of 20001, 61001 and 61003 to that of 20002
+        for (int i = 0; i < 4; i++) {
+            CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+            CraftedPacket syn = link.next();
+            confirm(d, syn, syn.srcPort() % 2 == 0 ? 20001 : 20002);
+            assertEquals(ProbeOutcome.Result.REDIRECTED, f.get(5, TimeUnit.SECONDS).result());
+            assertEquals(TcpView.RST, link.next().tcpFlags());
+        }
+        // 20001's server dies: the probe from 61000 goes unanswered, which marks it failed; the retry leaves from 61001
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        CraftedPacket syn = link.next();
+        assertEquals(61000, syn.srcPort());
+        CraftedPacket retry = link.next();
+        assertEquals(61001, retry.srcPort());
+        confirm(d, retry, 20002);
+        ProbeOutcome o = f.get(5, TimeUnit.SECONDS);
+        assertEquals(20002, o.port());
+        assertEquals(TcpView.RST, link.next().tcpFlags());
+        assertTrue(failed.isFailed(VIP, 20001));
+        assertEquals(1, stats.get(Counter.SERVERS_MARKED_FAILED));
+        // the next probe passes over 61002 (it led to 20001) and takes 61003
+        CompletableFuture<ProbeOutcome> g = e.probe(VIP, 80, 0);
+        CraftedPacket next = link.next();
+        assertEquals(61003, next.srcPort());
+        confirm(d, next, 20002);
+        assertEquals(20002, g.get(5, TimeUnit.SECONDS).port());
+        assertEquals(1, stats.get(Counter.NEGATIVE_CACHE_HITS));
+    }
+
+    @Test
+    void probesWaitingOnAServerFoundDeadMoveOnWithoutWaitingOutTheirTimeout() throws Exception {
+        NegativeCache failed = new NegativeCache(Duration.ofSeconds(30), Duration.ofSeconds(60), 16, System::nanoTime);
+        ProbeEngine e = engine(new PortRange(61000, 61003), Duration.ofSeconds(1), 2, true, failed);
+        CaptureDispatcher d = dispatcher(e, resolver(e), new FlowRegistry());
+        // 61000 and 61001 lead to the server of 20001, 61002 and 61003 to that of 20002
+        for (int i = 0; i < 4; i++) {
+            CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+            CraftedPacket syn = link.next();
+            confirm(d, syn, syn.srcPort() < 61002 ? 20001 : 20002);
+            f.get(5, TimeUnit.SECONDS);
+            link.next();
+        }
+        // 20001's server dies with two probes waiting on it, the second sent half a timeout later
+        CompletableFuture<ProbeOutcome> a = e.probe(VIP, 80, 0);
+        assertEquals(61000, link.next().srcPort());
+        Thread.sleep(500);
+        CompletableFuture<ProbeOutcome> b = e.probe(VIP, 80, 0);
+        long bSent = System.nanoTime();
+        assertEquals(61001, link.next().srcPort());
+        CraftedPacket r1 = link.next();
+        CraftedPacket r2 = link.next();
+        long movedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - bSent);
+        assertTrue(movedAfter < 900, "b moved on when a's timeout found the server dead, not after its own 1 s: " + movedAfter + " ms");
+        assertEquals(Set.of(61002, 61003), Set.of(r1.srcPort(), r2.srcPort()));
+        confirm(d, r1, 20002);
+        confirm(d, r2, 20002);
+        assertEquals(20002, a.get(5, TimeUnit.SECONDS).port());
+        assertEquals(20002, b.get(5, TimeUnit.SECONDS).port());
+        assertEquals(1, stats.get(Counter.SERVERS_MARKED_FAILED));
+        assertEquals(2, stats.get(Counter.PROBE_RETRIES_NEW_PORT));
+        assertEquals(1, stats.get(Counter.NEGATIVE_CACHE_HITS), "b, moved early");
+    }
+
+    @Test
+    void closeEndsAProbeHoldingTwoPortsOnce() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofMillis(150), 2);
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        link.next();
+        link.next();
+        e.close();
+        assertEquals(ProbeOutcome.Result.NOT_SENT, f.get(5, TimeUnit.SECONDS).result());
+        assertEquals(1, stats.get(Counter.PROBE_NOT_SENT));
+        assertEquals(0, stats.pendingProbes().get());
     }
 
     @Test

@@ -205,7 +205,7 @@ public final class ServerAgent implements AutoCloseable {
                 .collect(Collectors.joining(","))
                 + " policy=" + config.policy().configName()
                 + " tcp=" + config.tcp() + " udp=" + config.udp()
-                + " nft=" + (config.tcp() ? "inet " + config.nftTable() : "none")
+                + " nft=" + (config.tcp() ? "inet " + config.nftTable() + " guard_timeout=" + config.guardTimeoutMillis() + "ms" : "none")
                 + " link=" + port.linkType();
     }
 

@@ -51,11 +51,20 @@ public final class ServerAgentMetrics {
                     }
                 });
         metrics.counter(P + "send_errors", "Answers the interface refused to send.", List.of(), out -> out.sample(counters.sendErrors()));
-        metrics.gauge(P + "nft_guard_installed", "1 while the nft table dropping REDIRECT SYNs before the kernel is in place.",
+        metrics.gauge(P + "nft_guard_installed", "1 while the nft table dropping REDIRECT SYNs before the kernel is in place and its lease is fresh.",
                 List.of(), out -> {
                     KernelGuard g = guard.get();
                     out.sample(g != null && g.nftInstalled() ? 1 : 0);
                 });
+        metrics.counter(P + "guard_refreshes", "Renewals of the nft guard's lease (its drop rule lapses guard-timeout after the last).",
+                List.of(), out -> {
+                    KernelGuard g = guard.get();
+                    out.sample(g == null ? 0 : g.guardRefreshes());
+                });
+        metrics.counter(P + "guard_refresh_failures", "Renewals of the nft guard's lease that failed.", List.of(), out -> {
+            KernelGuard g = guard.get();
+            out.sample(g == null ? 0 : g.guardRefreshFailures());
+        });
         metrics.counter(P + "udp_absorbed_datagrams", "Datagrams to unused redirect ports swallowed by the absorbing sockets.",
                 List.of(), out -> {
                     KernelGuard g = guard.get();

@@ -22,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
             "Runs the agent until SIGTERM or SIGINT. At start it installs nft table inet <nft-table> (dropping REDIRECT "
-                + "SYNs to VIP:redirect ports before the kernel answers them; legacy SYNs still reach the kernel), reserves "
+                + "SYNs to VIP:redirect ports before the kernel answers them; legacy SYNs still reach the kernel; the drop is a "
+                + "lease renewed every guard-timeout/4, so after a SIGKILL it lapses by itself within guard-timeout), reserves "
                 + "the redirect and service ports from the ephemeral range, binds absorbing UDP sockets on redirect ports "
                 + "nobody uses, starts the proxies, then captures on the interface. All of it is removed at exit.",
             "Logs event=ready when it answers, and event=stats at exit (and every stats-interval)."

@@ -42,7 +42,8 @@ public final class ConfigDigest {
                 + "reserve-local-ports=" + c.reserveLocalPorts() + "\n"
                 + "proxy-backlog=" + c.proxyBacklog() + "\n"
                 + "stats-interval-s=" + c.statsSeconds() + "\n"
-                + "absorb-udp=" + c.absorbUdp() + "\n";
+                + "absorb-udp=" + c.absorbUdp() + "\n"
+                + "guard-timeout-ms=" + c.guardTimeoutMillis() + "\n";
     }
 
     private static String addresses(List<InetAddress> list) {

@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
  * proxy-backlog: 1024
  * stats-interval: 0s              # 0s: a stats line only at exit
  * absorb-udp: true                # bind UDP redirect ports no application uses
+ * guard-timeout: 1s               # the nft guard expires this long after the agent's last refresh
  * </pre>
  */
 public final class ConfigLoader {
@@ -68,7 +69,8 @@ public final class ConfigLoader {
                 .renamed("refreshMillis", "refresh", ChronoUnit.MILLIS)
                 .renamed("statsSeconds", "stats-interval", ChronoUnit.SECONDS)
                 .keys("interface", "vips", "redirect-ports", "service-ports", "policy", "protocols", "refresh", "all-full",
-                        "mss", "nft-table", "reserve-local-ports", "proxy-backlog", "stats-interval", "absorb-udp");
+                        "mss", "nft-table", "reserve-local-ports", "proxy-backlog", "stats-interval", "absorb-udp",
+                        "guard-timeout");
         ConfigValue ifv = root.required("interface", "name the interface REDIRECT SYNs arrive on");
         String iface = ifv == null ? null : ifv.text();
         if (iface != null && (iface.length() > 15 || !iface.matches("[A-Za-z0-9_.:@-]+"))) {
@@ -167,9 +169,13 @@ public final class ConfigLoader {
         if (stats.toMillis() % 1000 != 0) {
             root.problem("stats-interval", "whole seconds only (e.g. 5s; 0s: only at exit)");
         }
+        // below 400 ms the refresh (a fork of nft every timeout/4) gets costly and a short stall
+        // lets the kernel answer in the agent's place; above 60 s a SIGKILL blackholes too long
+        Duration guard = durationIn(root, "guard-timeout", Duration.ofSeconds(1), Duration.ofMillis(400), Duration.ofSeconds(60));
         r.finish();
         ServerAgentConfig c = new ServerAgentConfig(file, iface, vips, redirectPorts, servicePorts, legacy, policy, tcp, udp,
-                (int) refresh.toMillis(), allFull, mss, table, reserve, backlog, (int) stats.toSeconds(), absorb);
+                (int) refresh.toMillis(), allFull, mss, table, reserve, backlog, (int) stats.toSeconds(), absorb,
+                (int) guard.toMillis());
         return new LoadedConfig<>(c, r.warnings());
     }
 

@@ -27,6 +27,9 @@ import java.util.Map;
  * @param proxyBacklog      listen backlog of proxy listeners
  * @param statsSeconds      print counters every so many seconds (0: only at exit)
  * @param absorbUdp         bind UDP redirect ports nobody uses, so first datagrams draw no ICMP error
+ * @param guardTimeoutMillis how long the nft guard outlives the agent's last refresh (the agent
+ *                          refreshes it every quarter of this): after a SIGKILL the kernel answers
+ *                          REDIRECT SYNs again within this time
  */
 public record ServerAgentConfig(
         Path source,
@@ -45,7 +48,8 @@ public record ServerAgentConfig(
         boolean reserveLocalPorts,
         int proxyBacklog,
         int statsSeconds,
-        boolean absorbUdp) {
+        boolean absorbUdp,
+        int guardTimeoutMillis) {
 
     /** What the agent answers when every service port is full or down. */
     public enum AllFullAction {
@@ -60,6 +64,11 @@ public record ServerAgentConfig(
         redirectPorts = List.copyOf(redirectPorts);
         servicePorts = List.copyOf(servicePorts);
         legacyProxies = Map.copyOf(legacyProxies);
+    }
+
+    /** How often the agent refreshes its nft guard: a quarter of the timeout, so three refreshes may fail or stall. */
+    public int guardRefreshMillis() {
+        return Math.max(1, guardTimeoutMillis / 4);
     }
 
     /** Service port numbers in config order. */

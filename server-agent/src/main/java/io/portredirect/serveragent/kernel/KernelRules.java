@@ -20,9 +20,30 @@ import java.util.stream.Collectors;
  * only, so a SYN that carries another RFC 6994 experiment before ours also gets a kernel SYN-ACK
  * (the client agent keeps the one that confirms); a SYN with our option but without the REDIRECT
  * flag is dropped unanswered (nft 1.0.6 cannot list a bitwise test on a raw option).
+ *
+ * <p>The drop is a lease: it matches only while set {@value #ALIVE_SET} holds its one element
+ * ({@code tcp}), which expires {@code guard-timeout} after it was last added. The agent re-adds it
+ * every quarter of that ({@link #refreshScript}); an agent killed by SIGKILL stops refreshing, the
+ * element expires and the kernel answers REDIRECT SYNs again (RST or a plain SYN-ACK), so clients
+ * fall back instead of waiting on a blackhole until the agent restarts. Checked by hand on nft 1.0.6 /
+ * kernel 6.18: a plain {@code add element} of an existing element keeps its old expiry, hence the
+ * add/delete/add transaction; once the refreshes stop, a SYN to a closed port gets its RST within
+ * the timeout.
  */
 public final class KernelRules {
+    /** The set whose element keeps the drop rule alive. */
+    public static final String ALIVE_SET = "agent_alive";
+
     private KernelRules() {
+    }
+
+    /**
+     * Renews the lease in one nft transaction: the first add makes the delete safe when the element
+     * has expired already; the last add starts a fresh timeout (a plain add would not).
+     */
+    public static String refreshScript(String table) {
+        String el = " element inet " + table + " " + ALIVE_SET + " { tcp }\n";
+        return "add" + el + "delete" + el + "add" + el;
     }
 
     /** The body of table {@code inet <nft-table>}. */
@@ -34,16 +55,21 @@ public final class KernelRules {
                 + RedirectWire.LENGTH_WITH_PORT + " } tcp option @" + RedirectWire.TCP_OPTION_KIND + ",16,16 "
                 + String.format("0x%04x", RedirectWire.EXID);
         StringBuilder sb = new StringBuilder();
+        sb.append("  set ").append(ALIVE_SET).append(" {\n");
+        sb.append("    type inet_proto\n");
+        sb.append("    timeout ").append(c.guardTimeoutMillis()).append("ms\n");
+        sb.append("    elements = { tcp }\n");
+        sb.append("  }\n");
         sb.append("  chain input {\n");
         sb.append("    type filter hook input priority filter - 10; policy accept;\n");
         if (c.tcp()) {
             if (!v4.isEmpty()) {
-                sb.append("    ip daddr { ").append(join(v4)).append(" } tcp dport { ").append(ports)
+                sb.append("    meta l4proto @" + ALIVE_SET + " ip daddr { ").append(join(v4)).append(" } tcp dport { ").append(ports)
                         .append(" } tcp flags & (fin | syn | rst | ack) == syn ").append(option)
                         .append(" counter drop comment \"REDIRECT SYN: answered by redirect-server-agent\"\n");
             }
             if (!v6.isEmpty()) {
-                sb.append("    ip6 daddr { ").append(join(v6)).append(" } tcp dport { ").append(ports)
+                sb.append("    meta l4proto @" + ALIVE_SET + " ip6 daddr { ").append(join(v6)).append(" } tcp dport { ").append(ports)
                         .append(" } tcp flags & (fin | syn | rst | ack) == syn ").append(option)
                         .append(" counter drop comment \"REDIRECT SYN: answered by redirect-server-agent\"\n");
             }

@@ -47,6 +47,12 @@ class ConfigDigestTest {
     }
 
     @Test
+    void theGuardTimeoutCounts() throws Exception {
+        assertEquals(digest(A), digest(A + "guard-timeout: 1s\n"));
+        assertNotEquals(digest(A), digest(A + "guard-timeout: 2s\n"));
+    }
+
+    @Test
     void exportedAsConfigInfo() throws Exception {
         MetricRegistry metrics = new MetricRegistry();
         ServerAgentMetrics.registerConfig(metrics, digest(A));

@@ -38,6 +38,7 @@ class ConfigLoaderTest {
             reserve-local-ports: false
             stats-interval: 5s
             absorb-udp: false
+            guard-timeout: 2s
             """;
 
     @Test
@@ -60,6 +61,7 @@ class ConfigLoaderTest {
         assertFalse(c.reserveLocalPorts());
         assertEquals(5, c.statsSeconds());
         assertFalse(c.absorbUdp());
+        assertEquals(2000, c.guardTimeoutMillis());
     }
 
     @Test
@@ -72,6 +74,15 @@ class ConfigLoaderTest {
         assertEquals("portredirect_server", c.nftTable());
         assertTrue(c.reserveLocalPorts());
         assertTrue(c.absorbUdp());
+        assertEquals(1000, c.guardTimeoutMillis());
+        assertEquals(250, c.guardRefreshMillis());
+    }
+
+    @Test
+    void aGuardTimeoutOutOfRangeIsNamedWithItsLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE,
+                "interface: eth0\nvips: [198.18.0.10]\nredirect-ports: [8000]\nservice-ports: [8001]\nguard-timeout: 100ms\n"));
+        assertEquals(List.of(FILE + ":5: guard-timeout: 100ms is out of range 400ms-1m"), e.problems());
     }
 
     @Test
