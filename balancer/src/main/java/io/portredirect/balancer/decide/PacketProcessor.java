@@ -8,6 +8,7 @@ import io.portredirect.balancer.metrics.ServerCounters;
 import io.portredirect.balancer.rewrite.FrameRewriter;
 import io.portredirect.balancer.table.FlowHash;
 import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.protocol.packet.EthernetView;
 import io.portredirect.protocol.packet.IcmpView;
 import io.portredirect.protocol.packet.IpProtocol;
 import io.portredirect.protocol.packet.PacketParser;
@@ -76,6 +77,10 @@ public final class PacketProcessor {
     public int fromNetwork(byte[] frame, int offset, int length) {
         ForwardingTables t = bind();
         counters.countNetworkFrame();
+        int mac = length < EthernetView.HEADER_LENGTH ? 0 : t.destinationMac(frame, offset + EthernetView.DST_OFFSET);
+        if (mac < 0) {
+            return drop(DropReason.NOT_OUR_MAC, DROP_RULE);
+        }
         ParsedPacket p = PacketParser.parseFrame(frame, offset, length, parsed);
         if (!p.ok()) {
             if (p.error() == ParseError.UNSUPPORTED_ETHERTYPE) {
@@ -87,6 +92,10 @@ public final class PacketProcessor {
         int vip = t.vipIndex(frame, p.dstAddrOffset(), p.addrLength());
         if (vip < 0) {
             return drop(DropReason.NOT_VIP, DROP_RULE);
+        }
+        if (mac > 0) {
+            // a router forwards only frames sent to it, never a broadcast or multicast one
+            return drop(DropReason.NOT_OUR_MAC, DROP_RULE);
         }
         RedirectOptionScan option = p.redirect();
         if (option.isMalformed() && (p.isTcp() || p.isUdp())) {
@@ -111,6 +120,21 @@ public final class PacketProcessor {
         counters.countDecision(rule);
         lastRule = rule;
         return s;
+    }
+
+    /**
+     * The check the network reader makes before anything else, ARP/NDP included: false (counted
+     * as a {@link DropReason#NOT_OUR_MAC} drop) when the frame is addressed to another host's
+     * MAC. The kernel filter already keeps those out; this holds when it is not applied.
+     */
+    public boolean admits(byte[] frame, int offset, int length) {
+        ForwardingTables t = bind();
+        if (length < EthernetView.HEADER_LENGTH || t.destinationMac(frame, offset + EthernetView.DST_OFFSET) >= 0) {
+            return true;
+        }
+        counters.countNetworkFrame();
+        drop(DropReason.NOT_OUR_MAC, DROP_RULE);
+        return false;
     }
 
     /**

@@ -6,7 +6,7 @@ import io.portredirect.balancer.metrics.BalancerCounters;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Reads the network side: ARP/NDP for the VIPs answered here, everything else decided by the
+ * Reads the network side: frames for another host's MAC dropped first, ARP/NDP for the VIPs answered here, everything else decided by the
  * {@link PacketProcessor} and, when it names a server, sent out of that server's interface.
  */
 final class NetworkLoop extends FrameLoop {
@@ -21,6 +21,9 @@ final class NetworkLoop extends FrameLoop {
     void forward(int n) {
         LiveBalancer.Snapshot s = live.get();
         pinned.tables = s.tables;
+        if (!processor.admits(buf, 0, n)) {
+            return;
+        }
         if (neighbors.handle(buf, n, s.tables, port)) {
             return;
         }

@@ -135,6 +135,11 @@ class VerdictTableTest {
             c("v4 GRE to the VIP", STD, () -> ipv4Protocol(CLIENT4, VIP4, 47), "d", DEFAULT),
             c("v6 neighbor solicitation to the VIP", STD, () -> echo(CLIENT6, VIP6, 135), "d", DEFAULT),
             // before any rule
+            c("v4 SYN to service port, sent to another host's MAC", STD, () -> toMac(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), "02:00:00:00:99:99"), "DROP:NOT_OUR_MAC", NONE),
+            c("v6 SYN to service port, sent to another host's MAC", STD, () -> toMac(tcp(CLIENT6, 40000, VIP6, 10001, SYN, null), "02:00:00:00:99:99"), "DROP:NOT_OUR_MAC", NONE),
+            c("v4 SYN to a VIP in a broadcast frame", STD, () -> toMac(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), "ff:ff:ff:ff:ff:ff"), "DROP:NOT_OUR_MAC", NONE),
+            c("v6 SYN to a VIP in a multicast frame", STD, () -> toMac(tcp(CLIENT6, 40000, VIP6, 10001, SYN, null), "33:33:00:00:00:01"), "DROP:NOT_OUR_MAC", NONE),
+            c("v4 multicast frame to a non-VIP group", STD, () -> toMac(udp(CLIENT4, 40000, ip("224.0.0.251"), 5353, null), "01:00:5e:00:00:fb"), "DROP:NOT_VIP", NONE),
             c("ARP", STD, () -> arp(), "DROP:NOT_IP", NONE),
             c("frame cut inside the IP header", STD, () -> Arrays.copyOf(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), 30), "DROP:MALFORMED", NONE),
             c("v4 to an address that is not a VIP", STD, () -> tcp(CLIENT4, 40000, ip("198.18.0.99"), 10001, SYN, null), "DROP:NOT_VIP", NONE),
@@ -186,6 +191,12 @@ class VerdictTableTest {
         assertArrayEquals(Arrays.copyOf(addr, len), Arrays.copyOfRange(frame, after.dstAddrOffset(), after.dstAddrOffset() + len), "l3 destination");
         assertEquals(TransportChecksum.verifyIpHeader(before), TransportChecksum.verifyIpHeader(after), "IP header checksum");
         assertEquals(TransportChecksum.verify(before), TransportChecksum.verify(after), "transport checksum");
+    }
+
+    /** The frame with another destination MAC. */
+    static byte[] toMac(byte[] frame, String mac) {
+        System.arraycopy(Bytes.fromHex(mac), 0, frame, 0, 6);
+        return frame;
     }
 
     static byte[] echo(InetAddress client, InetAddress vip, int type) {
