@@ -11,6 +11,8 @@ public enum DropReason {
     ICMP_QUOTE_TRUNCATED("ICMP error quote has no ports (truncated or not TCP/UDP); policy icmp-error: drop"),
     ICMP_QUOTE_NOT_OURS("ICMP error quotes a packet not sent from a VIP; policy icmp-error: drop"),
     ICMP_QUOTE_UNKNOWN_PORT("ICMP error quotes a port that is neither service nor redirect port; policy icmp-error: drop"),
+    ICMP_REDIRECT("ICMPv4 redirect (type 5); policy icmp-redirect-quench: drop"),
+    ICMP_SOURCE_QUENCH("ICMPv4 source quench (type 4, deprecated by RFC 6633); policy icmp-redirect-quench: drop"),
     ICMP_ECHO_POLICY("ICMP echo; policy icmp-echo: drop"),
     FRAGMENT_POLICY("non-first fragment; policy fragments: drop"),
     L3_NO_ADDRESS("l3 server has no address of the packet's IP version"),

@@ -220,6 +220,10 @@ public final class PacketProcessor {
                 return policy(t.defaultServer(), Rule.LEGACY_DEFAULT, DropReason.LEGACY_NO_SERVER);
             }
         } else if (p.isIcmp()) {
+            int obsolete = redirectOrQuench(t, p);
+            if (obsolete >= 0) {
+                return policy(-1, Rule.ICMP_ERROR_POLICY, DropReason.of(obsolete));
+            }
             if (p.isIcmpError()) {
                 return icmpError(t, p);
             }
@@ -257,6 +261,23 @@ public final class PacketProcessor {
 
     private int icmpErrorPolicy(ForwardingTables t, DropReason why) {
         return policy(t.policies().icmpError() == Policies.IcmpError.DEFAULT ? t.defaultServer() : -1, Rule.ICMP_ERROR_POLICY, why);
+    }
+
+    /**
+     * The drop reason of an ICMPv4 redirect or source quench when policy drops them, else -1.
+     * Nothing legitimate sends either to a VIP from outside: a redirect would tell a server to
+     * reroute, and source quench is deprecated (RFC 6633).
+     */
+    private static int redirectOrQuench(ForwardingTables t, ParsedPacket p) {
+        if (p.ipVersion() != 4 || p.protocol() != IpProtocol.ICMP
+                || t.policies().icmpRedirectQuench() != Policies.IcmpRedirectQuench.DROP) {
+            return -1;
+        }
+        int type = p.icmpType();
+        if (type == IcmpView.V4_REDIRECT) {
+            return DropReason.ICMP_REDIRECT.ordinal();
+        }
+        return type == IcmpView.V4_SOURCE_QUENCH ? DropReason.ICMP_SOURCE_QUENCH.ordinal() : -1;
     }
 
     /** Rule 5. */

@@ -73,7 +73,7 @@ public final class Fixtures {
     /** Policies that send everything unplaceable to the default server. */
     public static final String VERDICT_DEFAULT_POLICIES_YAML = VERDICT_YAML
             .replace("policies: {icmp-error: drop, icmp-echo: balance, fragments: drop}",
-                    "policies: {icmp-error: default, icmp-echo: \"server:c\", fragments: default}");
+                    "policies: {icmp-error: default, icmp-echo: \"server:c\", fragments: default, icmp-redirect-quench: route}");
 
     public static InetAddress ip(String s) {
         try {
