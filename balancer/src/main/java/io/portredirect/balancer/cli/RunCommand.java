@@ -44,6 +44,12 @@ import java.util.concurrent.atomic.AtomicInteger;
                 "The host's kernel must not handle VIP traffic itself: give it no VIP address and drop "
                         + "VIP-addressed packets in its input path (e.g. nft prerouting); capture sees them first.",
                 "",
+                "Interfaces are opened non-promiscuous, with a kernel filter for frames sent to the "
+                        + "interface's own MAC or to broadcast/multicast (ARP, NDP); frames for another host's MAC "
+                        + "that still arrive are dropped (reason not_our_mac). Interfaces must be untagged: the config "
+                        + "has no VLANs, so 802.1Q and 802.1ad tagged frames are counted and dropped (vlan_tagged); on "
+                        + "a trunk, run on VLAN subinterfaces.",
+                "",
                 "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does "
                         + "not validate, or tables that cannot be built, are logged with file, line and key, and "
                         + "the running config stays. Swapping tables is atomic: no packet sees half a config.",

@@ -3,6 +3,7 @@ package io.portredirect.balancer.decide;
 /** Why the balancer dropped a packet. Every DROP carries exactly one, and each is counted. */
 public enum DropReason {
     NOT_OUR_MAC("sent to another host's MAC, or a VIP packet in a broadcast/multicast frame (a router forwards neither)"),
+    VLAN_TAGGED("802.1Q or 802.1ad tagged frame: the config has no VLANs, so a tag cannot be carried to a server"),
     NOT_IP("not IPv4 or IPv6 (ARP/NDP are answered by the I/O side)"),
     MALFORMED("headers do not parse (see parse error counters)"),
     NOT_VIP("destination is not a VIP"),

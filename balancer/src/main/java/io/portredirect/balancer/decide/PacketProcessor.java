@@ -8,6 +8,7 @@ import io.portredirect.balancer.metrics.ServerCounters;
 import io.portredirect.balancer.rewrite.FrameRewriter;
 import io.portredirect.balancer.table.FlowHash;
 import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.EthernetView;
 import io.portredirect.protocol.packet.IcmpView;
 import io.portredirect.protocol.packet.IpProtocol;
@@ -81,6 +82,9 @@ public final class PacketProcessor {
         if (mac < 0) {
             return drop(DropReason.NOT_OUR_MAC, DROP_RULE);
         }
+        if (isVlanTagged(frame, offset, length)) {
+            return drop(DropReason.VLAN_TAGGED, DROP_RULE);
+        }
         ParsedPacket p = PacketParser.parseFrame(frame, offset, length, parsed);
         if (!p.ok()) {
             if (p.error() == ParseError.UNSUPPORTED_ETHERTYPE) {
@@ -151,6 +155,9 @@ public final class PacketProcessor {
         if (serverIndex < 0 || serverIndex >= t.serverCount()) {
             return drop(DropReason.UNKNOWN_SERVER, rule);
         }
+        if (isVlanTagged(frame, offset, length)) {
+            return drop(DropReason.VLAN_TAGGED, rule);
+        }
         ParsedPacket p = PacketParser.parseFrame(frame, offset, length, parsed);
         if (!p.ok()) {
             return pass();
@@ -175,6 +182,20 @@ public final class PacketProcessor {
         counters.countDecision(rule);
         lastRule = rule;
         return TO_NETWORK;
+    }
+
+    /**
+     * 802.1Q or 802.1ad: untagged interfaces only. The config names interfaces, not VLANs, so the
+     * tag's meaning on the other side is unknown; forwarding it as is would leak frames between
+     * VLANs, and stripping it would merge them. (The kernel strips tags into metadata and libpcap
+     * puts them back into the captured frame, so a tagged frame is seen here as on the wire.)
+     */
+    static boolean isVlanTagged(byte[] frame, int offset, int length) {
+        if (length < EthernetView.HEADER_LENGTH) {
+            return false;
+        }
+        int type = Bytes.u16(frame, offset + EthernetView.TYPE_OFFSET);
+        return type == IpProtocol.ETHERTYPE_VLAN || type == IpProtocol.ETHERTYPE_QINQ;
     }
 
     /**

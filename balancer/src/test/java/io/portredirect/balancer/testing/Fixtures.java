@@ -186,4 +186,14 @@ public final class Fixtures {
         new Ipv4View().wrap(f, EthernetView.HEADER_LENGTH).computeChecksum();
         return f;
     }
+
+    /** The frame with a VLAN tag (TPID, VLAN id) pushed after the MACs. */
+    public static byte[] tagged(byte[] frame, int tpid, int vid) {
+        byte[] f = new byte[frame.length + 4];
+        System.arraycopy(frame, 0, f, 0, 12);
+        Bytes.put16(f, 12, tpid);
+        Bytes.put16(f, 14, vid);
+        System.arraycopy(frame, 12, f, 16, frame.length - 12);
+        return f;
+    }
 }
