@@ -2,6 +2,7 @@ package io.portredirect.balancer.cli;
 
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.io.InterfaceCheck;
 import io.portredirect.balancer.io.IoMode;
 import io.portredirect.balancer.io.LiveBalancer;
 import io.portredirect.balancer.io.ReturnPath;
@@ -88,6 +89,12 @@ public final class RunCommand implements Callable<Integer> {
                     + "(l2 replies through the balancer too; the kernel must not forward them), none. Default: ${DEFAULT-VALUE}.")
     ReturnPath returnPath;
 
+    @Option(names = "--fix-offloads",
+            description = "Before opening the interfaces, turn off the offloads the start-up check finds on "
+                    + "(ethtool -K IF gro off ..., logged). Without it, run refuses to start while GRO, LRO, TSO, GSO or "
+                    + "tx checksumming is on for an interface it forwards with, and logs the command to run.")
+    boolean fixOffloads;
+
     @Option(names = "--no-watch", description = "Do not reload when the config file changes (SIGHUP still reloads).")
     boolean noWatch;
 
@@ -153,6 +160,9 @@ public final class RunCommand implements Callable<Integer> {
             for (ConfigProblem w : warnings) {
                 EventLog.warn("config_deprecated", "file", w.file(), "line", w.line(), "key", w.key(), "warning", w.what());
             }
+            if (!interfacesReady(cfg)) {
+                return 1;
+            }
             try {
                 live.apply(cfg);
             } catch (ConfigException e) {
@@ -201,5 +211,34 @@ public final class RunCommand implements Callable<Integer> {
             live.close();
             EventLog.info("stopped", "exit", exit.get(), "drops_total", counters.totalDrops());
         }
+    }
+
+    /**
+     * The start-up interface check ({@link InterfaceCheck}): logs one line per problem, with the
+     * command that fixes it, and says whether the balancer may start. With --fix-offloads it runs
+     * the ethtool commands first and checks again.
+     */
+    private boolean interfacesReady(BalancerConfig cfg) {
+        List<InterfaceCheck.Problem> problems = InterfaceCheck.system(cfg);
+        if (fixOffloads && problems.stream().anyMatch(InterfaceCheck.Problem::offloads)) {
+            for (InterfaceCheck.Problem p : problems) {
+                if (p.offloads()) {
+                    String failed = InterfaceCheck.runFix(p);
+                    EventLog.info("offloads_fixed", "interface", p.iface(), "command", p.fixLine(), "result", failed == null ? "ok" : failed);
+                }
+            }
+            problems = InterfaceCheck.system(cfg);
+        }
+        boolean ready = true;
+        for (InterfaceCheck.Problem p : problems) {
+            String fix = p.fixLine() + (p.offloads() ? " (or run with --fix-offloads)" : "");
+            if (p.blocking()) {
+                ready = false;
+                EventLog.error("interface_unfit", "interface", p.iface(), "problem", p.what(), "fix", fix);
+            } else {
+                EventLog.warn("interface_warning", "interface", p.iface(), "problem", p.what(), "fix", fix);
+            }
+        }
+        return ready;
     }
 }
