@@ -16,6 +16,7 @@ public enum DropReason {
     ICMP_SOURCE_QUENCH("ICMPv4 source quench (type 4, deprecated by RFC 6633); policy icmp-redirect-quench: drop"),
     ICMP_ECHO_POLICY("ICMP echo; policy icmp-echo: drop"),
     FRAGMENT_POLICY("non-first fragment; policy fragments: drop"),
+    TOO_BIG("larger than the MTU of its server's link; an ICMP fragmentation-needed / packet-too-big went back when DF was set"),
     L3_NO_ADDRESS("l3 server has no address of the packet's IP version"),
     L3_VIP_MISMATCH("l3 server answers for another VIP of this IP version"),
     UNKNOWN_SERVER("server index out of range for the current tables"),

@@ -2,6 +2,7 @@ package io.portredirect.balancer.decide;
 
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.Policies;
+import io.portredirect.balancer.icmp.TooBig;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.metrics.RedirectPortCounters;
 import io.portredirect.balancer.metrics.ServerCounters;
@@ -34,6 +35,12 @@ public final class PacketProcessor {
     public static final int TO_NETWORK = -2;
     /** Verdict of {@link #fromServer}: not the balancer's traffic, leave it to the kernel. */
     public static final int PASS = -3;
+    /**
+     * Verdict of {@link #fromNetwork}: the packet does not fit its server's link and must not be
+     * fragmented; it is dropped ({@link DropReason#TOO_BIG}) and {@link #reply()} holds the ICMP
+     * error to send back out of the network side.
+     */
+    public static final int TOO_BIG = -4;
 
     private static final int DROP_RULE = Rule.NONE.ordinal();
 
@@ -48,6 +55,10 @@ public final class PacketProcessor {
     private int lastRule = DROP_RULE;
     /** Drop reason of the decision in progress (set together with returning DROP). */
     private int pendingDrop;
+    /** MTU of each server's link by server index (0: unknown), or null: no check. */
+    private int[] egressMtu;
+    private final byte[] reply = new byte[TooBig.MAX_FRAME];
+    private int replyLength;
 
     public PacketProcessor(Supplier<ForwardingTables> tables, BalancerCounters counters) {
         this.tables = tables;
@@ -62,6 +73,24 @@ public final class PacketProcessor {
     /** Ordinal of the {@link Rule} behind the last verdict. */
     public int lastRule() {
         return lastRule;
+    }
+
+    /**
+     * Sets the MTU of each server's link (by server index of the current tables; 0 unknown), or
+     * null for no check. A packet larger than its server's MTU gets what a router would answer.
+     */
+    public void egressMtu(int[] mtuByServer) {
+        this.egressMtu = mtuByServer;
+    }
+
+    /** The ICMP error frame of the last {@link #TOO_BIG} verdict (valid until the next call). */
+    public byte[] reply() {
+        return reply;
+    }
+
+    /** Length of {@link #reply()}. */
+    public int replyLength() {
+        return replyLength;
     }
 
     /** The packet as last parsed (valid until the next call; for logs and tests). */
@@ -118,6 +147,15 @@ public final class PacketProcessor {
             if (t.returnVip(s, p.ipVersion()) != vip) {
                 return drop(DropReason.L3_VIP_MISMATCH, rule);
             }
+        }
+        int[] mtu = egressMtu;
+        if (mtu != null && s < mtu.length && mtu[s] > 0 && p.ipEnd() - p.l3Offset() > mtu[s]) {
+            drop(DropReason.TOO_BIG, rule);
+            if (!TooBig.dontFragment(p)) {
+                return DROP; // a router would fragment it; we do not
+            }
+            replyLength = TooBig.build(p, offset, mtu[s], t.networkMacView(), reply);
+            return TOO_BIG;
         }
         rewriter.toServer(t, s, p);
         serverCounters[s].toServer(length);

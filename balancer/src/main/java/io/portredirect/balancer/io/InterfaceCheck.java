@@ -26,9 +26,9 @@ import java.util.function.Function;
  *       driver marks the feature {@code [fixed]}.</li>
  *   <li>{@code network.mac} given and not the interface's own: capture is not promiscuous, so
  *       frames to it would never arrive. Blocking.</li>
- *   <li>A server-side MTU smaller than the network side's: a frame that fits the network but not
- *       the server's link is refused by the kernel on send, and no ICMP too-big goes back (not
- *       built yet). A warning.</li>
+ *   <li>A server-side MTU smaller than the network side's: a packet that fits the network but not
+ *       the server's link is answered with ICMP fragmentation-needed / packet-too-big from the VIP
+ *       (IPv4 without DF is dropped: the balancer does not fragment). A warning.</li>
  * </ul>
  */
 public final class InterfaceCheck {
@@ -168,7 +168,7 @@ public final class InterfaceCheck {
             int m = mtu.apply(iface);
             if (!iface.equals(net) && netMtu > 0 && m > 0 && m < netMtu) {
                 out.add(new Problem(iface, "MTU " + m + " is smaller than the network side's (" + net + ", " + netMtu
-                        + "): larger frames are refused on send (tx errors) and no ICMP too-big goes back",
+                        + "): larger packets get ICMP fragmentation-needed / packet-too-big from the VIP, IPv4 without DF is dropped",
                         List.of("ip", "link", "set", "dev", iface, "mtu", Integer.toString(netMtu)), false, false));
             }
         }

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class NetworkLoop extends FrameLoop {
     private final NeighborResponder neighbors;
+    private FramePort[] mtuFor;
 
     NetworkLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters, NeighborResponder neighbors) {
         super(port, live, counters);
@@ -27,9 +28,20 @@ final class NetworkLoop extends FrameLoop {
         if (neighbors.handle(buf, n, s.tables, port)) {
             return;
         }
+        if (s.serverPorts != mtuFor) {
+            // once per snapshot: the MTU of each server's link, for the too-big check
+            int[] mtu = new int[s.serverPorts.length];
+            for (int i = 0; i < mtu.length; i++) {
+                mtu[i] = s.serverPorts[i].mtu();
+            }
+            processor.egressMtu(mtu);
+            mtuFor = s.serverPorts;
+        }
         int server = processor.fromNetwork(buf, 0, n);
         if (server >= 0) {
             s.serverPorts[server].send(buf, n);
+        } else if (server == PacketProcessor.TOO_BIG) {
+            port.send(processor.reply(), processor.replyLength());
         }
     }
 }

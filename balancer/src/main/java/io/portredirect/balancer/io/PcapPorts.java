@@ -94,6 +94,7 @@ public final class PcapPorts {
         final String name;
         final PcapHandle handle;
         final String admitFilter;
+        final int mtu;
         final PortCounters counters = new PortCounters();
         volatile boolean stopped;
 
@@ -101,6 +102,12 @@ public final class PcapPorts {
             this.name = name;
             this.handle = handle;
             this.admitFilter = admitFilter;
+            this.mtu = Math.max(0, SystemInterfaces.mtu(name));
+        }
+
+        @Override
+        public int mtu() {
+            return mtu;
         }
 
         @Override

@@ -519,6 +519,11 @@ public final class ForwardingTables {
         return networkMac.clone();
     }
 
+    /** The network-side MAC itself, for the packet path (no copy): do not modify. */
+    public byte[] networkMacView() {
+        return networkMac;
+    }
+
     /**
      * Whether the frame at {@code off} was sent to the network-side MAC (0), to a group address,
      * broadcast or multicast (1), or to another host (-1). With an offline placeholder MAC (replay
