@@ -148,14 +148,8 @@ public final class PacketProcessor {
                 return drop(DropReason.L3_VIP_MISMATCH, rule);
             }
         }
-        int[] mtu = egressMtu;
-        if (mtu != null && s < mtu.length && mtu[s] > 0 && p.ipEnd() - p.l3Offset() > mtu[s]) {
-            drop(DropReason.TOO_BIG, rule);
-            if (!TooBig.dontFragment(p)) {
-                return DROP; // a router would fragment it; we do not
-            }
-            replyLength = TooBig.build(p, offset, mtu[s], t.networkMacView(), reply);
-            return TOO_BIG;
+        if (egressMtu != null && tooBig(s, p)) {
+            return tooBigVerdict(t, p, offset, s, rule);
         }
         rewriter.toServer(t, s, p);
         serverCounters[s].toServer(length);
@@ -220,6 +214,21 @@ public final class PacketProcessor {
         counters.countDecision(rule);
         lastRule = rule;
         return TO_NETWORK;
+    }
+
+    private boolean tooBig(int s, ParsedPacket p) {
+        int[] mtu = egressMtu;
+        return s < mtu.length && mtu[s] > 0 && p.ipEnd() - p.l3Offset() > mtu[s];
+    }
+
+    /** Kept out of {@link #fromNetwork} so the common path stays small for the JIT. */
+    private int tooBigVerdict(ForwardingTables t, ParsedPacket p, int offset, int s, int rule) {
+        drop(DropReason.TOO_BIG, rule);
+        if (!TooBig.dontFragment(p)) {
+            return DROP; // a router would fragment it; we do not
+        }
+        replyLength = TooBig.build(p, offset, egressMtu[s], t.networkMacView(), reply);
+        return TOO_BIG;
     }
 
     /**
