@@ -196,6 +196,10 @@ balancer_lab() {
     for i in lo pkgn0 pkgn1 pkgs0 pkgs1; do
         ip -n "$ns" link set "$i" up || return 1
     done
+    # run refuses interfaces with offloads on (a warning only when ethtool is missing)
+    for i in pkgn0 pkgs0; do
+        ip netns exec "$ns" ethtool -K "$i" gro off gso off tso off tx off >/dev/null 2>&1 || true
+    done
     cat >"$work/balancer.yaml" <<'YAML'
 vips: [198.18.0.10]
 network:

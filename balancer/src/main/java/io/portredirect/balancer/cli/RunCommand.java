@@ -3,6 +3,7 @@ package io.portredirect.balancer.cli;
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigLoader;
 import io.portredirect.balancer.io.Dataplane;
+import io.portredirect.balancer.io.InterfaceCheck;
 import io.portredirect.balancer.io.IoMode;
 import io.portredirect.balancer.io.LiveBalancer;
 import io.portredirect.balancer.io.ReturnPath;
@@ -54,9 +55,17 @@ import java.util.concurrent.atomic.AtomicInteger;
                         + "solicitations for the VIPs on the network interface, and sends each packet from the "
                         + "network side to the server the decision rules pick. Replies of l3 and raw servers are "
                         + "read back and sent out of the network side; l2 servers answer from the VIP and their "
-                        + "replies go straight back (direct return). The host's kernel must not handle VIP "
-                        + "traffic itself: give it no VIP address and drop VIP-addressed packets in its input "
-                        + "path (e.g. nft prerouting); capture sees them first.",
+                        + "replies go straight back (direct return). So that the host's kernel neither answers nor "
+                        + "routes what the balancer forwards, it loads a guard (table netdev portredirect, dropping "
+                        + "at ingress, after the capture has its copy, VIP traffic and the l3 servers' replies on "
+                        + "the ports it gave them) and removes it at exit; without nft it logs guard_unavailable "
+                        + "and the host must drop VIP traffic itself.",
+                "",
+                "Interfaces are opened non-promiscuous, with a kernel filter for frames sent to the "
+                        + "interface's own MAC or to broadcast/multicast (ARP, NDP); frames for another host's MAC "
+                        + "that still arrive are dropped (reason not_our_mac). Interfaces must be untagged: the config "
+                        + "has no VLANs, so 802.1Q and 802.1ad tagged frames are counted and dropped (vlan_tagged); on "
+                        + "a trunk, run on VLAN subinterfaces.",
                 "",
                 "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does "
                         + "not validate, or tables that cannot be built, are logged with file, line and key, and "
@@ -103,6 +112,13 @@ public final class RunCommand implements Callable<Integer> {
             description = "Server interfaces to read replies from: auto (those with l3 or raw servers), all "
                     + "(l2 replies through the balancer too; the kernel must not forward them), none. Default: ${DEFAULT-VALUE}.")
     ReturnPath returnPath;
+
+    @Option(names = "--fix-offloads",
+            description = "pcap dataplane: before opening the interfaces, turn off the offloads the start-up check finds on "
+                    + "(ethtool -K IF gro off ..., logged). Without it, run refuses to start while GRO, LRO, TSO, GSO or "
+                    + "tx checksumming is on for an interface it forwards with, and logs the command to run. The nft "
+                    + "dataplane needs no such check: the kernel segments and checksums what it forwards.")
+    boolean fixOffloads;
 
     @Option(names = "--no-watch", description = "Do not reload when the config file changes (SIGHUP still reloads).")
     boolean noWatch;
@@ -190,6 +206,9 @@ public final class RunCommand implements Callable<Integer> {
             for (ConfigProblem w : warnings) {
                 EventLog.warn("config_deprecated", "file", w.file(), "line", w.line(), "key", w.key(), "warning", w.what());
             }
+            if (dataplane == Dataplane.PCAP && !interfacesReady(cfg)) {
+                return 1;
+            }
             try {
                 live.apply(cfg);
             } catch (ConfigException e) {
@@ -238,5 +257,34 @@ public final class RunCommand implements Callable<Integer> {
             live.close();
             EventLog.info("stopped", "exit", exit.get(), "drops_total", counters.totalDrops());
         }
+    }
+
+    /**
+     * The start-up interface check ({@link InterfaceCheck}): logs one line per problem, with the
+     * command that fixes it, and says whether the balancer may start. With --fix-offloads it runs
+     * the ethtool commands first and checks again.
+     */
+    private boolean interfacesReady(BalancerConfig cfg) {
+        List<InterfaceCheck.Problem> problems = InterfaceCheck.system(cfg);
+        if (fixOffloads && problems.stream().anyMatch(InterfaceCheck.Problem::offloads)) {
+            for (InterfaceCheck.Problem p : problems) {
+                if (p.offloads()) {
+                    String failed = InterfaceCheck.runFix(p);
+                    EventLog.info("offloads_fixed", "interface", p.iface(), "command", p.fixLine(), "result", failed == null ? "ok" : failed);
+                }
+            }
+            problems = InterfaceCheck.system(cfg);
+        }
+        boolean ready = true;
+        for (InterfaceCheck.Problem p : problems) {
+            String fix = p.fixLine() + (p.offloads() ? " (or run with --fix-offloads)" : "");
+            if (p.blocking()) {
+                ready = false;
+                EventLog.error("interface_unfit", "interface", p.iface(), "problem", p.what(), "fix", fix);
+            } else {
+                EventLog.warn("interface_warning", "interface", p.iface(), "problem", p.what(), "fix", fix);
+            }
+        }
+        return ready;
     }
 }

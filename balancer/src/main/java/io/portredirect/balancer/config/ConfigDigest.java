@@ -62,6 +62,10 @@ public final class ConfigDigest {
         line(out, "policies.icmp-error", po.icmpError());
         line(out, "policies.icmp-echo", po.icmpEcho().name().toLowerCase() + (po.echoServer() == null ? "" : ":" + po.echoServer()));
         line(out, "policies.fragments", po.fragments());
+        if (po.icmpRedirectQuench() != Policies.IcmpRedirectQuench.DROP) {
+            // only when set: digests of configs written before the key existed stay the same
+            line(out, "policies.icmp-redirect-quench", po.icmpRedirectQuench());
+        }
         line(out, "table.size", c.tableSize());
         line(out, "metrics.listen", c.metricsListen());
         return out.toString();

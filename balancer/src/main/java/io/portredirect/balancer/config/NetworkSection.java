@@ -28,7 +28,9 @@ final class NetworkSection {
         for (ConfigValue item : hop == null ? List.<ConfigValue>of() : hop.items()) {
             InetAddress a = item.ip();
             if (a != null && AddressFamilies.sameFamily(hops, a)) {
-                item.problem("at most one next hop per address family");
+                // return traffic has one destination MAC per family; two routers would be a silent choice
+                item.problem("a second " + AddressFamilies.family(a) + " next hop (" + Addresses.format(first(hops, a))
+                        + " is the first); at most one next hop per address family");
             } else if (a != null) {
                 hops.add(a);
             }
@@ -40,5 +42,9 @@ final class NetworkSection {
         }
         return new NetworkConfig(iface == null ? "?" : iface, mac == null ? MacSpec.auto() : mac, hops,
                 hopMac == null ? MacSpec.auto() : hopMac);
+    }
+
+    private static InetAddress first(List<InetAddress> hops, InetAddress like) {
+        return hops.stream().filter(h -> AddressFamilies.sameFamily(List.of(h), like)).findFirst().orElseThrow();
     }
 }

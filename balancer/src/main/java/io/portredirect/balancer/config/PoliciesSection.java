@@ -24,12 +24,14 @@ final class PoliciesSection {
             return d;
         }
         if (!v.node().isMap()) {
-            v.problem("expected a mapping (icmp-error, icmp-echo, fragments), found " + v.node().describe());
+            v.problem("expected a mapping (icmp-error, icmp-echo, fragments, icmp-redirect-quench), found " + v.node().describe());
             return d;
         }
-        ConfigMapping n = v.mapping().keys("icmp-error", "icmp-echo", "fragments");
+        ConfigMapping n = v.mapping().keys("icmp-error", "icmp-echo", "fragments", "icmp-redirect-quench");
         Policies.IcmpError icmpError = choice(n, "icmp-error", Policies.IcmpError.class, d.icmpError());
         Policies.Fragments fragments = choice(n, "fragments", Policies.Fragments.class, d.fragments());
+        Policies.IcmpRedirectQuench redirectQuench = choice(n, "icmp-redirect-quench", Policies.IcmpRedirectQuench.class,
+                d.icmpRedirectQuench());
         Policies.IcmpEcho echo = d.icmpEcho();
         String echoServer = null;
         ConfigValue ee = n.get("icmp-echo");
@@ -60,7 +62,7 @@ final class PoliciesSection {
                 n.problem("fragments", need);
             }
         }
-        return new Policies(icmpError, echo, echoServer, fragments);
+        return new Policies(icmpError, echo, echoServer, fragments, redirectQuench);
     }
 
     private static <E extends Enum<E>> E choice(ConfigMapping m, String key, Class<E> type, E dflt) {

@@ -2,6 +2,7 @@ package io.portredirect.balancer.decide;
 
 import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.Policies;
+import io.portredirect.balancer.icmp.TooBig;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.metrics.RedirectPortCounters;
 import io.portredirect.balancer.metrics.ServerCounters;
@@ -9,6 +10,8 @@ import io.portredirect.balancer.rewrite.FrameRewriter;
 import io.portredirect.balancer.table.FlowHash;
 import io.portredirect.balancer.table.FlowIndex;
 import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.protocol.packet.Bytes;
+import io.portredirect.protocol.packet.EthernetView;
 import io.portredirect.protocol.packet.IcmpView;
 import io.portredirect.protocol.packet.IpProtocol;
 import io.portredirect.protocol.packet.PacketParser;
@@ -33,6 +36,12 @@ public final class PacketProcessor {
     public static final int TO_NETWORK = -2;
     /** Verdict of {@link #fromServer}: not the balancer's traffic, leave it to the kernel. */
     public static final int PASS = -3;
+    /**
+     * Verdict of {@link #fromNetwork}: the packet does not fit its server's link and must not be
+     * fragmented; it is dropped ({@link DropReason#TOO_BIG}) and {@link #reply()} holds the ICMP
+     * error to send back out of the network side.
+     */
+    public static final int TOO_BIG = -4;
 
     private static final int DROP_RULE = Rule.NONE.ordinal();
 
@@ -49,6 +58,10 @@ public final class PacketProcessor {
     private int lastRule = DROP_RULE;
     /** Drop reason of the decision in progress (set together with returning DROP). */
     private int pendingDrop;
+    /** MTU of each server's link by server index (0: unknown), or null: no check. */
+    private int[] egressMtu;
+    private final byte[] reply = new byte[TooBig.MAX_FRAME];
+    private int replyLength;
 
     public PacketProcessor(Supplier<ForwardingTables> tables, BalancerCounters counters) {
         this.tables = tables;
@@ -65,6 +78,24 @@ public final class PacketProcessor {
         return lastRule;
     }
 
+    /**
+     * Sets the MTU of each server's link (by server index of the current tables; 0 unknown), or
+     * null for no check. A packet larger than its server's MTU gets what a router would answer.
+     */
+    public void egressMtu(int[] mtuByServer) {
+        this.egressMtu = mtuByServer;
+    }
+
+    /** The ICMP error frame of the last {@link #TOO_BIG} verdict (valid until the next call). */
+    public byte[] reply() {
+        return reply;
+    }
+
+    /** Length of {@link #reply()}. */
+    public int replyLength() {
+        return replyLength;
+    }
+
     /** The packet as last parsed (valid until the next call; for logs and tests). */
     public ParsedPacket lastPacket() {
         return parsed;
@@ -79,6 +110,13 @@ public final class PacketProcessor {
     public int fromNetwork(byte[] frame, int offset, int length) {
         ForwardingTables t = bind();
         counters.countNetworkFrame();
+        int mac = length < EthernetView.HEADER_LENGTH ? 0 : t.destinationMac(frame, offset + EthernetView.DST_OFFSET);
+        if (mac < 0) {
+            return drop(DropReason.NOT_OUR_MAC, DROP_RULE);
+        }
+        if (isVlanTagged(frame, offset, length)) {
+            return drop(DropReason.VLAN_TAGGED, DROP_RULE);
+        }
         ParsedPacket p = PacketParser.parseFrame(frame, offset, length, parsed);
         if (!p.ok()) {
             if (p.error() == ParseError.UNSUPPORTED_ETHERTYPE) {
@@ -90,6 +128,10 @@ public final class PacketProcessor {
         int vip = t.vipIndex(frame, p.dstAddrOffset(), p.addrLength());
         if (vip < 0) {
             return drop(DropReason.NOT_VIP, DROP_RULE);
+        }
+        if (mac > 0) {
+            // a router forwards only frames sent to it, never a broadcast or multicast one
+            return drop(DropReason.NOT_OUR_MAC, DROP_RULE);
         }
         RedirectOptionScan option = p.redirect();
         if (option.isMalformed() && (p.isTcp() || p.isUdp())) {
@@ -109,11 +151,29 @@ public final class PacketProcessor {
                 return drop(DropReason.L3_VIP_MISMATCH, rule);
             }
         }
+        if (egressMtu != null && tooBig(s, p)) {
+            return tooBigVerdict(t, p, offset, s, rule);
+        }
         rewriter.toServer(t, s, p);
         serverCounters[s].toServer(length);
         counters.countDecision(rule);
         lastRule = rule;
         return s;
+    }
+
+    /**
+     * The check the network reader makes before anything else, ARP/NDP included: false (counted
+     * as a {@link DropReason#NOT_OUR_MAC} drop) when the frame is addressed to another host's
+     * MAC. The kernel filter already keeps those out; this holds when it is not applied.
+     */
+    public boolean admits(byte[] frame, int offset, int length) {
+        ForwardingTables t = bind();
+        if (length < EthernetView.HEADER_LENGTH || t.destinationMac(frame, offset + EthernetView.DST_OFFSET) >= 0) {
+            return true;
+        }
+        counters.countNetworkFrame();
+        drop(DropReason.NOT_OUR_MAC, DROP_RULE);
+        return false;
     }
 
     /**
@@ -129,6 +189,9 @@ public final class PacketProcessor {
         int rule = Rule.RETURN.ordinal();
         if (serverIndex < 0 || serverIndex >= t.serverCount()) {
             return drop(DropReason.UNKNOWN_SERVER, rule);
+        }
+        if (isVlanTagged(frame, offset, length)) {
+            return drop(DropReason.VLAN_TAGGED, rule);
         }
         ParsedPacket p = PacketParser.parseFrame(frame, offset, length, parsed);
         if (!p.ok()) {
@@ -154,6 +217,35 @@ public final class PacketProcessor {
         counters.countDecision(rule);
         lastRule = rule;
         return TO_NETWORK;
+    }
+
+    private boolean tooBig(int s, ParsedPacket p) {
+        int[] mtu = egressMtu;
+        return s < mtu.length && mtu[s] > 0 && p.ipEnd() - p.l3Offset() > mtu[s];
+    }
+
+    /** Kept out of {@link #fromNetwork} so the common path stays small for the JIT. */
+    private int tooBigVerdict(ForwardingTables t, ParsedPacket p, int offset, int s, int rule) {
+        drop(DropReason.TOO_BIG, rule);
+        if (!TooBig.dontFragment(p)) {
+            return DROP; // a router would fragment it; we do not
+        }
+        replyLength = TooBig.build(p, offset, egressMtu[s], t.networkMacView(), reply);
+        return TOO_BIG;
+    }
+
+    /**
+     * 802.1Q or 802.1ad: untagged interfaces only. The config names interfaces, not VLANs, so the
+     * tag's meaning on the other side is unknown; forwarding it as is would leak frames between
+     * VLANs, and stripping it would merge them. (The kernel strips tags into metadata and libpcap
+     * puts them back into the captured frame, so a tagged frame is seen here as on the wire.)
+     */
+    static boolean isVlanTagged(byte[] frame, int offset, int length) {
+        if (length < EthernetView.HEADER_LENGTH) {
+            return false;
+        }
+        int type = Bytes.u16(frame, offset + EthernetView.TYPE_OFFSET);
+        return type == IpProtocol.ETHERTYPE_VLAN || type == IpProtocol.ETHERTYPE_QINQ;
     }
 
     /**
@@ -204,6 +296,10 @@ public final class PacketProcessor {
                 return policy(t.defaultServer(), Rule.LEGACY_DEFAULT, DropReason.LEGACY_NO_SERVER);
             }
         } else if (p.isIcmp()) {
+            int obsolete = redirectOrQuench(t, p);
+            if (obsolete >= 0) {
+                return policy(-1, Rule.ICMP_ERROR_POLICY, DropReason.of(obsolete));
+            }
             if (p.isIcmpError()) {
                 return icmpError(t, p);
             }
@@ -243,6 +339,23 @@ public final class PacketProcessor {
 
     private int icmpErrorPolicy(ForwardingTables t, DropReason why) {
         return policy(t.policies().icmpError() == Policies.IcmpError.DEFAULT ? t.defaultServer() : -1, Rule.ICMP_ERROR_POLICY, why);
+    }
+
+    /**
+     * The drop reason of an ICMPv4 redirect or source quench when policy drops them, else -1.
+     * Nothing legitimate sends either to a VIP from outside: a redirect would tell a server to
+     * reroute, and source quench is deprecated (RFC 6633).
+     */
+    private static int redirectOrQuench(ForwardingTables t, ParsedPacket p) {
+        if (p.ipVersion() != 4 || p.protocol() != IpProtocol.ICMP
+                || t.policies().icmpRedirectQuench() != Policies.IcmpRedirectQuench.DROP) {
+            return -1;
+        }
+        int type = p.icmpType();
+        if (type == IcmpView.V4_REDIRECT) {
+            return DropReason.ICMP_REDIRECT.ordinal();
+        }
+        return type == IcmpView.V4_SOURCE_QUENCH ? DropReason.ICMP_SOURCE_QUENCH.ordinal() : -1;
     }
 
     /** Rule 5. */

@@ -35,6 +35,11 @@ public interface FramePort extends AutoCloseable {
      */
     void captureAll(boolean all) throws IOException;
 
+    /** The interface's MTU when it was opened (IP bytes a frame may carry), 0 when unknown. */
+    default int mtu() {
+        return 0;
+    }
+
     /** Packet and error counts of this port. */
     PortCounters counters();
 

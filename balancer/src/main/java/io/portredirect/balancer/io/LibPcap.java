@@ -40,6 +40,9 @@ final class LibPcap {
     /** {@code void pcap_breakloop(pcap_t *p)}: wakes a blocked pcap_next_ex (eventfd on Linux). */
     static native void pcap_breakloop(Pointer p);
 
+    /** {@code int pcap_fileno(pcap_t *p)}: the packet socket, for options libpcap does not set. */
+    static native int pcap_fileno(Pointer p);
+
     /** {@code char *pcap_geterr(pcap_t *p)}. */
     static native String pcap_geterr(Pointer p);
 }

@@ -2,6 +2,9 @@ package io.portredirect.balancer.io;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import io.portredirect.balancer.table.InterfaceMacs;
+import io.portredirect.protocol.log.EventLog;
+import io.portredirect.protocol.packet.Bytes;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
@@ -13,8 +16,12 @@ import java.lang.reflect.Field;
 
 /**
  * Opens live {@link FramePort}s: a pcap4j {@link PcapHandle} in immediate mode, snap length
- * 65536, inbound direction only (our own sends are not read back), a large kernel ring, and a
- * short read timeout so reader threads notice a stop request.
+ * 65536, a large kernel ring, and a short read timeout so reader threads notice a stop request.
+ * Safe on a shared LAN: the interface stays non-promiscuous, the kernel filter admits only
+ * frames sent to the interface's own MAC or to a group (broadcast, multicast: ARP and NDP), and
+ * {@code PACKET_IGNORE_OUTGOING} keeps our own sends out of the ring. Non-promiscuous alone is
+ * not enough: a veth (seen here) and a bridge port deliver other hosts' unicast to packet
+ * sockets anyway.
  */
 public final class PcapPorts {
     /** Largest frame we read; longer ones arrive truncated and are skipped. */
@@ -35,7 +42,8 @@ public final class PcapPorts {
         try {
             handle = new PcapHandle.Builder(ifName)
                     .snaplen(SNAPLEN)
-                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.PROMISCUOUS)
+                    // promiscuous, every replica on a LAN that floods unknown unicast would forward every frame
+                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
                     .timeoutMillis(READ_TIMEOUT_MILLIS)
                     .bufferSize(bufferBytes)
                     .immediateMode(true)
@@ -44,10 +52,26 @@ public final class PcapPorts {
         } catch (PcapNativeException | RuntimeException e) {
             throw new IOException("cannot open interface " + ifName + " for capture: " + e.getMessage(), e);
         }
+        String filter = admitFilter(InterfaceMacs.sysfs().apply(ifName));
+        Pointer pcapT = pcapT(handle);
+        String ignoreOutgoing = PacketSocket.ignoreOutgoing(LibPcap.pcap_fileno(pcapT));
+        EventLog.info("capture_opened", "interface", ifName, "promiscuous", false, "filter", filter,
+                "ignore_outgoing", ignoreOutgoing == null ? "set" : "not set: " + ignoreOutgoing);
         return switch (mode) {
-            case DIRECT -> new DirectPort(ifName, handle, pcapT(handle));
-            case PCAP4J -> new Pcap4jPort(ifName, handle);
+            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter);
+            case PCAP4J -> new Pcap4jPort(ifName, handle, filter);
         };
+    }
+
+    /**
+     * The capture filter of a read interface: frames sent to {@code mac} or to a group address
+     * (none without a MAC). No {@code inbound}: libpcap 1.10 runs a new filter in user space on
+     * the frames already in the ring, where the packet type cannot be read, so {@code inbound}
+     * would drop them; outgoing frames are left out by {@code PACKET_IGNORE_OUTGOING} and, failing
+     * that, by the pcap direction.
+     */
+    static String admitFilter(byte[] mac) {
+        return mac == null ? "" : "ether dst " + Bytes.mac(mac, 0) + " or ether multicast";
     }
 
     /** The {@code pcap_t*} inside a pcap4j 1.8.2 handle (a private field; checked at open). */
@@ -62,19 +86,28 @@ public final class PcapPorts {
             return p;
         } catch (ReflectiveOperationException | RuntimeException e) {
             handle.close();
-            throw new IOException("this pcap4j version hides its pcap_t (" + e + "); run with --io pcap4j", e);
+            throw new IOException("this pcap4j version hides its pcap_t (" + e + ")", e);
         }
     }
 
     private abstract static class Base implements FramePort {
         final String name;
         final PcapHandle handle;
+        final String admitFilter;
+        final int mtu;
         final PortCounters counters = new PortCounters();
         volatile boolean stopped;
 
-        Base(String name, PcapHandle handle) {
+        Base(String name, PcapHandle handle, String admitFilter) {
             this.name = name;
             this.handle = handle;
+            this.admitFilter = admitFilter;
+            this.mtu = Math.max(0, SystemInterfaces.mtu(name));
+        }
+
+        @Override
+        public int mtu() {
+            return mtu;
         }
 
         @Override
@@ -91,7 +124,7 @@ public final class PcapPorts {
         public void captureAll(boolean all) throws IOException {
             try {
                 // "less 1": no frame is that short, so the kernel's filter drops all before copying
-                handle.setFilter(all ? "" : "less 1", BpfProgram.BpfCompileMode.OPTIMIZE);
+                handle.setFilter(all ? admitFilter : "less 1", BpfProgram.BpfCompileMode.OPTIMIZE);
             } catch (Exception e) {
                 throw new IOException("cannot set capture filter on " + name + ": " + e.getMessage(), e);
             }
@@ -129,8 +162,8 @@ public final class PcapPorts {
         private final long[] dataAddress = new long[1];
         private final Pointer view = new Pointer(0);
 
-        DirectPort(String name, PcapHandle handle, Pointer pcapT) {
-            super(name, handle);
+        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter) {
+            super(name, handle, admitFilter);
             this.pcapT = pcapT;
         }
 
@@ -192,8 +225,8 @@ public final class PcapPorts {
 
     /** pcap4j's own calls; allocates a byte[] (and more) per packet. */
     static final class Pcap4jPort extends Base {
-        Pcap4jPort(String name, PcapHandle handle) {
-            super(name, handle);
+        Pcap4jPort(String name, PcapHandle handle, String admitFilter) {
+            super(name, handle, admitFilter);
         }
 
         @Override

@@ -51,6 +51,8 @@ public final class ForwardingTables {
     private final boolean[] hasServerMac;
     private final byte[] serverSideMacs;
     private final byte[] networkMac;
+    /** False when {@link #networkMac} is an offline placeholder: no frame was ever sent to it. */
+    private final boolean networkMacKnown;
     private final byte[] nextHopMac;
     private final List<InetAddress> vipList;
     /** VIP bytes, 16 per VIP in config order (IPv4 in the first 4). */
@@ -95,6 +97,7 @@ public final class ForwardingTables {
         returnVip6 = new int[n];
 
         networkMac = resolve(config.network().mac(), config.network().interfaceName(), interfaceMac, "network.mac", true);
+        networkMacKnown = !config.network().mac().isAuto() || !InterfaceMacs.isPlaceholder(config.network().interfaceName(), networkMac);
         this.nextHopMac = nextHopMac;
 
         vipList = config.vips();
@@ -230,6 +233,7 @@ public final class ForwardingTables {
         hasServerMac = o.hasServerMac;
         serverSideMacs = o.serverSideMacs;
         networkMac = o.networkMac;
+        networkMacKnown = o.networkMacKnown;
         this.nextHopMac = nextHopMac;
         vipList = o.vipList;
         vipBytes = o.vipBytes;
@@ -562,6 +566,28 @@ public final class ForwardingTables {
     /** A copy of the network-side MAC: answer ARP/NDP for the VIPs with it. */
     public byte[] networkMac() {
         return networkMac.clone();
+    }
+
+    /** The network-side MAC itself, for the packet path (no copy): do not modify. */
+    public byte[] networkMacView() {
+        return networkMac;
+    }
+
+    /**
+     * Whether the frame at {@code off} was sent to the network-side MAC (0), to a group address,
+     * broadcast or multicast (1), or to another host (-1). With an offline placeholder MAC (replay
+     * without the interface) nothing can be told apart, and every frame counts as ours (0).
+     */
+    public int destinationMac(byte[] frame, int off) {
+        if (!networkMacKnown || Bytes.equal(frame, off, networkMac, 0, 6)) {
+            return 0;
+        }
+        return (frame[off] & 1) != 0 ? 1 : -1;
+    }
+
+    /** False when the network MAC is an offline placeholder, so destination MACs go unchecked. */
+    public boolean checksDestinationMac() {
+        return networkMacKnown;
     }
 
     /** A copy of the next hop's MAC, or null while unresolved. */

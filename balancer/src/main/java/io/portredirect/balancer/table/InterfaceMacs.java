@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.function.Function;
 
 /** Ways to resolve {@code auto} MACs of the balancer's own interfaces. */
@@ -34,6 +35,11 @@ public final class InterfaceMacs {
             long h = FlowHash.name(iface, FlowHash.FLOW_SEED);
             return new byte[] {0x02, (byte) (h >>> 32), (byte) (h >>> 24), (byte) (h >>> 16), (byte) (h >>> 8), (byte) h};
         };
+    }
+
+    /** Whether {@code mac} is the {@link #placeholder()} of {@code iface} (so not a MAC any frame was sent to). */
+    public static boolean isPlaceholder(String iface, byte[] mac) {
+        return Arrays.equals(placeholder().apply(iface), mac);
     }
 
     /** {@link #sysfs()} where the interface exists, else {@link #placeholder()}. */

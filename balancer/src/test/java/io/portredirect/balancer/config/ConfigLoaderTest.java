@@ -50,6 +50,7 @@ class ConfigLoaderTest {
         assertEquals("s1", c.defaultServer());
         assertEquals(Policies.IcmpEcho.BALANCE, c.policies().icmpEcho());
         assertEquals(Policies.IcmpError.DEFAULT, c.policies().icmpError());
+        assertEquals(Policies.IcmpRedirectQuench.DROP, c.policies().icmpRedirectQuench());
         assertEquals(65537, c.tableSize());
         assertEquals("127.0.0.1:9100", c.metricsListen());
         assertTrue(c.lineOf("servers[1].ip") > c.lineOf("servers[1].mode"));

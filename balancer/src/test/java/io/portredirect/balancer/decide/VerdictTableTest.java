@@ -104,8 +104,13 @@ class VerdictTableTest {
             c("v4 unreachable quoting tcp from 10001", STD, () -> icmpError(ROUTER4, VIP4, 3, 4, serverPacket(VIP4, 10001, CLIENT4, 40000, true, -1)), "a", ICMP_ERROR_SERVICE_PORT),
             c("v4 time exceeded quoting IP+8 of udp from 10011", STD, () -> icmpError(ROUTER4, VIP4, 11, 0, serverPacket(VIP4, 10011, CLIENT4, 40000, false, 28)), "b", ICMP_ERROR_SERVICE_PORT),
             c("v4 parameter problem quoting IP+8 of tcp from raw c", STD, () -> icmpError(ROUTER4, VIP4, 12, 0, serverPacket(VIP4, 10021, CLIENT4, 40000, true, 28)), "c", ICMP_ERROR_SERVICE_PORT),
-            c("v4 source quench quoting tcp from 10003", STD, () -> icmpError(ROUTER4, VIP4, 4, 0, serverPacket(VIP4, 10003, CLIENT4, 40000, true, 28)), "a", ICMP_ERROR_SERVICE_PORT),
-            c("v4 redirect quoting tcp from 10001", STD, () -> icmpError(ROUTER4, VIP4, 5, 1, serverPacket(VIP4, 10001, CLIENT4, 40000, true, 28)), "a", ICMP_ERROR_SERVICE_PORT),
+            c("v4 source quench, dropped by default", STD, () -> icmpError(ROUTER4, VIP4, 4, 0, serverPacket(VIP4, 10003, CLIENT4, 40000, true, 28)), "DROP:ICMP_SOURCE_QUENCH", ICMP_ERROR_POLICY),
+            c("v4 redirect, dropped by default", STD, () -> icmpError(ROUTER4, VIP4, 5, 1, serverPacket(VIP4, 10001, CLIENT4, 40000, true, 28)), "DROP:ICMP_REDIRECT", ICMP_ERROR_POLICY),
+            c("v4 redirect with a truncated quote, dropped by default", STD, () -> icmpError(ROUTER4, VIP4, 5, 0, new byte[0]), "DROP:ICMP_REDIRECT", ICMP_ERROR_POLICY),
+            c("v4 source quench quoting tcp from 10003, policy route", DEFPOL, () -> icmpError(ROUTER4, VIP4, 4, 0, serverPacket(VIP4, 10003, CLIENT4, 40000, true, 28)), "a", ICMP_ERROR_SERVICE_PORT),
+            c("v4 redirect quoting tcp from 10001, policy route", DEFPOL, () -> icmpError(ROUTER4, VIP4, 5, 1, serverPacket(VIP4, 10001, CLIENT4, 40000, true, 28)), "a", ICMP_ERROR_SERVICE_PORT),
+            c("v4 redirect quoting an unknown port, policy route then icmp-error", DEFPOL, () -> icmpError(ROUTER4, VIP4, 5, 1, serverPacket(VIP4, 7777, CLIENT4, 40000, true, 28)), "d", ICMP_ERROR_POLICY),
+            c("v6 redirect (type 137) is not an error: rule 7", STD, () -> echo(CLIENT6, VIP6, 137), "d", DEFAULT),
             c("v4 unreachable quoting redirect port 8080", STD, () -> icmpError(ROUTER4, VIP4, 3, 1, serverPacket(VIP4, 8080, CLIENT4, 40001, true, -1)), "a|b|c", ICMP_ERROR_REDIRECT_HASH),
             c("v4 quote cut after 2 transport bytes", STD, () -> icmpError(ROUTER4, VIP4, 3, 3, serverPacket(VIP4, 10001, CLIENT4, 40000, true, 22)), "DROP:ICMP_QUOTE_TRUNCATED", ICMP_ERROR_POLICY),
             c("v4 quote shorter than an IP header", STD, () -> icmpError(ROUTER4, VIP4, 3, 3, serverPacket(VIP4, 10001, CLIENT4, 40000, true, 10)), "DROP:ICMP_QUOTE_TRUNCATED", ICMP_ERROR_POLICY),
@@ -161,6 +166,14 @@ class VerdictTableTest {
             c("v4 ICMP error quoting 198.18.0.20:10002/tcp, a port of no one there", PERVIP,
                     () -> icmpError(ROUTER4, VIP4_API, 3, 1, serverPacket(VIP4_API, 10002, CLIENT4, 40001, true, -1)), "DROP:ICMP_QUOTE_UNKNOWN_PORT", ICMP_ERROR_POLICY),
             // before any rule
+            c("v4 SYN to service port, sent to another host's MAC", STD, () -> toMac(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), "02:00:00:00:99:99"), "DROP:NOT_OUR_MAC", NONE),
+            c("v6 SYN to service port, sent to another host's MAC", STD, () -> toMac(tcp(CLIENT6, 40000, VIP6, 10001, SYN, null), "02:00:00:00:99:99"), "DROP:NOT_OUR_MAC", NONE),
+            c("v4 SYN to a VIP in a broadcast frame", STD, () -> toMac(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), "ff:ff:ff:ff:ff:ff"), "DROP:NOT_OUR_MAC", NONE),
+            c("v6 SYN to a VIP in a multicast frame", STD, () -> toMac(tcp(CLIENT6, 40000, VIP6, 10001, SYN, null), "33:33:00:00:00:01"), "DROP:NOT_OUR_MAC", NONE),
+            c("v4 multicast frame to a non-VIP group", STD, () -> toMac(udp(CLIENT4, 40000, ip("224.0.0.251"), 5353, null), "01:00:5e:00:00:fb"), "DROP:NOT_VIP", NONE),
+            c("v4 SYN to service port in an 802.1Q frame", STD, () -> tagged(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), 0x8100, 10), "DROP:VLAN_TAGGED", NONE),
+            c("v6 SYN to service port in an 802.1ad frame", STD, () -> tagged(tagged(tcp(CLIENT6, 40000, VIP6, 10001, SYN, null), 0x8100, 10), 0x88A8, 20), "DROP:VLAN_TAGGED", NONE),
+            c("ARP in an 802.1Q frame", STD, () -> tagged(arp(), 0x8100, 10), "DROP:VLAN_TAGGED", NONE),
             c("ARP", STD, () -> arp(), "DROP:NOT_IP", NONE),
             c("frame cut inside the IP header", STD, () -> Arrays.copyOf(tcp(CLIENT4, 40000, VIP4, 10001, SYN, null), 30), "DROP:MALFORMED", NONE),
             c("v4 to an address that is not a VIP", STD, () -> tcp(CLIENT4, 40000, ip("198.18.0.99"), 10001, SYN, null), "DROP:NOT_VIP", NONE),
@@ -212,6 +225,12 @@ class VerdictTableTest {
         assertArrayEquals(Arrays.copyOf(addr, len), Arrays.copyOfRange(frame, after.dstAddrOffset(), after.dstAddrOffset() + len), "l3 destination");
         assertEquals(TransportChecksum.verifyIpHeader(before), TransportChecksum.verifyIpHeader(after), "IP header checksum");
         assertEquals(TransportChecksum.verify(before), TransportChecksum.verify(after), "transport checksum");
+    }
+
+    /** The frame with another destination MAC. */
+    static byte[] toMac(byte[] frame, String mac) {
+        System.arraycopy(Bytes.fromHex(mac), 0, frame, 0, 6);
+        return frame;
     }
 
     static byte[] echo(InetAddress client, InetAddress vip, int type) {

@@ -161,6 +161,14 @@ class RewriteTest {
     }
 
     @Test
+    void taggedReturnTrafficIsDroppedNotForwarded() {
+        byte[] reply = tagged(CraftedPacket.builder().ethernet(A_MAC, A_SIDE_MAC).src(VIP4, 10001).dst(CLIENT4, 40000)
+                .tcp(TcpView.ACK).build().encode(), 0x8100, 7);
+        assertEquals(PacketProcessor.DROP, p.fromServer(a, reply, 0, reply.length));
+        assertEquals(DropReason.VLAN_TAGGED, DropReason.of(p.lastDropReason()));
+    }
+
+    @Test
     void serverSideTrafficThatIsNotOursPasses() {
         byte[] ssh = CraftedPacket.builder().ethernet(B_MAC, B_SIDE_MAC).src(B4, 22).dst(CLIENT4, 40000).tcp(TcpView.ACK).build().encode();
         assertEquals(PacketProcessor.PASS, p.fromServer(b, ssh, 0, ssh.length));

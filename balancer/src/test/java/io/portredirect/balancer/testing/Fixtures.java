@@ -104,7 +104,7 @@ public final class Fixtures {
     /** Policies that send everything unplaceable to the default server. */
     public static final String VERDICT_DEFAULT_POLICIES_YAML = VERDICT_YAML
             .replace("policies: {icmp-error: drop, icmp-echo: balance, fragments: drop}",
-                    "policies: {icmp-error: default, icmp-echo: \"server:c\", fragments: default}");
+                    "policies: {icmp-error: default, icmp-echo: \"server:c\", fragments: default, icmp-redirect-quench: route}");
 
     public static InetAddress ip(String s) {
         try {
@@ -215,6 +215,16 @@ public final class Fixtures {
         byte[] f = CraftedPacket.builder().ethernet(CLIENT_MAC, NET_MAC).src(src, 0).dst(dst, 0).icmp(8, 0, 0).build().encode();
         f[EthernetView.HEADER_LENGTH + Ipv4View.PROTOCOL_OFFSET] = (byte) protocol;
         new Ipv4View().wrap(f, EthernetView.HEADER_LENGTH).computeChecksum();
+        return f;
+    }
+
+    /** The frame with a VLAN tag (TPID, VLAN id) pushed after the MACs. */
+    public static byte[] tagged(byte[] frame, int tpid, int vid) {
+        byte[] f = new byte[frame.length + 4];
+        System.arraycopy(frame, 0, f, 0, 12);
+        Bytes.put16(f, 12, tpid);
+        Bytes.put16(f, 14, vid);
+        System.arraycopy(frame, 12, f, 16, frame.length - 12);
         return f;
     }
 }
