@@ -407,6 +407,9 @@ public final class NftRuleset {
             }
             // nft sees only the first kind-253 option: another experiment's may hide ours
             rule(b, opt + "16,16 != " + hex16(RedirectWire.EXID) + " " + toJava("java_foreign_exid"));
+            // our option in a form the rules above do not take (bad length, port 0, no REDIRECT
+            // flag): Java counts it as malformed, or not, and routes it as legacy
+            rule(b, opt + "16,16 " + hex16(RedirectWire.EXID) + " " + toJava("java_option_form"));
             int owner = t.redirectOwner(slot);
             if (owner >= 0) {
                 rule(b, counter("rule_legacy_owner") + " goto srv_" + t.serverName(owner));
@@ -446,8 +449,11 @@ public final class NftRuleset {
         rule(b, "meta protocol ip6 " + Q6_SADDR + " . " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_service_ports_v6");
         rule(b, "meta protocol ip " + Q4_SADDR + " . " + Q4_PROTO + " . " + Q4_SPORT + " vmap @quote_redirect_ports_v4");
         rule(b, "meta protocol ip6 " + Q6_SADDR + " . " + Q6_PROTO + " . " + Q6_SPORT + " vmap @quote_redirect_ports_v6");
-        // nft cannot tell a truncated quote from an unknown port: both reach the policy here
-        rule(b, icmpErrorPolicy("drop_icmp_quote_unknown_port"));
+        // what the maps did not take: an unknown port if the quote's ports load, else a quote cut
+        // short (a load past the packet's end ends the rule), as the Java decision tells them apart
+        rule(b, "meta protocol ip " + Q4_PROTO + " { 6, 17 } " + Q4_DPORT + " 0-65535 " + icmpErrorPolicy("drop_icmp_quote_unknown_port"));
+        rule(b, "meta protocol ip6 " + Q6_DPORT + " 0-65535 " + icmpErrorPolicy("drop_icmp_quote_unknown_port"));
+        rule(b, icmpErrorPolicy("drop_icmp_quote_truncated"));
         b.append("\t}\n");
 
         headerChains(b);
