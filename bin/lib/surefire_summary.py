@@ -17,12 +17,14 @@ import xml.etree.ElementTree as ET
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "."
-    reports = sorted(glob.glob(os.path.join(root, "*", "target", "surefire-reports", "TEST-*.xml")))
+    # surefire-reports, and surefire-reports-PASS where bin/run-tests kept an earlier pass's reports
+    reports = sorted(glob.glob(os.path.join(root, "*", "target", "surefire-reports*", "TEST-*.xml")))
     passed = failed = skipped = 0
     per_module = {}
     failures = []
     for path in reports:
-        module = os.path.relpath(path, root).split(os.sep)[0]
+        parts = os.path.relpath(path, root).split(os.sep)
+        module = parts[0] + parts[2][len("surefire-reports"):].replace("-", " ", 1).rstrip()
         suite = ET.parse(path).getroot()
         for case in suite.iter("testcase"):
             name = "%s.%s" % (case.get("classname", "?").rsplit(".", 1)[-1], case.get("name", "?"))
@@ -43,7 +45,7 @@ def main():
                 counts[0] += 1
     for module in sorted(per_module):
         p, f, s = per_module[module]
-        print("  %-14s %5d passed, %d failed, %d skipped" % (module, p, f, s))
+        print("  %-22s %5d passed, %d failed, %d skipped" % (module, p, f, s))
     for line in failures:
         print(line)
     print("tests: %d passed, %d failed, %d skipped" % (passed, failed, skipped))

@@ -9,7 +9,8 @@
 # Maven output and the surefire reports of failing classes are kept under
 # target/repeat-lab-tests/RUN/. Needs root (the lab tests skip otherwise, and a skip is counted as
 # a failure here: it would hide the class). Exit 0 when every class passed every run, 1 otherwise,
-# 2 on bad usage.
+# 2 on bad usage. LAB_DATAPLANE=nft|pcap puts every balancer on that dataplane (default: the
+# balancer's own default, nft where the kernel supports it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -37,7 +38,8 @@ for i in $(seq 1 "$N"); do
   rm -rf ./*/target/surefire-reports
   t0=$(date +%s)
   # failures ignored by Maven: every module runs (a failing balancer class must not skip tools)
-  mvn -B -ntp -o -fae -Dmaven.test.failure.ignore=true test "${selection[@]}" > "$out/run-$i.log" 2>&1 || true
+  mvn -B -ntp -o -fae -Dmaven.test.failure.ignore=true test "${selection[@]}" \
+    ${LAB_DATAPLANE:+-Dportredirect.lab.dataplane=$LAB_DATAPLANE} > "$out/run-$i.log" 2>&1 || true
   failed_here=()
   for xml in ./*/target/surefire-reports/TEST-*.xml; do
     [ -e "$xml" ] || continue
