@@ -239,9 +239,13 @@ class NftRulesetTest {
         }
         assertTrue(text.contains("\t\t\t0x01,\n\t\t\t0x03,\n"), "flag set");
         assertFalse(text.contains("\t\t\t0x02,\n"), "flag set");
-        // services: ranges as intervals, per VIP and protocol; UDP redirect to Java; 9090 without owner to the default server
-        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 10001-10004 : goto service_a,\n"), text);
-        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 10011-10012 : goto service_b,\n"), text);
+        // services: one element per port (a hash map, not an interval one), per VIP and protocol;
+        // UDP redirect to Java; 9090 without owner to the default server
+        for (int port = 10001; port <= 10004; port++) {
+            assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . " + port + " : goto service_a,\n"), text);
+        }
+        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 10011 : goto service_b,\n\t\t\t198.18.0.10 . udp . 10012 : goto service_b,\n"), text);
+        assertFalse(text.contains("daddr . meta l4proto . th dport : verdict\n\t\tflags interval"), "no interval service map");
         assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 5000 : goto java_udp_redirect"), text);
         assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 8080 : goto redirect_tcp_8080"), text);
         assertTrue(text.contains("\t\tcounter name rule_legacy_owner goto srv_a\n"), text);
