@@ -10,6 +10,7 @@ import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.nft.NftDataplane;
 import io.portredirect.balancer.ops.ConfigReloader;
+import io.portredirect.balancer.ops.NamespaceLock;
 import io.portredirect.balancer.ops.Signals;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.ConfigProblem;
@@ -192,6 +193,7 @@ public final class RunCommand implements Callable<Integer> {
         });
         MetricsEndpoint endpoint = null;
         ConfigReloader reloader = null;
+        NamespaceLock nsLock = null;
         // SIGTERM/SIGINT stop the data plane and let call() return 0; a shutdown hook would make
         // the JVM exit with 143 whatever call() returns
         for (String name : new String[] {"TERM", "INT"}) {
@@ -205,6 +207,17 @@ public final class RunCommand implements Callable<Integer> {
                     "buffer_mb", bufferMb, "return_path", returnPath.name().toLowerCase(), "pid", ProcessHandle.current().pid());
             for (ConfigProblem w : warnings) {
                 EventLog.warn("config_deprecated", "file", w.file(), "line", w.line(), "key", w.key(), "warning", w.what());
+            }
+            try {
+                nsLock = NamespaceLock.take();
+                if (nsLock == null) {
+                    EventLog.error("another_balancer", "reason", "another redirect-balancer runs in this network namespace "
+                            + "(it owns table netdev portredirect and the Java path); stop it first");
+                    return 1;
+                }
+            } catch (IOException e) {
+                // no lock file possible here: run anyway, as before the lock existed
+                EventLog.warn("namespace_lock_unavailable", "error", e.toString());
             }
             if (dataplane == Dataplane.PCAP && !interfacesReady(cfg)) {
                 return 1;
@@ -255,6 +268,9 @@ public final class RunCommand implements Callable<Integer> {
                 endpoint.close();
             }
             live.close();
+            if (nsLock != null) {
+                nsLock.release();
+            }
             EventLog.info("stopped", "exit", exit.get(), "drops_total", counters.totalDrops());
         }
     }
