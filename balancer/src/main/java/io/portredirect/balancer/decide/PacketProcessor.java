@@ -417,7 +417,7 @@ public final class PacketProcessor {
             }
             RedirectPortCounters[] rc = new RedirectPortCounters[t.redirectSlotCount()];
             for (int i = 0; i < rc.length; i++) {
-                rc[i] = counters.redirectPort(t.redirectSlotPort(i), IpProtocol.name(t.redirectSlotProtocol(i)).toLowerCase());
+                rc[i] = counters.redirectPort(t.redirectSlotPort(i), t.redirectSlotProtocol(i));
             }
             serverCounters = sc;
             redirectCounters = rc;

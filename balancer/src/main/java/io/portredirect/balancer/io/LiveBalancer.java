@@ -13,8 +13,6 @@ import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -139,7 +137,7 @@ public final class LiveBalancer implements AutoCloseable {
             counters.server(t.serverName(i));
         }
         for (int i = 0; i < t.redirectSlotCount(); i++) {
-            counters.redirectPort(t.redirectSlotPort(i), io.portredirect.protocol.packet.IpProtocol.name(t.redirectSlotProtocol(i)).toLowerCase());
+            counters.redirectPort(t.redirectSlotPort(i), t.redirectSlotProtocol(i));
         }
         long nextGeneration = generation + 1;
         if (dataplane == Dataplane.NFT && kernel == null) {
@@ -238,11 +236,11 @@ public final class LiveBalancer implements AutoCloseable {
     }
 
     private static int mtu(String iface) throws IOException {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", iface, "mtu")).trim());
-        } catch (IOException | NumberFormatException e) {
-            throw new IOException("cannot read the MTU of " + iface + ": " + e.getMessage(), e);
+        int mtu = SystemInterfaces.mtu(iface);
+        if (mtu <= 0) {
+            throw new IOException("cannot read the MTU of " + iface + " (/sys/class/net/" + iface + "/mtu)");
         }
+        return mtu;
     }
 
     private String readingList() {
@@ -253,10 +251,6 @@ public final class LiveBalancer implements AutoCloseable {
             }
         }
         return String.join(",", names);
-    }
-
-    public Dataplane dataplane() {
-        return dataplane;
     }
 
     /** The current config generation (1 after the first apply). */

@@ -2,7 +2,9 @@ package io.portredirect.balancer.metrics;
 
 import io.portredirect.balancer.decide.DropReason;
 import io.portredirect.balancer.decide.Rule;
+import io.portredirect.balancer.nft.NftRuleset;
 import io.portredirect.protocol.metrics.MetricRegistry;
+import io.portredirect.protocol.packet.IpProtocol;
 import io.portredirect.protocol.packet.ParseError;
 import io.portredirect.protocol.wire.MalformedReason;
 
@@ -45,6 +47,11 @@ public final class BalancerCounters {
     /** Counters of a server (created on first use; call when binding tables, not per packet). */
     public ServerCounters server(String name) {
         return servers.computeIfAbsent(name, ServerCounters::new);
+    }
+
+    /** Counters of a redirect port, by IP protocol number (6 or 17): labelled "tcp" or "udp". */
+    public RedirectPortCounters redirectPort(int port, int protocolNumber) {
+        return redirectPort(port, IpProtocol.name(protocolNumber).toLowerCase(Locale.ROOT));
     }
 
     /** Counters of a redirect port; {@code protocol} is "tcp" or "udp". */
@@ -194,7 +201,7 @@ public final class BalancerCounters {
                 List.of("port", "protocol"), out -> {
                     ToLongFunction<String> k = kernel;
                     for (RedirectPortCounters c : redirects.values()) {
-                        out.sample(c.negotiations() + k.applyAsLong("negotiations_" + c.protocol() + "_" + c.port()),
+                        out.sample(c.negotiations() + k.applyAsLong(NftRuleset.negotiationCounter(c.protocol(), c.port())),
                                 Integer.toString(c.port()), c.protocol());
                     }
                 });

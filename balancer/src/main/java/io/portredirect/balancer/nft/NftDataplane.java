@@ -5,7 +5,6 @@ import io.portredirect.protocol.io.HostCommand;
 import io.portredirect.protocol.log.EventLog;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +29,6 @@ public final class NftDataplane implements AutoCloseable {
     /** The pcap dataplane's guard only: no Java path, drops what the balancer forwards itself. */
     private final boolean guardOnly;
     private long loadedGeneration;
-    private long lastLoadMillis;
     private boolean closed;
 
     private NftDataplane(String networkInterface, boolean guardOnly) {
@@ -125,19 +123,12 @@ public final class NftDataplane implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         String text = guardOnly ? NftRuleset.renderGuard(tables, generation) : NftRuleset.render(tables, generation, JAVA_PATH);
-        Path file = Files.createTempFile("portredirect-", ".nft");
-        try {
-            Files.writeString(file, text, StandardCharsets.UTF_8);
-            // one kernel transaction: a ruleset refused in any part changes nothing, so no
-            // separate "nft -c" pass (it would double the ~1 s a 64K-slot ruleset takes)
-            HostCommand.run(List.of("nft", "-f", file.toString()));
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        // one kernel transaction: a ruleset refused in any part changes nothing, so no
+        // separate "nft -c" pass (it would double the ~1 s a 64K-slot ruleset takes)
+        HostCommand.run(List.of("nft", "-f", "-"), text);
         loadedGeneration = generation;
-        lastLoadMillis = (System.nanoTime() - t0) / 1_000_000;
         EventLog.info(guardOnly ? "guard_loaded" : "nft_loaded", "generation", generation, "table", "netdev " + NftRuleset.TABLE,
-                "bytes", text.length(), "millis", lastLoadMillis);
+                "bytes", text.length(), "millis", (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Replaces the next hop's MAC in the loaded ruleset: one small transaction, not a reload. */
@@ -154,10 +145,6 @@ public final class NftDataplane implements AutoCloseable {
         return loadedGeneration;
     }
 
-    /** How long the last check + load took. */
-    public synchronized long lastLoadMillis() {
-        return lastLoadMillis;
-    }
 
     /** Removes the ruleset and the Java path; what is already gone is not an error. */
     @Override
