@@ -31,6 +31,7 @@ public final class NftCounters {
     private final String table;
     private Map<String, Value> base = Map.of();
     private Map<String, Value> last = Map.of();
+    private Map<String, Value> derived = Map.of();
     private long readAtNanos;
     private boolean failing;
 
@@ -44,16 +45,24 @@ public final class NftCounters {
 
     /** Every counter, by name: what the kernel counts now plus what earlier tables counted. */
     public synchronized Map<String, Value> snapshot() {
-        if (System.nanoTime() - readAtNanos > MAX_AGE_MILLIS * 1_000_000) {
-            read();
-        }
+        fresh();
         return last;
     }
 
-    /** Packets of one counter, 0 when absent. */
-    public long packets(String name) {
-        Value v = snapshot().get(name);
+    /**
+     * Packets counted as {@code name}: its own counter plus the fast path's counters that stand
+     * for it too ({@link NftRuleset#countedAs}); 0 when none.
+     */
+    public synchronized long packets(String name) {
+        fresh();
+        Value v = derived.get(name);
         return v == null ? 0 : v.packets();
+    }
+
+    private void fresh() {
+        if (System.nanoTime() - readAtNanos > MAX_AGE_MILLIS * 1_000_000) {
+            read();
+        }
     }
 
     /**
@@ -75,12 +84,19 @@ public final class NftCounters {
         }
     }
 
+    private static Value add(Value a, Value b) {
+        return new Value(a.packets() + b.packets(), a.bytes() + b.bytes());
+    }
+
     private void read() {
         try {
             Map<String, Value> sum = new TreeMap<>(base);
             NftObjectDump.counters(NftObjectDump.NFPROTO_NETDEV, table)
-                    .forEach((k, v) -> sum.merge(k, v, (a, b) -> new Value(a.packets() + b.packets(), a.bytes() + b.bytes())));
+                    .forEach((k, v) -> sum.merge(k, v, NftCounters::add));
             last = Collections.unmodifiableMap(sum);
+            Map<String, Value> d = new TreeMap<>();
+            sum.forEach((k, v) -> NftRuleset.countedAs(k).forEach(n -> d.merge(n, v, NftCounters::add)));
+            derived = d;
             readAtNanos = System.nanoTime();
             failing = false;
         } catch (IOException | RuntimeException | LinkageError e) {

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -36,7 +38,9 @@ import java.util.stream.IntStream;
  * seed} {@link FlowIndex#SEED} into a map whose content is exactly the group's Maglev table, keyed
  * by table index: the index {@link FlowIndex} gives the Java decision for the same flow, so both
  * pick the same server. Known differences from the Java scan: a second option with our ExID
- * (Java: malformed, legacy owner) and a malformed option area after our option are not seen; a
+ * (Java: malformed, legacy owner), a malformed option area after our option, and our option with
+ * a length that runs past the header (nft's option parser cannot tell it from no option) are not
+ * seen: all go to the legacy owner as in Java, without Java's {@code malformed_options} count; a
  * first kind-253 option with another ExID goes to the Java path.
  *
  * <p>Left to the Java path ({@code java_*} counters): with a {@link JavaPath} the frame is forwarded
@@ -45,7 +49,13 @@ import java.util.stream.IntStream;
  * payload nft loads); ICMP errors whose quote has IPv4 options, IPv6 extension headers or is a
  * fragment; ICMP errors for l3 servers (the quote needs rewriting too); {@code icmpEcho: balance}
  * (its hash key is not shared with Java yet); protocols other than TCP, UDP and ICMP; packets
- * whose headers do not load (malformed).
+ * whose headers do not load or are not whole (a TCP data offset past the packet's end): malformed.
+ *
+ * <p>The fast path: the network side's first rule looks up {@code ip daddr . meta l4proto . th
+ * dport} in one map per IP version for frames to our MAC, and its target forwards in one rule that
+ * also checks the TCP header is whole, with one counter ({@code service_NAME}, {@code legacy_NAME},
+ * read as the decision's and the forward's, {@link #countedAs}): a rule per packet costs, the
+ * kernel's own routing being the baseline.
  */
 public final class NftRuleset {
     /** The nft table (family netdev). */
@@ -68,6 +78,20 @@ public final class NftRuleset {
     private static final String Q6_DADDR = "@th,256,128";
     private static final String Q6_SPORT = "@th,384,16";
     private static final String Q6_DPORT = "@th,400,16";
+    /**
+     * TCP data offsets in the order the fast path tries them: 8 (timestamps, most segments of a
+     * Linux peer), 5 (no options), 10 (a SYN's), then the rest. nft cannot compare the offset with
+     * the packet's length, so a header is whole when the last byte its offset names loads: one
+     * rule per offset ({@link #wholeTcpHeader}); an offset under 5 matches none. (A TCP option
+     * test does not do: {@code missing} is also true when the header does not load.)
+     */
+    private static final int[] TCP_DATA_OFFSETS = {8, 5, 10, 6, 7, 9, 11, 12, 13, 14, 15};
+    /** Matches a UDP header that is whole (its last byte loads). */
+    private static final String UDP_HEADER_WHOLE = "@th,56,8 0-255";
+    /** {@code service_NAME}: rule 1 forwarding to NAME, one counter for the decision and the forward. */
+    private static final String SERVICE_COUNTER = "service_";
+    /** {@code legacy_NAME}: rule 3 (legacy owner) forwarding to NAME. */
+    private static final String LEGACY_COUNTER = "legacy_";
     private static final int SLOTS_PER_LINE = 8;
     private static final String NEXT_HOP_MAP = "next_hop";
 
@@ -86,6 +110,8 @@ public final class NftRuleset {
     /** Render only the guard of the pcap dataplane (see {@link #renderGuard}). */
     private final boolean guard;
     private final Set<String> counters = new TreeSet<>();
+    /** l3 forwarding chains by name, each for its server and counter ({@link #forward}). */
+    private final Map<String, Integer> l3Chains = new TreeMap<>();
     /** Distinct Maglev tables (groups), numbered by their first redirect port in (protocol, port, VIP) order. */
     private final List<short[]> groups = new ArrayList<>();
     private final int[] groupOfSlot;
@@ -169,6 +195,7 @@ public final class NftRuleset {
         maps(body);
         serverChains(body);
         redirectChains(body);
+        l3Chains(body);
         networkChains(body);
         returnChains(body);
         javaChains(body);
@@ -262,9 +289,8 @@ public final class NftRuleset {
         for (int version : new int[] {4, 6}) {
             String v = "_v" + version;
             String family = version == 4 ? "ip" : "ip6";
-            List<String> service = new ArrayList<>();
+            List<String> ports = new ArrayList<>();
             List<String> quoteService = new ArrayList<>();
-            List<String> redirect = new ArrayList<>();
             List<String> quoteRedirect = new ArrayList<>();
             for (int vip : vipOrder(version == 4)) {
                 String addr = vip(vip) + " . ";
@@ -274,7 +300,7 @@ public final class NftRuleset {
                         // one element per port: a hash lookup; an interval map (pipapo) cost a third
                         // of TCP throughput on every packet here, the kernel's routing being the baseline
                         for (int port = r.first(); port <= r.last(); port++) {
-                            service.add(addr + protoName(proto) + " . " + port + " : goto service_" + t.serverName(r.value()));
+                            ports.add(addr + protoName(proto) + " . " + port + " : goto " + serviceChain(proto, r.value()));
                         }
                         quoteService.add(hex + proto + " . " + r.ports() + " : goto quote_service_" + t.serverName(r.value()));
                     }
@@ -284,7 +310,9 @@ public final class NftRuleset {
                         for (int port = r.first(); port <= r.last(); port++) {
                             int slot = t.redirectSlot(vip, proto, port);
                             String target = proto == IpProtocol.TCP ? "goto " + redirectChain(slot) : "goto java_udp_redirect";
-                            redirect.add(addr + protoName(proto) + " . " + port + " : " + target);
+                            if (t.serviceOwner(vip, proto, port) < 0) { // rule 1 comes first
+                                ports.add(addr + protoName(proto) + " . " + port + " : " + target);
+                            }
                             quoteRedirect.add(hex + proto + " . " + port + " : goto quote_redirect_g" + groupOfSlot[slot]);
                         }
                     }
@@ -293,16 +321,13 @@ public final class NftRuleset {
             String saddr = version == 4 ? Q4_SADDR : Q6_SADDR;
             String qproto = version == 4 ? Q4_PROTO : Q6_PROTO;
             String qsport = version == 4 ? Q4_SPORT : Q6_SPORT;
-            b.append("\n\t# rule 1: a service port of a VIP names its server (IPv").append(version).append(")\n");
-            b.append("\tmap service_ports").append(v).append(" {\n\t\ttypeof ").append(family)
+            // one lookup for every port a VIP has: it is the first rule of the network side, so most
+            // packets see one rule and one forwarding chain (rule count per packet is what nft costs)
+            b.append("\n\t# rule 1: a service port names its server; rules 2-3: a redirect port's chain (TCP: option match\n"
+                    + "\t# and hash, else legacy; UDP: the option is beyond nft, Java path). IPv").append(version).append('\n');
+            b.append("\tmap ports").append(v).append(" {\n\t\ttypeof ").append(family)
                     .append(" daddr . meta l4proto . th dport : verdict\n");
-            elements(b, service);
-            b.append("\t}\n");
-
-            b.append("\n\t# rules 2-3: redirect ports (TCP: option match and hash; UDP: the option is beyond nft, Java path)\n");
-            b.append("\tmap redirect_ports").append(v).append(" {\n\t\ttypeof ").append(family)
-                    .append(" daddr . meta l4proto . th dport : verdict\n");
-            elements(b, redirect);
+            elements(b, ports);
             b.append("\t}\n");
 
             b.append("\n\t# rule 4: ICMP errors by the quoted packet's source VIP . protocol . source port (sent by our server)\n");
@@ -336,8 +361,16 @@ public final class NftRuleset {
     private void serverChains(StringBuilder b) {
         for (int s : byName) {
             String name = t.serverName(s);
-            b.append("\n\tchain service_").append(name).append(" {\n");
-            rule(b, counter("rule_service_port") + " goto srv_" + name);
+            // rule 1, most packets: one rule that checks the transport header is whole and forwards
+            b.append("\n\tchain ").append(serviceChain(IpProtocol.TCP, s)).append(" {\n");
+            String fwd = forward(s, SERVICE_COUNTER + name);
+            for (int doff : TCP_DATA_OFFSETS) {
+                rule(b, wholeTcpHeader(doff) + " " + fwd);
+            }
+            rule(b, toJava("java_malformed"));
+            b.append("\t}\n\n\tchain ").append(serviceChain(IpProtocol.UDP, s)).append(" {\n");
+            rule(b, UDP_HEADER_WHOLE + " " + forward(s, SERVICE_COUNTER + name));
+            rule(b, toJava("java_malformed"));
             b.append("\t}\n\n\tchain quote_service_").append(name).append(" {\n");
             // an l3 server's ICMP error needs its quote rewritten too: Java does that
             rule(b, counter("rule_icmp_error_service_port") + (t.mode(s) == ForwardingMode.L3
@@ -350,31 +383,64 @@ public final class NftRuleset {
             b.append("\n\t# ").append(name).append(": ").append(mode.yamlName()).append(" via ").append(t.serverInterface(s)).append('\n');
             b.append("\tchain srv_").append(name).append(" {\n");
             // fwd_NAME sits in the forwarding rules, so what goes to Java or is dropped is not counted as forwarded
-            switch (mode) {
-                case RAW -> rule(b, counter("fwd_" + name) + " fwd to " + quote(t.serverInterface(s)));
-                case L2 -> rule(b, counter("fwd_" + name) + " " + macs(s) + " fwd to " + quote(t.serverInterface(s)));
-                case L3 -> l3(b, s);
+            if (mode == ForwardingMode.L3) {
+                // the quote inside an ICMP error (placed here by the redirect hash) needs the same rewrite: Java does that
+                rule(b, "icmp type " + ICMP4_ERRORS + " " + toJava("java_l3_icmp_quote"));
+                rule(b, "icmpv6 type " + ICMP6_ERRORS + " " + toJava("java_l3_icmp_quote"));
+                l3(b, s, "fwd_" + name);
+            } else {
+                rule(b, forward(s, "fwd_" + name));
             }
             b.append("\t}\n");
         }
     }
 
+    /**
+     * The verdict that forwards to server {@code s} counting {@code counterName}: inline for l2 and
+     * raw (one rule), a jump to a per-counter chain for l3 (one rule per address family).
+     */
+    private String forward(int s, String counterName) {
+        return switch (t.mode(s)) {
+            case RAW -> counter(counterName) + " fwd to " + quote(t.serverInterface(s));
+            case L2 -> counter(counterName) + " " + macs(s) + " fwd to " + quote(t.serverInterface(s));
+            case L3 -> {
+                l3Chains.put("l3_" + counterName, s);
+                yield "goto l3_" + counterName;
+            }
+        };
+    }
+
+    /** The l3 chains {@link #forward} asked for (TCP and UDP only: ICMP errors reach l3 servers through srv_NAME). */
+    private void l3Chains(StringBuilder b) {
+        for (Map.Entry<String, Integer> e : l3Chains.entrySet()) {
+            b.append("\n\tchain ").append(e.getKey()).append(" {\n");
+            l3(b, e.getValue(), e.getKey().substring("l3_".length()));
+            b.append("\t}\n");
+        }
+    }
+
     /** l3: VIP -> server address (nft fixes the L3/L4 checksums), only for the VIP the server answers for. */
-    private void l3(StringBuilder b, int s) {
-        // the quote inside an ICMP error (placed here by the redirect hash) needs the same rewrite: Java does that
-        rule(b, "icmp type " + ICMP4_ERRORS + " " + toJava("java_l3_icmp_quote"));
-        rule(b, "icmpv6 type " + ICMP6_ERRORS + " " + toJava("java_l3_icmp_quote"));
+    private void l3(StringBuilder b, int s, String counterName) {
         for (int version : new int[] {4, 6}) {
             String family = version == 4 ? "ip" : "ip6";
             if (!t.hasAddress(s, version)) {
                 rule(b, "meta protocol " + family + " " + counter("drop_l3_no_address") + " drop");
             } else if (t.returnVip(s, version) >= 0) {
                 rule(b, "meta protocol " + family + " " + family + " daddr " + vip(t.returnVip(s, version))
-                        + " " + counter("fwd_" + t.serverName(s)) + " " + family + " daddr set " + serverAddress(s, version) + " " + macs(s)
+                        + " " + counter(counterName) + " " + family + " daddr set " + serverAddress(s, version) + " " + macs(s)
                         + " fwd to " + quote(t.serverInterface(s)));
             }
         }
         rule(b, counter("drop_l3_vip_mismatch") + " drop");
+    }
+
+    /** Matches a TCP header of data offset {@code doff} whose last byte is in the packet. */
+    private static String wholeTcpHeader(int doff) {
+        return "tcp doff " + doff + " @th," + (doff * 32 - 8) + ",8 0-255";
+    }
+
+    private String serviceChain(int proto, int s) {
+        return "service_" + protoName(proto) + "_" + t.serverName(s);
     }
 
     private String macs(int s) {
@@ -400,6 +466,12 @@ public final class NftRuleset {
             b.append("\n\t# ").append(port).append("/tcp").append(on.isEmpty() ? "" : " on " + on.stream().map(NftRuleset::address)
                     .collect(Collectors.joining(", "))).append(": REDIRECT -> hash onto group g").append(groupOfSlot[slot]).append(", else legacy\n");
             b.append("\tchain ").append(redirectChain(slot)).append(" {\n");
+            // a whole header without a kind-253 option: legacy, every packet of a legacy flow, so
+            // first for the common data offsets (5 has no room for options)
+            String legacy = legacy(slot);
+            String noOption = "tcp option " + RedirectWire.TCP_OPTION_KIND + " missing ";
+            rule(b, wholeTcpHeader(8) + " " + noOption + legacy);
+            rule(b, wholeTcpHeader(5) + " " + legacy);
             for (String family : new String[] {"ip", "ip6"}) {
                 // per port too: the same redirect_negotiations{port, protocol} the Java decision counts
                 String hash = counter("rule_redirect_hash") + " " + counter(negotiationCounter("tcp", port)) + " jhash " + family + " saddr . tcp sport . " + family
@@ -414,14 +486,13 @@ public final class NftRuleset {
             // our option in a form the rules above do not take (bad length, port 0, no REDIRECT
             // flag): Java counts it as malformed, or not, and routes it as legacy
             rule(b, opt + "16,16 " + hex16(RedirectWire.EXID) + " " + toJava("java_option_form"));
-            int owner = t.redirectOwner(slot);
-            if (owner >= 0) {
-                rule(b, counter("rule_legacy_owner") + " goto srv_" + t.serverName(owner));
-            } else if (t.defaultServer() >= 0) {
-                rule(b, counter("rule_legacy_default") + " goto srv_" + t.serverName(t.defaultServer()));
-            } else {
-                rule(b, counter("drop_legacy_no_server") + " drop");
+            for (int doff : TCP_DATA_OFFSETS) {
+                if (doff != 8 && doff != 5) {
+                    rule(b, wholeTcpHeader(doff) + " " + noOption + legacy);
+                }
             }
+            // a header that is not whole, or our option too short to read: Java counts it
+            rule(b, toJava("java_malformed"));
             b.append("\t}\n");
         }
         for (int g = 0; g < groups.size(); g++) {
@@ -434,6 +505,16 @@ public final class NftRuleset {
                     + Q6_SADDR + " . " + Q6_SPORT + " . " + Q6_PROTO + " mod " + size + " seed " + hex32(FlowIndex.SEED) + " vmap @maglev_g" + g);
             b.append("\t}\n");
         }
+    }
+
+    private String legacy(int slot) {
+        int owner = t.redirectOwner(slot);
+        if (owner >= 0) {
+            return forward(owner, LEGACY_COUNTER + t.serverName(owner));
+        } else if (t.defaultServer() >= 0) {
+            return counter("rule_legacy_default") + " goto srv_" + t.serverName(t.defaultServer());
+        }
+        return counter("drop_legacy_no_server") + " drop";
     }
 
     // ------------------------------------------------------------------ network side
@@ -471,11 +552,10 @@ public final class NftRuleset {
                 : counter("drop_fragment_policy") + " drop";
         rule(b, "meta protocol ip ip frag-off & 0x1fff != 0 " + fragments);
         rule(b, "meta protocol ip6 frag frag-off != 0 " + fragments);
-        // on to the port rules only with a whole transport header (a load past the packet's end
-        // ends a rule; one rule each, no jumps: these run for every packet). Java counts and drops
-        // the rest. A TCP data offset past the packet's end is not seen here: the server drops it.
-        rule(b, "meta l4proto tcp tcp doff 5-15 @th,152,8 0-255 goto vip_ports");
-        rule(b, "meta l4proto udp @th,56,8 0-255 goto vip_ports");
+        // a port in no map (the first rule of from_network missed it) with a whole transport header
+        // takes rule 7; Java counts and drops the rest
+        rule(b, "meta l4proto tcp goto unmapped_tcp");
+        rule(b, "meta l4proto udp " + UDP_HEADER_WHOLE + " " + rule7);
         rule(b, "meta l4proto { tcp, udp } " + toJava("java_malformed"));
         // neighbour discovery for a VIP is answered by the Java side
         rule(b, "icmpv6 type " + ND_TYPES + " "
@@ -489,18 +569,20 @@ public final class NftRuleset {
         rule(b, toJava("java_other"));
         b.append("\t}\n");
 
-        b.append("\n\t# rules 1-3 and 7 for TCP and UDP with a whole header\n\tchain vip_ports {\n");
-        rule(b, "meta protocol ip ip daddr . meta l4proto . th dport vmap @service_ports_v4");
-        rule(b, "meta protocol ip6 ip6 daddr . meta l4proto . th dport vmap @service_ports_v6");
-        rule(b, "meta protocol ip ip daddr . meta l4proto . th dport vmap @redirect_ports_v4");
-        rule(b, "meta protocol ip6 ip6 daddr . meta l4proto . th dport vmap @redirect_ports_v6");
-        rule(b, rule7);
+        b.append("\n\t# rule 7 for TCP to a port in no map, with a whole header\n\tchain unmapped_tcp {\n");
+        for (int doff : TCP_DATA_OFFSETS) {
+            rule(b, wholeTcpHeader(doff) + " " + rule7);
+        }
+        rule(b, toJava("java_malformed"));
         b.append("\t}\n");
 
         b.append("\n\t# the network side: only VIP traffic is ours; the rest (host traffic, ARP/ND) goes on to the kernel\n");
         b.append("\tchain from_network {\n\t\ttype filter hook ingress device ").append(quote(t.networkInterface()))
                 .append(" priority filter; policy accept;\n");
-        // VIP traffic first: these two rules are all most packets see of this chain
+        // a VIP's port, sent to our MAC: one lookup for most packets (a fragment's ports do not
+        // load, so fragments go on); the rest of the VIP's traffic through to_vip
+        rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip ip daddr . meta l4proto . th dport vmap @ports_v4");
+        rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip6 ip6 daddr . meta l4proto . th dport vmap @ports_v6");
         rule(b, "meta protocol ip ip daddr @vip4 goto to_vip");
         rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
         if (javaPath != null) {
@@ -516,6 +598,21 @@ public final class NftRuleset {
         rule(b, "meta protocol ip6 meta length < 40 " + toJava("java_malformed"));
         rule(b, counter("pass_not_vip"));
         b.append("\t}\n");
+    }
+
+    /**
+     * The names a kernel counter adds to: itself, and for the one-counter forwarding rules of the
+     * fast path ({@code service_NAME}, {@code legacy_NAME}) also the decision's {@code rule_*}
+     * counter and {@code fwd_NAME}, which such a packet would otherwise count in two more rules.
+     */
+    public static List<String> countedAs(String counter) {
+        if (counter.startsWith(SERVICE_COUNTER)) {
+            return List.of(counter, "rule_service_port", "fwd_" + counter.substring(SERVICE_COUNTER.length()));
+        }
+        if (counter.startsWith(LEGACY_COUNTER)) {
+            return List.of(counter, "rule_legacy_owner", "fwd_" + counter.substring(LEGACY_COUNTER.length()));
+        }
+        return List.of(counter);
     }
 
     /** Name of the counter of REDIRECT packets hashed on a redirect port ({@code negotiations_tcp_80}). */

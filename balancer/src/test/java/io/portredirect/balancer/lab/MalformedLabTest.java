@@ -111,7 +111,10 @@ class MalformedLabTest {
         assertEquals((long) EACH, delta.get("parse_errors_total{error=\"truncated_tcp\""), why);
         assertEquals((long) EACH, delta.get("parse_errors_total{error=\"bad_tcp_data_offset\""), why);
         assertEquals(6L * EACH, delta.get("drops_total{reason=\"malformed\""), why);
-        assertEquals((long) EACH, delta.get("malformed_options_total"), why);
+        // the kernel dataplane routes a redirect option whose length runs past the header as Java
+        // does (legacy owner, below), but cannot tell it from no option, so only Java counts it
+        boolean kernel = after.contains(P + "nft_packets_total");
+        assertEquals(kernel ? 0L : EACH, delta.get("malformed_options_total"), why);
         assertTrue(delta.get("decisions_total{rule=\"legacy_owner\"") >= EACH, "a broken option is treated as absent: " + why);
         assertEquals((long) EACH, delta.get("drops_total{reason=\"icmp_quote_truncated\""), why);
         assertEquals((long) EACH, delta.get("drops_total{reason=\"icmp_quote_not_ours\""), why);

@@ -49,7 +49,8 @@ class NftDataplaneLabTest {
         assertEquals("s2", curl("[2001:2::10]:8002"));
         assertEquals("s3", curl("[2001:2::10]:8003"));
         String m = lab.metrics();
-        assertTrue(BalancerLab.metric(m, "portredirect_balancer_nft_packets_total{counter=\"fwd_s3\"") >= 2, m);
+        assertTrue(BalancerLab.metric(m, "portredirect_balancer_nft_packets_total{counter=\"service_s3\"") >= 2, m);
+        assertTrue(BalancerLab.metric(m, "portredirect_balancer_server_packets_total{server=\"s3\",direction=\"to_server\"") >= 2, m);
         assertTrue(BalancerLab.metric(m, "portredirect_balancer_decisions_total{rule=\"service_port\"") >= 4, m);
         assertTrue(BalancerLab.metric(m, "portredirect_balancer_nft_packets_total{counter=\"java_arp\"")
                 + BalancerLab.metric(m, "portredirect_balancer_nft_packets_total{counter=\"java_nd\"") >= 1, "ARP/ND went to Java: " + m);

@@ -140,9 +140,9 @@ class NftPlacementAgreementTest {
             this.text = text;
         }
 
-        /** Where {@code redirect_ports_v4/_v6} sends {@code vip . proto . port}. */
+        /** Where {@code ports_v4/_v6} sends {@code vip . proto . port}. */
         String redirectTarget(InetAddress vip, String proto, int port) {
-            String map = "map redirect_ports_v" + (vip.getAddress().length == 4 ? 4 : 6);
+            String map = "map ports_v" + (vip.getAddress().length == 4 ? 4 : 6);
             Matcher m = Pattern.compile("\\t\\t\\t" + Pattern.quote(io.portredirect.balancer.config.Addresses.format(vip)) + " \\. "
                     + proto + " \\. " + port + " : goto (\\w+)").matcher(block(map));
             assertTrue(m.find(), vip + " " + proto + "/" + port + " in " + map);

@@ -131,9 +131,9 @@ class NftRulesetTest {
     void perVipMapsAreKeyedByVip() throws Exception {
         String text = NftRuleset.render(perVipTables(), 1);
         // one port, two VIPs, two owners; the IPv6 VIP shares the first one's
-        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 10001 : goto service_a,\n"), text);
-        assertTrue(text.contains("\t\t\t198.18.0.20 . tcp . 10001 : goto service_x,\n"), text);
-        assertTrue(text.contains("\t\t\t2001:2::10 . tcp . 10001 : goto service_a,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 10001 : goto service_tcp_a,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.20 . tcp . 10001 : goto service_tcp_x,\n"), text);
+        assertTrue(text.contains("\t\t\t2001:2::10 . tcp . 10001 : goto service_tcp_a,\n"), text);
         assertTrue(text.contains("\t\t\t0xc6120014 . 6 . 10001 : goto quote_service_x,\n"), text);
         assertFalse(text.contains("198.18.0.10 . udp . 10002 "), text);
         // redirect port 8080: one chain per owner and group, named after its first VIP
@@ -142,7 +142,8 @@ class NftRulesetTest {
         assertTrue(text.contains("\t\t\t2001:2::10 . tcp . 8080 : goto redirect_tcp_8080_198_18_0_10,\n"), text);
         Matcher x = Pattern.compile("chain redirect_tcp_8080_198_18_0_20 \\{\\n([^}]*)\\}").matcher(text);
         assertTrue(x.find(), text);
-        assertTrue(x.group(1).contains("counter name rule_legacy_owner goto srv_x\n"), x.group(1));
+        // legacy first, one counter, forwarded in the same rule
+        assertTrue(x.group(1).startsWith("\t\ttcp doff 8 @th,248,8 0-255 tcp option 253 missing counter name legacy_x "), x.group(1));
         // y's return ports differ per family (10005 is on its IPv4 VIP only): one set each
         assertTrue(text.contains("\tset served_y_v4 {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n\t\telements = {\n"
                 + "\t\t\ttcp . 10005,\n\t\t\tudp . 10005\n"), text);
@@ -153,6 +154,14 @@ class NftRulesetTest {
         String reordered = reverseEntries(reverseEntries(PER_VIP_SMALL_YAML, "servers:"), "redirect-ports:");
         assertEquals(text, NftRuleset.render(ForwardingTables.build(ConfigLoader.parse(reordered, "per-vip.yaml"),
                 InterfaceMacs.placeholder()), 1));
+    }
+
+    @Test
+    void fastPathCountersStandForTheDecisionAndTheForward() {
+        assertEquals(List.of("service_s1", "rule_service_port", "fwd_s1"), NftRuleset.countedAs("service_s1"));
+        assertEquals(List.of("legacy_web_2", "rule_legacy_owner", "fwd_web_2"), NftRuleset.countedAs("legacy_web_2"));
+        assertEquals(List.of("fwd_s1"), NftRuleset.countedAs("fwd_s1"));
+        assertEquals(List.of("rule_redirect_hash"), NftRuleset.countedAs("rule_redirect_hash"));
     }
 
     @Test
@@ -242,14 +251,20 @@ class NftRulesetTest {
         // services: one element per port (a hash map, not an interval one), per VIP and protocol;
         // UDP redirect to Java; 9090 without owner to the default server
         for (int port = 10001; port <= 10004; port++) {
-            assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . " + port + " : goto service_a,\n"), text);
+            assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . " + port + " : goto service_tcp_a,\n"), text);
         }
-        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 10011 : goto service_b,\n\t\t\t198.18.0.10 . udp . 10012 : goto service_b,\n"), text);
+        assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 10011 : goto service_udp_b,\n\t\t\t198.18.0.10 . udp . 10012 : goto service_udp_b,\n"), text);
         assertFalse(text.contains("daddr . meta l4proto . th dport : verdict\n\t\tflags interval"), "no interval service map");
         assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 5000 : goto java_udp_redirect"), text);
         assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 8080 : goto redirect_tcp_8080"), text);
-        assertTrue(text.contains("\t\tcounter name rule_legacy_owner goto srv_a\n"), text);
-        assertTrue(text.contains("\t\tcounter name rule_legacy_default goto srv_d\n"), text);
+        assertTrue(text.contains("\t\ttcp doff 8 @th,248,8 0-255 tcp option 253 missing counter name legacy_a ether daddr set 02:00:00:00:0a:01 "), text);
+        assertTrue(text.contains("\t\ttcp doff 5 @th,152,8 0-255 counter name rule_legacy_default goto srv_d\n"), text);
+        // rule 1 checks the TCP header is whole: the last byte its data offset names loads
+        assertTrue(text.contains("\tchain service_tcp_a {\n\t\ttcp doff 8 @th,248,8 0-255 counter name service_a ether daddr set "), text);
+        assertTrue(text.contains("\t\ttcp doff 15 @th,472,8 0-255 counter name service_a ether daddr set "), text);
+        assertTrue(text.contains("\tchain service_udp_b {\n\t\t@th,56,8 0-255 goto l3_service_b\n"), text);
+        assertTrue(text.contains("ether daddr 02:00:00:00:00:01 meta protocol ip ip daddr . meta l4proto . th dport vmap @ports_v4\n")
+                || text.contains("meta protocol ip ip daddr . meta l4proto . th dport vmap @ports_v4\n"), text);
         // modes: raw forwards unchanged, l2 sets MACs, l3 only for the VIP the server answers for
         assertTrue(text.contains("\tchain srv_c {\n\t\tcounter name fwd_c fwd to \"sc\"\n\t}\n"), text);
         assertTrue(text.contains("\t\tcounter name fwd_a ether daddr set 02:00:00:00:0a:01 ether saddr set 02:00:00:00:0a:00 fwd to \"sa\"\n"), text);
