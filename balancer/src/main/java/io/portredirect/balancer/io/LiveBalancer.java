@@ -62,12 +62,11 @@ public final class LiveBalancer implements AutoCloseable {
         }
     }
 
-    private final IoMode mode;
+    private final CaptureOptions capture;
     private final Dataplane dataplane;
     private NftDataplane kernel;
     private boolean guardUnavailable;
     private volatile NftCounters nftCounters;
-    private final int bufferBytes;
     private final ReturnPath returnPath;
     private final BalancerCounters counters;
     private final Function<String, byte[]> interfaceMacs;
@@ -90,16 +89,15 @@ public final class LiveBalancer implements AutoCloseable {
      * @param onFatal called (from a reader thread) when an interface fails for good; the caller
      *                should stop the process with a failure status
      */
-    public LiveBalancer(Dataplane dataplane, IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters,
+    public LiveBalancer(Dataplane dataplane, CaptureOptions capture, ReturnPath returnPath, BalancerCounters counters,
                         Consumer<Throwable> onFatal) {
-        this(dataplane, mode, bufferBytes, returnPath, counters, InterfaceMacs.sysfs(), onFatal);
+        this(dataplane, capture, returnPath, counters, InterfaceMacs.sysfs(), onFatal);
     }
 
-    LiveBalancer(Dataplane dataplane, IoMode mode, int bufferBytes, ReturnPath returnPath, BalancerCounters counters,
+    LiveBalancer(Dataplane dataplane, CaptureOptions capture, ReturnPath returnPath, BalancerCounters counters,
                  Function<String, byte[]> interfaceMacs, Consumer<Throwable> onFatal) {
         this.dataplane = dataplane;
-        this.mode = mode;
-        this.bufferBytes = bufferBytes;
+        this.capture = capture;
         this.returnPath = returnPath;
         this.counters = counters;
         this.interfaceMacs = interfaceMacs;
@@ -149,13 +147,13 @@ public final class LiveBalancer implements AutoCloseable {
         try {
             for (String iface : t.interfaces()) {
                 if (!readers.containsKey(iface)) {
-                    FramePort p = PcapPorts.open(iface, mode, bufferBytes);
+                    FramePort p = PcapPorts.open(iface, capture);
                     opened.add(new PortReader(p, dataplane == Dataplane.PCAP && iface.equals(netIf)));
                 }
             }
             String javaPath = NftDataplane.JAVA_PATH.readDevice();
             if (dataplane == Dataplane.NFT && !readers.containsKey(javaPath)) {
-                opened.add(new PortReader(PcapPorts.open(javaPath, mode, bufferBytes), true));
+                opened.add(new PortReader(PcapPorts.open(javaPath, capture), true));
             }
             if (dataplane == Dataplane.NFT && kernel.loadedGeneration() != nextGeneration) {
                 // a ruleset nft refuses leaves the running one, and the Java tables, as they were

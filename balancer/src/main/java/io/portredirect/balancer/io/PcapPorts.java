@@ -32,12 +32,8 @@ public final class PcapPorts {
     private PcapPorts() {
     }
 
-    /**
-     * Opens one interface.
-     *
-     * @param bufferBytes kernel ring size (pcap_set_buffer_size)
-     */
-    public static FramePort open(String ifName, IoMode mode, int bufferBytes) throws IOException {
+    /** Opens one interface. */
+    public static FramePort open(String ifName, CaptureOptions capture) throws IOException {
         PcapHandle handle;
         try {
             handle = new PcapHandle.Builder(ifName)
@@ -45,7 +41,7 @@ public final class PcapPorts {
                     // promiscuous, every replica on a LAN that floods unknown unicast would forward every frame
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS)
                     .timeoutMillis(READ_TIMEOUT_MILLIS)
-                    .bufferSize(bufferBytes)
+                    .bufferSize(capture.bufferBytes())
                     .immediateMode(true)
                     .direction(PcapHandle.PcapDirection.IN)
                     .build();
@@ -57,8 +53,8 @@ public final class PcapPorts {
         String ignoreOutgoing = PacketSocket.ignoreOutgoing(LibPcap.pcap_fileno(pcapT));
         EventLog.info("capture_opened", "interface", ifName, "promiscuous", false, "filter", filter,
                 "ignore_outgoing", ignoreOutgoing == null ? "set" : "not set: " + ignoreOutgoing);
-        return switch (mode) {
-            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter);
+        return switch (capture.mode()) {
+            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter, capture.busyPollNanos());
             case PCAP4J -> new Pcap4jPort(ifName, handle, filter);
         };
     }
@@ -161,10 +157,15 @@ public final class PcapPorts {
         private final long[] headerAddress = new long[1];
         private final long[] dataAddress = new long[1];
         private final Pointer view = new Pointer(0);
+        /** Null without busy polling. */
+        private final ReadyPoll ready;
+        /** A frame was read last: poll for the next before sleeping in pcap_next_ex. */
+        private boolean busy;
 
-        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter) {
+        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, long busyPollNanos) {
             super(name, handle, admitFilter);
             this.pcapT = pcapT;
+            this.ready = busyPollNanos > 0 ? new ReadyPoll(LibPcap.pcap_fileno(pcapT), busyPollNanos) : null;
         }
 
         @Override
@@ -173,8 +174,12 @@ public final class PcapPorts {
                 if (stopped) {
                     return STOPPED;
                 }
+                if (busy && ready != null) {
+                    busy = ready.spin();
+                }
                 int rc = LibPcap.pcap_next_ex(pcapT, headerAddress, dataAddress);
                 if (rc == 1) {
+                    busy = true;
                     Pointer.nativeValue(view, headerAddress[0]);
                     int caplen = view.getInt(LibPcap.PKTHDR_CAPLEN_OFFSET);
                     int wireLen = view.getInt(LibPcap.PKTHDR_LEN_OFFSET);

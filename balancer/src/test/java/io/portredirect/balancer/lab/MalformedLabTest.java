@@ -47,7 +47,8 @@ class MalformedLabTest {
     @BeforeAll
     static void up(BalancerLab fixture) throws Exception {
         lab = fixture;
-        balancer = lab.startBalancer(lab.labConfig());
+        // busy polling on: the readers poll between frames, good and bad
+        balancer = lab.startBalancer(lab.labConfig(), "--busy-poll-us", "100");
     }
 
     @Test
