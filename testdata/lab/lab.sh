@@ -10,6 +10,8 @@
 #   lab.sh replica out|in N [PREFIX]
 #                             (LAB_REPLICAS labs) take replica gwN out of the ECMP next-hop sets of
 #                             the router and the servers, or put it back, as a routing daemon would
+#                             (LAB_BGP labs: gwN's BGP sessions are disabled/enabled, the router's
+#                             BIRD withdraws/learns its routes; the servers' routes move as before)
 #
 # PREFIX defaults to "pr"; namespaces are PREFIX-client, PREFIX-gw, PREFIX-s1..s3 (and PREFIX-rt).
 #
@@ -38,7 +40,7 @@
 # Replica K has host part 2K-1 on every LAN (IPv6 too) and MACs 02:00:00:00:XX:0(2K-1), so gw1
 # looks like the single lab's gw. The bridges have static FDB entries, no learning and no flooding
 # of unknown unicast: a frame reaches only the host it is addressed to (balancers capture
-# promiscuously). Client link MTU 1500. Nothing watches the replicas: a dead one is taken out of the
+# promiscuously). Client link MTU 1500. Without LAB_BGP nothing watches the replicas: a dead one is taken out of the
 # router's and servers' next-hop sets by "lab.sh replica out K" (in production a routing daemon
 # does it on BFD/health-check loss) and put back by "lab.sh replica in K" once its balancer runs.
 #
@@ -441,8 +443,9 @@ start_bird() {  # start_bird NS: BIRD in the foreground under the lab's pid file
 }
 
 start_bgp() {
-  command -v bird >/dev/null && command -v birdc >/dev/null \
-    || { echo "lab.sh: LAB_BGP=1 needs BIRD 2 (Debian package bird2)" >&2; exit 2; }
+  if ! command -v bird >/dev/null || ! command -v birdc >/dev/null; then
+    echo "lab.sh: LAB_BGP=1 needs BIRD 2 (Debian package bird2)" >&2; exit 2
+  fi
   local k
   : > "$RUN/bgp"
   bird_router_conf > "$RUN/bird-rt.conf"

@@ -239,8 +239,10 @@ class BgpFailoverE2eTest {
         long frames = replicas.metrics(1).get("portredirect_balancer_frames_total", "side", "network");
 
         long k0 = System.nanoTime();
-        replicas.balancer(1).kill();                       // SIGKILL: the kernel removes the link with the process
+        // SIGKILL: the kernel removes the link with the process (kill() would first wait for the exit)
+        replicas.balancer(1).signal("KILL");
         long withdrawn = awaitHops(1, Duration.ofSeconds(5));
+        replicas.balancer(1).kill();
         String after = replicas.routerRoutes();
         // the servers' default routes (no daemon there); in a BGP lab this also disables gw1's sessions
         replicas.replica("out", 1);
