@@ -570,7 +570,8 @@ status() {
     nsx "$n" ip -br addr | grep -v '^lo ' || true
     case "$n" in
       gw*) { nsx "$n" nft list table inet "$NFT_TABLE" >/dev/null 2>&1 && echo "nft: $NFT_TABLE (VIP traffic left to the balancer)" || echo "nft: none (kernel mode)"; } ;;
-      rt) [ "$(replica_count)" -gt 0 ] && { nsx rt ip route show "$VIP4/32"; nsx rt ip -6 route show "$VIP6/128"; } ;;
+      rt) [ "$(replica_count)" -gt 0 ] && { nsx rt ip route show "$VIP4/32"; nsx rt ip -6 route show "$VIP6/128"; }
+          if [ -f "$RUN/bgp" ]; then birdc -s "$RUN/bird-rt.ctl" show protocols 2>/dev/null | awk '$2 == "BGP" { print "  bgp", $1, $6, $7 }'; fi ;;
       s*) nsx "$n" ss -lntu 2>/dev/null | awk 'NR>1 {print "  listen", $1, $5}' ;;
     esac
   done
