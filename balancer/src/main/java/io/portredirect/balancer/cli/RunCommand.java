@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /** {@code redirect-balancer run}: forwards live traffic until SIGTERM/SIGINT. */
@@ -229,6 +230,7 @@ public final class RunCommand implements Callable<Integer> {
         });
         // what /healthz says, and what the announce link follows
         BooleanSupplier healthy = () -> stop.getCount() > 0;
+        AtomicReference<AnnounceLink> announcing = new AtomicReference<>();
         MetricsEndpoint endpoint = null;
         AnnounceLink announce = null;
         ConfigReloader reloader = null;
@@ -238,6 +240,10 @@ public final class RunCommand implements Callable<Integer> {
         for (String name : new String[] {"TERM", "INT"}) {
             Signals.handle(name, () -> {
                 EventLog.info("signal", "name", "SIG" + name, "action", "stop");
+                AnnounceLink link = announcing.get();
+                if (link != null) {
+                    link.withdraw(); // on the signal thread: the routers hear of it before anything stops
+                }
                 stop.countDown();
             });
         }
@@ -275,6 +281,7 @@ public final class RunCommand implements Callable<Integer> {
             if (announceLink != null) {
                 try {
                     announce = AnnounceLink.start(announceLink, withdraw, healthy);
+                    announcing.set(announce);
                 } catch (IOException | RuntimeException e) {
                     EventLog.error("announce_link_failed", "link", announceLink, "error", e.getMessage());
                     return 1;

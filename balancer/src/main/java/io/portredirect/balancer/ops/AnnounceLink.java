@@ -47,6 +47,7 @@ public final class AnnounceLink implements AutoCloseable {
     private ScheduledExecutorService timer;
     private boolean present;
     private boolean stopping;
+    private boolean closed;
     private String lastFailure;
     /** System.nanoTime() of the last withdraw, or -1 when none. */
     private long downAt = -1;
@@ -149,20 +150,30 @@ public final class AnnounceLink implements AutoCloseable {
     }
 
     /**
-     * Graceful stop, before the data plane goes: removes the link for good, then waits
-     * {@code withdraw-delay} so the routers stop sending here while this balancer still forwards.
+     * Removes the link for good, now, without waiting: called from the SIGTERM handler, so the
+     * withdraw starts before the main thread even wakes up. {@link #close()} then waits.
+     */
+    public synchronized void withdraw() {
+        stopping = true;
+        if (present) {
+            down("stop");
+        }
+    }
+
+    /**
+     * Graceful stop, before the data plane goes: removes the link for good (if {@link #withdraw()}
+     * did not already), then waits what is left of {@code withdraw-delay} since the link went, so
+     * the routers stop sending here while this balancer still forwards.
      */
     @Override
     public void close() {
         long waitNanos;
         synchronized (this) {
-            if (stopping) {
+            if (closed) {
                 return;
             }
-            stopping = true;
-            if (present) {
-                down("stop");
-            }
+            closed = true;
+            withdraw();
             // the stop may have been seen as unhealthy a moment ago: the wait counts from that withdraw
             waitNanos = downAt < 0 ? 0 : withdrawDelay.toNanos() - (System.nanoTime() - downAt);
         }

@@ -100,6 +100,21 @@ class AnnounceLinkTest {
         long waited2 = (System.nanoTime() - t1) / 1_000_000;
         assertTrue(waited2 >= 150 && waited2 < 400, "waited " + waited2 + " ms");
 
+        // withdrawn from the signal handler, then closed by the main thread: one wait, from the withdraw
+        healthy.set(true);
+        FakeLink fake = new FakeLink();
+        AnnounceLink d = new AnnounceLink("pr-announce", Duration.ofMillis(200), healthy::get, fake);
+        d.check();
+        d.withdraw();
+        assertFalse(d.announced());
+        d.check();
+        assertFalse(d.announced(), "a withdraw is for good even while healthy");
+        long t3 = System.nanoTime();
+        d.close();
+        long waited3 = (System.nanoTime() - t3) / 1_000_000;
+        assertTrue(waited3 >= 150 && waited3 < 400, "waited " + waited3 + " ms");
+        assertEquals(List.of("open", "close"), fake.calls);
+
         // never announced: nothing to wait for
         AnnounceLink c = new AnnounceLink("pr-announce", Duration.ofSeconds(5), () -> false, new FakeLink());
         long t2 = System.nanoTime();

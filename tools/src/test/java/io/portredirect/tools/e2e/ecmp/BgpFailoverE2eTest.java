@@ -286,7 +286,8 @@ class BgpFailoverE2eTest {
         Thread.sleep(1500);
         LabProcess gw2 = replicas.balancer(2);
         long t0 = System.nanoTime();
-        gw2.signal("TERM");
+        gw2.signal("TERM");                                // a kill(1) process: its own start is part of t0..sent
+        long sent = System.nanoTime();
         long withdrawn = awaitHops(1, Duration.ofSeconds(5));
         assertTrue(gw2.awaitExit(Duration.ofSeconds(20)), "gw2's balancer did not stop");
         long exited = System.nanoTime();
@@ -301,9 +302,11 @@ class BgpFailoverE2eTest {
         }
         StringBuilder report = new StringBuilder();
         int broken = broken(streams, report);
-        report.insert(0, String.format("BGP (b) SIGTERM of gw2's balancer under load: router's route withdrawn %d ms after the signal, "
-                        + "the balancer exited %d ms after it (--withdraw-delay 300ms); %d of %d established connections broken%n",
-                withdrawn < 0 ? -1 : ms(withdrawn - t0), ms(exited - t0), broken, streams.size()));
+        report.insert(0, String.format("BGP (b) SIGTERM of gw2's balancer under load: router's route withdrawn %d ms after kill -TERM was started "
+                        + "(%d ms after it returned), the balancer exited %d ms after it (--withdraw-delay 300ms); %d of %d "
+                        + "established connections broken%n",
+                withdrawn < 0 ? -1 : ms(withdrawn - t0), withdrawn < 0 ? -1 : ms(withdrawn - sent), ms(exited - t0), broken,
+                streams.size()));
         System.out.print(report);
 
         assertTrue(withdrawn > 0 && withdrawn < exited, "the route must be gone before the balancer lets go:\n" + report);
