@@ -282,8 +282,8 @@ public final class RunCommand implements Callable<Integer> {
                 try {
                     announce = AnnounceLink.start(announceLink, withdraw, healthy);
                     announcing.set(announce);
-                } catch (IOException | RuntimeException e) {
-                    EventLog.error("announce_link_failed", "link", announceLink, "error", e.getMessage());
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    EventLog.error("announce_link_failed", "link", announceLink, "error", String.valueOf(e.getMessage()));
                     return 1;
                 }
             }

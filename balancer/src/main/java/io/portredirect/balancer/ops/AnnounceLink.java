@@ -122,10 +122,12 @@ public final class AnnounceLink implements AutoCloseable {
             announced = true;
             lastFailure = null;
             EventLog.info("announce_link_up", "link", name, "reason", "healthy");
-        } catch (IOException e) {
-            if (!e.getMessage().equals(lastFailure)) {
-                EventLog.error("announce_link_failed", "link", name, "error", e.getMessage());
-                lastFailure = e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            // never out of the timer's task: an exception there would stop every later check
+            String why = String.valueOf(e.getMessage());
+            if (!why.equals(lastFailure)) {
+                EventLog.error("announce_link_failed", "link", name, "error", why);
+                lastFailure = why;
             }
         }
     }
