@@ -10,6 +10,8 @@
 #   lab.sh replica out|in N [PREFIX]
 #                             (LAB_REPLICAS labs) take replica gwN out of the ECMP next-hop sets of
 #                             the router and the servers, or put it back, as a routing daemon would
+#                             (LAB_BGP labs: gwN's BGP sessions are disabled/enabled, the router's
+#                             BIRD withdraws/learns its routes; the servers' routes move as before)
 #
 # PREFIX defaults to "pr"; namespaces are PREFIX-client, PREFIX-gw, PREFIX-s1..s3 (and PREFIX-rt).
 #
@@ -38,9 +40,21 @@
 # Replica K has host part 2K-1 on every LAN (IPv6 too) and MACs 02:00:00:00:XX:0(2K-1), so gw1
 # looks like the single lab's gw. The bridges have static FDB entries, no learning and no flooding
 # of unknown unicast: a frame reaches only the host it is addressed to (balancers capture
-# promiscuously). Client link MTU 1500. Nothing watches the replicas: a dead one is taken out of the
+# promiscuously). Client link MTU 1500. Without LAB_BGP nothing watches the replicas: a dead one is taken out of the
 # router's and servers' next-hop sets by "lab.sh replica out K" (in production a routing daemon
 # does it on BFD/health-check loss) and put back by "lab.sh replica in K" once its balancer runs.
+#
+# LAB_BGP=1 (with LAB_REPLICAS): the router learns the VIP routes by BGP instead. Every replica
+# runs BIRD 2 (AS 64513, the same for all: one anycast service), announcing VIP/32 and VIP6/128
+# while its interface "pr-announce" exists: the balancer's link (run --announce-link pr-announce),
+# a TAP device that lives exactly as long as the balancer is healthy. The router runs BIRD (AS
+# 64512) with one eBGP session per replica and family, BFD 100 ms x 3 on each, and "merge paths"
+# into its kernel table: the VIP routes are ECMP over the replicas that announce. Configs, logs and
+# control sockets are in /run/portredirect-lab/PREFIX/bird-NS.{conf,log,ctl}:
+#   birdc -s /run/portredirect-lab/PREFIX/bird-rt.ctl show protocols
+# "lab.sh replica out|in K" then disables/enables gwK's BGP sessions (the router withdraws or
+# learns its routes) and still moves the servers' default routes; nothing else changes the
+# router's VIP routes. Needs the bird2 package (bird, birdc).
 set -euo pipefail
 
 CMD=${1:-}
@@ -58,6 +72,10 @@ NFT_TABLE=portredirect_lab
 SERVERS=(1 2 3)
 MODES=(l2 l2 l3)   # s1 s2 s3
 REPLICAS=${LAB_REPLICAS:-1}
+BGP=${LAB_BGP:-0}
+ANNOUNCE_LINK=pr-announce
+AS_ROUTER=64512
+AS_REPLICAS=64513
 [[ "$REPLICAS" =~ ^[1-4]$ ]] || { echo "lab.sh: LAB_REPLICAS must be 1-4" >&2; exit 2; }
 ALL_NS=(client rt gw gw1 gw2 gw3 gw4 sw s1 s2 s3)
 
@@ -242,19 +260,25 @@ apply_replica_routes() {
     [ ${#in[@]} -eq 1 ] && hops="via $1$2$(hostpart "${in[0]}")"
     echo "$hops"
   }
+  local rt=1
+  [ -f "$RUN/bgp" ] && rt=0   # BIRD owns the router's VIP routes
   if [ ${#in[@]} -eq 0 ]; then
-    ip -n "$(ns rt)" route del "$VIP4/32" 2>/dev/null || true
-    ip -n "$(ns rt)" -6 route del "$VIP6/128" 2>/dev/null || true
+    if [ $rt = 1 ]; then
+      ip -n "$(ns rt)" route del "$VIP4/32" 2>/dev/null || true
+      ip -n "$(ns rt)" -6 route del "$VIP6/128" 2>/dev/null || true
+    fi
     for i in "${SERVERS[@]}"; do
       ip -n "$(ns "s$i")" route del default 2>/dev/null || true
       ip -n "$(ns "s$i")" -6 route del default 2>/dev/null || true
     done
     return
   fi
-  # shellcheck disable=SC2046
-  ip -n "$(ns rt)" route replace "$VIP4/32" $(nh 198.18.0 .)
-  # shellcheck disable=SC2046
-  ip -n "$(ns rt)" -6 route replace "$VIP6/128" $(nh 2001:2: :)
+  if [ $rt = 1 ]; then
+    # shellcheck disable=SC2046
+    ip -n "$(ns rt)" route replace "$VIP4/32" $(nh 198.18.0 .)
+    # shellcheck disable=SC2046
+    ip -n "$(ns rt)" -6 route replace "$VIP6/128" $(nh 2001:2: :)
+  fi
   for i in "${SERVERS[@]}"; do
     # shellcheck disable=SC2046
     ip -n "$(ns "s$i")" route replace default $(nh "198.18.1$i" .)
@@ -340,10 +364,103 @@ up_replicas() {
   done
 
   seq "$REPLICAS" > "$RUN/in-service"
+  if [ "$BGP" = 1 ]; then start_bgp; fi
   apply_replica_routes
 
   if [ "${LAB_SERVERS:-1}" = 1 ]; then start_servers; fi
-  echo "lab $P up (replicas=$REPLICAS behind ECMP)"
+  echo "lab $P up (replicas=$REPLICAS behind ECMP$([ "$BGP" = 1 ] && echo ", routes by BGP"))"
+}
+
+# ---- LAB_BGP: BIRD on the router and on every replica -------------------------------------------
+
+bird_bfd() {  # bird_bfd IF: fast BFD on the front LAN (a dead box is declared down after 300 ms)
+  cat <<BIRD
+protocol bfd {
+  interface "$1" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+}
+BIRD
+}
+
+# a session comes up within a second or two: the lab does not wait BIRD's default 5 s / 120 s
+BGP_TIMERS="connect delay time 1; connect retry time 1; error wait time 1, 4; hold time 9; bfd on;"
+
+bird_replica_conf() {  # bird_replica_conf K
+  local x
+  x=$(hostpart "$1")
+  cat <<BIRD
+# gw$1: announce the VIPs while the balancer's link $ANNOUNCE_LINK exists (written by lab.sh)
+log "$RUN/bird-gw$1.log" all;
+router id 198.18.0.$x;
+protocol device { scan time 10; }
+$(bird_bfd net0)
+protocol static announce4 { ipv4; route $VIP4/32 via "$ANNOUNCE_LINK"; }
+protocol static announce6 { ipv6; route $VIP6/128 via "$ANNOUNCE_LINK"; }
+protocol bgp rt4 {
+  local 198.18.0.$x as $AS_REPLICAS; neighbor 198.18.0.2 as $AS_ROUTER;
+  $BGP_TIMERS
+  ipv4 { import none; export where proto = "announce4"; };
+}
+protocol bgp rt6 {
+  local 2001:2::$x as $AS_REPLICAS; neighbor 2001:2::2 as $AS_ROUTER;
+  $BGP_TIMERS
+  ipv6 { import none; export where proto = "announce6"; };
+}
+BIRD
+}
+
+bird_router_conf() {
+  local k x
+  cat <<BIRD
+# rt: learn the VIPs from the replicas, install them as ECMP routes (written by lab.sh)
+log "$RUN/bird-rt.log" all;
+router id 198.18.0.2;
+protocol device { scan time 10; }
+$(bird_bfd up0)
+protocol kernel { ipv4 { import none; export all; }; merge paths on; }
+protocol kernel { ipv6 { import none; export all; }; merge paths on; }
+BIRD
+  for k in $(seq "$REPLICAS"); do
+    x=$(hostpart "$k")
+    cat <<BIRD
+protocol bgp gw${k}v4 {
+  local 198.18.0.2 as $AS_ROUTER; neighbor 198.18.0.$x as $AS_REPLICAS;
+  $BGP_TIMERS
+  ipv4 { import where net = $VIP4/32; export none; };
+}
+protocol bgp gw${k}v6 {
+  local 2001:2::2 as $AS_ROUTER; neighbor 2001:2::$x as $AS_REPLICAS;
+  $BGP_TIMERS
+  ipv6 { import where net = $VIP6/128; export none; };
+}
+BIRD
+  done
+}
+
+start_bird() {  # start_bird NS: BIRD in the foreground under the lab's pid files, its own socket
+  local conf="$RUN/bird-$1.conf"
+  nsx "$1" bird -p -c "$conf" || { echo "lab.sh: BIRD refuses $conf" >&2; exit 1; }
+  start_bg "bird-$1" "$1" bird -f -c "$conf" -s "$RUN/bird-$1.ctl" -P "$RUN/bird-$1.bird-pid"
+}
+
+start_bgp() {
+  if ! command -v bird >/dev/null || ! command -v birdc >/dev/null; then
+    echo "lab.sh: LAB_BGP=1 needs BIRD 2 (Debian package bird2)" >&2; exit 2
+  fi
+  local k
+  : > "$RUN/bgp"
+  bird_router_conf > "$RUN/bird-rt.conf"
+  start_bird rt
+  for k in $(seq "$REPLICAS"); do
+    bird_replica_conf "$k" > "$RUN/bird-gw$k.conf"
+    start_bird "gw$k"
+  done
+  # the sessions (not the routes: no balancer announces yet), bounded
+  for _ in $(seq 100); do
+    [ "$(birdc -s "$RUN/bird-rt.ctl" show protocols 2>/dev/null | grep -c ' BGP .* up .*Established')" -ge $((2 * REPLICAS)) ] && return 0
+    sleep 0.1
+  done
+  echo "lab.sh: BGP sessions not all established after 10 s:" >&2
+  birdc -s "$RUN/bird-rt.ctl" show protocols >&2 || true
 }
 
 replica() {
@@ -361,6 +478,13 @@ replica() {
     *) echo "usage: lab.sh replica out|in N [PREFIX]" >&2; exit 2 ;;
   esac
   mkdir -p "$RUN"
+  if [ -f "$RUN/bgp" ]; then
+    # the replica's own BGP sessions: the router withdraws (or learns again) what it announces
+    local verb=disable
+    [ "$ACTION" = in ] && verb=enable
+    birdc -s "$RUN/bird-gw$K.ctl" "$verb" rt4 >/dev/null
+    birdc -s "$RUN/bird-gw$K.ctl" "$verb" rt6 >/dev/null
+  fi
   if [ ${#keep[@]} -gt 0 ]; then printf '%s\n' "${keep[@]}" | sort -n > "$RUN/in-service"; else : > "$RUN/in-service"; fi
   apply_replica_routes
   echo "lab $P replica gw$K $ACTION; in service: $(tr '\n' ' ' < "$RUN/in-service")"
@@ -446,7 +570,8 @@ status() {
     nsx "$n" ip -br addr | grep -v '^lo ' || true
     case "$n" in
       gw*) { nsx "$n" nft list table inet "$NFT_TABLE" >/dev/null 2>&1 && echo "nft: $NFT_TABLE (VIP traffic left to the balancer)" || echo "nft: none (kernel mode)"; } ;;
-      rt) [ "$(replica_count)" -gt 0 ] && { nsx rt ip route show "$VIP4/32"; nsx rt ip -6 route show "$VIP6/128"; } ;;
+      rt) [ "$(replica_count)" -gt 0 ] && { nsx rt ip route show "$VIP4/32"; nsx rt ip -6 route show "$VIP6/128"; }
+          if [ -f "$RUN/bgp" ]; then birdc -s "$RUN/bird-rt.ctl" show protocols 2>/dev/null | awk '$2 == "BGP" { print "  bgp", $1, $6, $7 }'; fi ;;
       s*) nsx "$n" ss -lntu 2>/dev/null | awk 'NR>1 {print "  listen", $1, $5}' ;;
     esac
   done

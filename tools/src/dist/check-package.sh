@@ -176,6 +176,15 @@ else
     say "skip  tshark dissector: tshark or a testdata pcap missing"
 fi
 
+# --- announcing by BGP: the example BIRD config parses, the drop-in is there -------------------------
+examples=/usr/share/doc/portredirect/examples
+check "example $examples/redirect-balancer.service.d-announce.conf shipped" test -f "$examples/redirect-balancer.service.d-announce.conf"
+if command -v bird >/dev/null 2>&1; then
+    check "bird -p accepts $examples/bird-announce.conf" bird -p -c "$examples/bird-announce.conf"
+else
+    check "example $examples/bird-announce.conf shipped" test -f "$examples/bird-announce.conf"
+fi
+
 # --- systemd units ----------------------------------------------------------------------------------
 if command -v systemd-analyze >/dev/null 2>&1; then
     check "systemd-analyze verify of the three units" systemd-analyze verify \

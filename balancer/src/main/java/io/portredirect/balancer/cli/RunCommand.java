@@ -10,11 +10,13 @@ import io.portredirect.balancer.io.LiveBalancer;
 import io.portredirect.balancer.io.ReturnPath;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.nft.NftDataplane;
+import io.portredirect.balancer.ops.AnnounceLink;
 import io.portredirect.balancer.ops.ConfigReloader;
 import io.portredirect.balancer.ops.NamespaceLock;
 import io.portredirect.balancer.ops.Signals;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.ConfigProblem;
+import io.portredirect.protocol.config.Durations;
 import io.portredirect.protocol.config.LoadedConfig;
 import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.log.LogLevel;
@@ -27,10 +29,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /** {@code redirect-balancer run}: forwards live traffic until SIGTERM/SIGINT. */
 @Command(name = "run",
@@ -75,14 +80,22 @@ import java.util.concurrent.atomic.AtomicInteger;
                 "",
                 "Logs: one line per event on standard error, key=value (ts, level, event, ...). Metrics: "
                         + "Prometheus text on http://HOST:PORT/metrics, liveness on /healthz.",
+                "",
+                "Announcing the VIPs (--announce-link NAME): the balancer holds a TAP device of that name, "
+                        + "created once the data plane runs, while /healthz is OK. The box's BGP daemon announces "
+                        + "the VIPs with a static route via that interface (BIRD: route VIP/32 via \"NAME\"; see "
+                        + "README-packaging), so the route is withdrawn when the balancer turns unhealthy, when it "
+                        + "dies (the kernel removes the device with the process, SIGKILL too) and, first thing, "
+                        + "on SIGTERM, which then waits --withdraw-delay before stopping the data plane.",
         },
         exitCodeListHeading = "%nExit status:%n",
         usageHelpAutoWidth = true,
         optionListHeading = "%nOptions:%n",
         exitCodeList = {
                 "0:stopped by SIGTERM/SIGINT",
-                "1:an interface cannot be opened, failed while running, the metrics port is taken, or "
-                        + "--dataplane nft is not supported here or its ruleset was refused",
+                "1:an interface cannot be opened, failed while running, the metrics port is taken, "
+                        + "--dataplane nft is not supported here or its ruleset was refused, or the announce link "
+                        + "cannot be created",
                 "2:bad usage, or the config file is unreadable or invalid",
         })
 public final class RunCommand implements Callable<Integer> {
@@ -130,6 +143,18 @@ public final class RunCommand implements Callable<Integer> {
                     + "dataplane needs no such check: the kernel segments and checksums what it forwards.")
     boolean fixOffloads;
 
+    @Option(names = "--announce-link", paramLabel = "NAME",
+            description = "Hold a TAP device named NAME (at most 15 characters) while the balancer is healthy, "
+                    + "for the box's routing daemon to announce the VIPs by (see above). Needs CAP_NET_ADMIN and "
+                    + "/dev/net/tun. Default: none.")
+    String announceLink;
+
+    @Option(names = "--withdraw-delay", paramLabel = "DURATION", defaultValue = "300ms",
+            description = "With --announce-link, on SIGTERM: how long to keep forwarding after the link is gone, "
+                    + "so the routers move traffic away first (BGP withdraw and the router's FIB update take "
+                    + "milliseconds; allow for a busy daemon). Default: ${DEFAULT-VALUE}.")
+    String withdrawDelay;
+
     @Option(names = "--no-watch", description = "Do not reload when the config file changes (SIGHUP still reloads).")
     boolean noWatch;
 
@@ -145,6 +170,18 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (busyPollUs < 0 || busyPollUs > 100_000) {
             EventLog.error("bad_option", "option", "--busy-poll-us", "value", busyPollUs, "error", "expected 0..100000");
+            return 2;
+        }
+        Duration withdraw;
+        try {
+            withdraw = Durations.parse(withdrawDelay);
+        } catch (IllegalArgumentException e) {
+            EventLog.error("bad_option", "option", "--withdraw-delay", "value", withdrawDelay, "error", e.getMessage());
+            return 2;
+        }
+        if (announceLink != null && AnnounceLink.badName(announceLink) != null) {
+            EventLog.error("bad_option", "option", "--announce-link", "value", announceLink, "error",
+                    "not an interface name: " + AnnounceLink.badName(announceLink));
             return 2;
         }
         byte[] bytes;
@@ -204,7 +241,11 @@ public final class RunCommand implements Callable<Integer> {
             exit.compareAndSet(0, 1);
             stop.countDown();
         });
+        // what /healthz says, and what the announce link follows
+        BooleanSupplier healthy = () -> stop.getCount() > 0;
+        AtomicReference<AnnounceLink> announcing = new AtomicReference<>();
         MetricsEndpoint endpoint = null;
+        AnnounceLink announce = null;
         ConfigReloader reloader = null;
         NamespaceLock nsLock = null;
         // SIGTERM/SIGINT stop the data plane and let call() return 0; a shutdown hook would make
@@ -212,6 +253,10 @@ public final class RunCommand implements Callable<Integer> {
         for (String name : new String[] {"TERM", "INT"}) {
             Signals.handle(name, () -> {
                 EventLog.info("signal", "name", "SIG" + name, "action", "stop");
+                AnnounceLink link = announcing.get();
+                if (link != null) {
+                    link.withdraw(); // on the signal thread: the routers hear of it before anything stops
+                }
                 stop.countDown();
             });
         }
@@ -246,13 +291,26 @@ public final class RunCommand implements Callable<Integer> {
             }
             reloader = new ConfigReloader(config, live::apply, bytes);
             ConfigReloader r = reloader;
+            if (announceLink != null) {
+                try {
+                    announce = AnnounceLink.start(announceLink, withdraw, healthy);
+                    announcing.set(announce);
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    EventLog.error("announce_link_failed", "link", announceLink, "error", String.valueOf(e.getMessage()));
+                    return 1;
+                }
+            }
+            AnnounceLink a = announce;
             if (metricsAddress != null) {
                 try {
                     MetricRegistry registry = new MetricRegistry();
                     counters.register(registry);
                     live.register(registry);
                     r.register(registry);
-                    endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stop.getCount() > 0, "redirect-balancer");
+                    if (a != null) {
+                        a.register(registry);
+                    }
+                    endpoint = MetricsEndpoint.start(metricsAddress, registry, healthy, "redirect-balancer");
                     EventLog.info("metrics_listening", "address", endpoint.address());
                 } catch (IOException e) {
                     EventLog.error("metrics_failed", "address", metricsAddress, "error", e.toString());
@@ -274,6 +332,10 @@ public final class RunCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return 1;
         } finally {
+            if (announce != null) {
+                // first: the routers stop sending here while the data plane still forwards
+                announce.close();
+            }
             if (reloader != null) {
                 reloader.close();
             }

@@ -19,6 +19,10 @@ import java.util.List;
  * then rebuilt as a replica lab under the same prefix. Balancers run in PREFIX-gw1 and PREFIX-gw2
  * with the lab's own {@code testdata/lab/balancer.yaml}, byte for byte the same file. Closing it
  * closes the E2eLab.
+ *
+ * <p>With BGP ({@link #upWithBgp}, {@code LAB_BGP=1}) the router learns the VIP routes from BIRD on
+ * each replica, and every balancer runs with {@code --announce-link pr-announce} on the dataplane
+ * the lab run names ({@code -Dportredirect.lab.dataplane}).
  */
 final class ReplicaLab implements LabFixture {
     static final String ROUTER_MAC = "02:00:00:00:00:02";
@@ -27,11 +31,16 @@ final class ReplicaLab implements LabFixture {
     static final String CLIENT_MAC = "02:00:00:00:02:02";
     static final String ROUTER_DOWN_MAC = "02:00:00:00:02:01";
 
+    /** The interface name the replicas' BIRD announces the VIPs by (lab.sh ANNOUNCE_LINK). */
+    static final String ANNOUNCE_LINK = "pr-announce";
+
     private final E2eLab lab;
+    private final boolean bgp;
     private final LabProcess[] balancers = new LabProcess[3];
 
-    private ReplicaLab(E2eLab lab) {
+    private ReplicaLab(E2eLab lab, boolean bgp) {
         this.lab = lab;
+        this.bgp = bgp;
     }
 
     /** {@link E2eLab#assumeLab} with {@code tools}, then {@link #up(String)}: the factory of a LabExtension. */
@@ -42,14 +51,26 @@ final class ReplicaLab implements LabFixture {
 
     /** Brings up {@code PREFIX}: client - rt - ECMP - gw1, gw2 - s1..s3 (lab servers running). */
     static ReplicaLab up(String prefix) throws IOException {
+        return up(prefix, false);
+    }
+
+    /** Like {@link #up(String, String...)}, with the VIP routes learned by BGP ({@code LAB_BGP=1}, BIRD 2). */
+    static ReplicaLab upWithBgp(String prefix, String... tools) throws IOException {
+        E2eLab.assumeLab(tools);
+        io.portredirect.protocol.lab.LabSupport.assumeTool("bird");
+        io.portredirect.protocol.lab.LabSupport.assumeTool("birdc");
+        return up(prefix, true);
+    }
+
+    private static ReplicaLab up(String prefix, boolean bgp) throws IOException {
         E2eLab lab = E2eLab.up(prefix, E2eLab.options().servers(false));
         try {
-            labScript(lab, "up");
+            labScript(lab, bgp, "up");
         } catch (RuntimeException e) {
             lab.close();
             throw e;
         }
-        return new ReplicaLab(lab);
+        return new ReplicaLab(lab, bgp);
     }
 
     E2eLab lab() {
@@ -61,13 +82,14 @@ final class ReplicaLab implements LabFixture {
         return String.format("02:00:00:00:00:%02x", 2 * k - 1);
     }
 
-    private static String labScript(E2eLab lab, String... args) {
-        String[] cmd = new String[args.length + 5];
+    private static String labScript(E2eLab lab, boolean bgp, String... args) {
+        String[] cmd = new String[args.length + 6];
         cmd[0] = "env";
         cmd[1] = "LAB_REPLICAS=2";
-        cmd[2] = "bash";
-        cmd[3] = lab.root().resolve("testdata/lab/lab.sh").toString();
-        System.arraycopy(args, 0, cmd, 4, args.length);
+        cmd[2] = "LAB_BGP=" + (bgp ? 1 : 0);
+        cmd[3] = "bash";
+        cmd[4] = lab.root().resolve("testdata/lab/lab.sh").toString();
+        System.arraycopy(args, 0, cmd, 5, args.length);
         cmd[cmd.length - 1] = lab.prefix();
         return Netns.run(cmd);
     }
@@ -75,7 +97,7 @@ final class ReplicaLab implements LabFixture {
     /** {@code lab.sh replica out|in K}: the router's and servers' ECMP sets; returns how long it took (ms). */
     long replica(String action, int k) {
         long t0 = System.nanoTime();
-        labScript(lab, "replica", action, Integer.toString(k));
+        labScript(lab, bgp, "replica", action, Integer.toString(k));
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
@@ -88,8 +110,14 @@ final class ReplicaLab implements LabFixture {
     LabProcess startBalancer(int k) throws IOException, InterruptedException {
         LabProcess p = balancers[k];
         if (p == null) {
-            p = lab.startProcess("balancer-gw" + k, "gw" + k, E2eLab.javaJar(Jars.BALANCER, List.of("run", "--config",
-                    lab.root().resolve("testdata/lab/balancer.yaml").toString(), "--metrics", E2eLab.METRICS)).toArray(String[]::new));
+            List<String> args = new java.util.ArrayList<>(List.of("run", "--config",
+                    lab.root().resolve("testdata/lab/balancer.yaml").toString(), "--metrics", E2eLab.METRICS));
+            if (bgp) {
+                // (the non-BGP replica lab has always run the balancer's default dataplane)
+                args.addAll(io.portredirect.protocol.lab.LabSupport.balancerDataplaneArgs());
+                args.addAll(List.of("--announce-link", ANNOUNCE_LINK));
+            }
+            p = lab.startProcess("balancer-gw" + k, "gw" + k, E2eLab.javaJar(Jars.BALANCER, args).toArray(String[]::new));
             balancers[k] = p;
         } else {
             p.start();
