@@ -112,9 +112,8 @@ final class ReplicaLab implements LabFixture {
         if (p == null) {
             List<String> args = new java.util.ArrayList<>(List.of("run", "--config",
                     lab.root().resolve("testdata/lab/balancer.yaml").toString(), "--metrics", E2eLab.METRICS));
+            args.addAll(io.portredirect.protocol.lab.LabSupport.balancerDataplaneArgs());
             if (bgp) {
-                // (the non-BGP replica lab has always run the balancer's default dataplane)
-                args.addAll(io.portredirect.protocol.lab.LabSupport.balancerDataplaneArgs());
                 args.addAll(List.of("--announce-link", ANNOUNCE_LINK));
             }
             p = lab.startProcess("balancer-gw" + k, "gw" + k, E2eLab.javaJar(Jars.BALANCER, args).toArray(String[]::new));
