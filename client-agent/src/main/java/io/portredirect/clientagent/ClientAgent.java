@@ -2,6 +2,10 @@ package io.portredirect.clientagent;
 
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ListenerConfig;
+import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.clientagent.intercept.Intercept;
+import io.portredirect.clientagent.intercept.InterceptRuleset;
+import io.portredirect.clientagent.intercept.Interceptor;
 import io.portredirect.clientagent.relay.SpliceLoops;
 import io.portredirect.clientagent.relay.TcpRelay;
 import io.portredirect.clientagent.relay.UdpRelay;
@@ -9,9 +13,13 @@ import io.portredirect.clientagent.relay.UpstreamConnector;
 import io.portredirect.clientagent.stats.AgentStats;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +73,9 @@ public final class ClientAgent implements AutoCloseable {
                     }
                 }
             }
+            if (config.intercept().enabled()) {
+                agent.intercept(config, stats, connectors, splicers);
+            }
             return agent;
         } catch (IOException | RuntimeException e) {
             if (agent != null) {
@@ -74,6 +85,24 @@ public final class ClientAgent implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Transparent interception: a loopback listener per destination for the kernel's misses (its
+     * upstream connections marked so the rules skip them), then the table and its slots. The
+     * interceptor closes first, so connections go plain before the listeners stop.
+     */
+    private void intercept(AgentConfig config, AgentStats stats, ThreadPoolExecutor connectors, SpliceLoops splicers) throws IOException {
+        UpstreamConnector marked = new UpstreamConnector(runtime.resolver(), stats, CONNECT_TIMEOUT, InterceptRuleset.TRAFFIC_CLASS);
+        Map<Intercept, Integer> ports = new LinkedHashMap<>();
+        for (Intercept i : config.intercept().targets()) {
+            InetAddress loopback = InetAddress.getByName(i.ipv4() ? "127.0.0.1" : "::1");
+            TcpRelay r = new TcpRelay(new ListenerConfig(ListenerProtocol.TCP, new InetSocketAddress(loopback, 0), i.vip(), i.port()),
+                    marked, runtime.flows(), splicers, connectors, stats).start();
+            relays.add(r);
+            ports.put(i, r.localAddress().getPort());
+        }
+        relays.add(0, Interceptor.start(config.intercept(), config.cacheTtl(), runtime.prober(), ports));
     }
 
     public ClientRuntime runtime() {

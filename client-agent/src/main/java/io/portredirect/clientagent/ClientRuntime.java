@@ -9,6 +9,7 @@ import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.negotiate.MidFlowWatcher;
 import io.portredirect.clientagent.negotiate.NegativeCache;
 import io.portredirect.clientagent.negotiate.RedirectCache;
+import io.portredirect.clientagent.negotiate.Prober;
 import io.portredirect.clientagent.negotiate.Resolver;
 import io.portredirect.clientagent.negotiate.VipPolicy;
 import io.portredirect.clientagent.probe.CaptureDispatcher;
@@ -178,6 +179,11 @@ public final class ClientRuntime implements AutoCloseable {
 
     public ProbeLink link() {
         return link;
+    }
+
+    /** The probe engine: one probe from a fresh source port per call. */
+    public Prober prober() {
+        return engine;
     }
 
     public CaptureDispatcher dispatcher() {

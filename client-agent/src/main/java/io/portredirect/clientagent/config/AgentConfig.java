@@ -13,14 +13,21 @@ import java.util.Optional;
  * @param maxChain  most redirects followed for one VIP:port before a fresh probe is forced
  * @param udpIdle   a UDP client with no traffic for this long is forgotten
  * @param negativeCache how long failed servers are avoided
+ * @param intercept transparent interception (none unless configured)
  */
 public record AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
                           Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners,
-                          NegativeCacheConfig negativeCache) {
+                          NegativeCacheConfig negativeCache, InterceptConfig intercept) {
     /** With the default negative cache. */
     public AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
                        Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners) {
         this(source, probe, cacheTtl, fallback, maxChain, udpIdle, vips, listeners, NegativeCacheConfig.DEFAULT);
+    }
+
+    /** Without interception. */
+    public AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
+                       Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners, NegativeCacheConfig negativeCache) {
+        this(source, probe, cacheTtl, fallback, maxChain, udpIdle, vips, listeners, negativeCache, InterceptConfig.NONE);
     }
 
     public AgentConfig {

@@ -43,6 +43,13 @@ public final class ConfigDigest {
             out.append("listener=").append(l.protocol().name().toLowerCase()).append(' ').append(HostPort.format(l.listen()))
                     .append(' ').append(HostPort.format(new InetSocketAddress(l.vip(), l.redirectPort()))).append('\n');
         }
+        // only when configured: configs without interception keep their digest
+        for (io.portredirect.clientagent.intercept.Intercept i : c.intercept().targets()) {
+            out.append("intercept=tcp ").append(i).append('\n');
+        }
+        if (c.intercept().enabled()) {
+            out.append("intercept-spread=").append(c.intercept().spread()).append('\n');
+        }
         return out.toString();
     }
 }

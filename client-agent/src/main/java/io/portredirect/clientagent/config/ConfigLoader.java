@@ -16,6 +16,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.portredirect.clientagent.intercept.Intercept;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,7 +85,8 @@ public final class ConfigLoader {
     public static LoadedConfig<AgentConfig> read(String text, String file) throws ConfigException {
         ConfigReader r = new ConfigReader(file);
         ConfigMapping root = r.root(r.parse(text), "probe, vips, listeners, ...")
-                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "vips", "listeners");
+                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "vips", "listeners", "intercept",
+                        "intercept-spread");
 
         ProbeConfig probe = probe(root);
         Duration ttl = Duration.ofSeconds(60);
@@ -100,9 +103,11 @@ public final class ConfigLoader {
 
         Map<InetAddress, Integer> vipLines = new HashMap<>();
         List<VipConfig> vips = vips(root, probe == null ? null : probe.sourcePorts(), vipLines);
-        List<ListenerConfig> listeners = listeners(root, vipLines);
+        InterceptConfig intercept = intercept(root, vipLines);
+        List<ListenerConfig> listeners = listeners(root, vipLines, intercept.enabled());
         r.finish();
-        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative), r.warnings());
+        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative, intercept),
+                r.warnings());
     }
 
     private static ProbeConfig probe(ConfigMapping root) {
@@ -189,12 +194,49 @@ public final class ConfigLoader {
         return vips;
     }
 
-    private static List<ListenerConfig> listeners(ConfigMapping root, Map<InetAddress, Integer> vipLines) {
+    /** {@code intercept: [VIP:PORT, ...]} (TCP; each VIP declared) and {@code intercept-spread}. */
+    private static InterceptConfig intercept(ConfigMapping root, Map<InetAddress, Integer> vipLines) {
+        int spread = root.integer("intercept-spread", 1, 64, InterceptConfig.NONE.spread());
+        ConfigValue list = root.get("intercept");
+        List<Intercept> targets = new ArrayList<>();
+        Map<Intercept, Integer> lines = new HashMap<>();
+        for (ConfigValue item : list == null ? List.<ConfigValue>of() : list.list()) {
+            String text = item.text();
+            if (text == null) {
+                continue;
+            }
+            if (text.endsWith("/udp")) {
+                item.problem("UDP interception is not supported yet: use a udp listener for " + text.substring(0, text.length() - 4));
+                continue;
+            }
+            InetSocketAddress a;
+            try {
+                a = HostPort.parse(text.endsWith("/tcp") ? text.substring(0, text.length() - 4) : text);
+            } catch (IllegalArgumentException e) {
+                item.problem(text + " is not VIP:PORT (" + e.getMessage() + ")");
+                continue;
+            }
+            Intercept i = new Intercept(a.getAddress(), a.getPort());
+            if (!vipLines.containsKey(i.vip())) {
+                item.problem("VIP " + i.vip().getHostAddress() + " is not declared under 'vips'");
+            } else if (lines.putIfAbsent(i, item.line()) != null) {
+                item.problem(i + " is already intercepted at line " + lines.get(i));
+            } else {
+                targets.add(i);
+            }
+        }
+        return new InterceptConfig(targets, spread);
+    }
+
+    private static List<ListenerConfig> listeners(ConfigMapping root, Map<InetAddress, Integer> vipLines, boolean intercepting) {
         List<ListenerConfig> listeners = new ArrayList<>();
-        ConfigValue list = root.required("listeners", "at least one listener is needed");
+        if (intercepting && root.get("listeners") == null) {
+            return listeners;
+        }
+        ConfigValue list = root.required("listeners", "at least one listener (or intercept) is needed");
         List<ConfigValue> items = list == null ? List.of() : list.list();
-        if (list != null && list.node().isList() && items.isEmpty()) {
-            list.problem("at least one listener is needed");
+        if (list != null && list.node().isList() && items.isEmpty() && !intercepting) {
+            list.problem("at least one listener (or intercept) is needed");
         }
         Map<String, Integer> listenLines = new HashMap<>();
         for (ConfigValue item : items) {

@@ -1,5 +1,6 @@
 package io.portredirect.serveragent.kernel;
 
+import io.portredirect.protocol.io.GuardLease;
 import io.portredirect.protocol.io.HostCommand;
 import io.portredirect.protocol.io.LocalPortReservation;
 import io.portredirect.protocol.io.Nft;

@@ -1,4 +1,4 @@
-package io.portredirect.serveragent.kernel;
+package io.portredirect.protocol.io;
 
 import io.portredirect.protocol.log.EventLog;
 
@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Keeps the nft guard's lease ({@link KernelRules#ALIVE_SET}) renewed from a scheduler thread, off
+ * Keeps an nft lease (an element with a timeout that keeps rules alive, e.g. the server agent's
+ * {@code agent_alive}) renewed from a scheduler thread, off
  * the packet path, and tells what the kernel did meanwhile. Clock and renewal are injected, so the
  * bookkeeping is unit-tested without nft.
  *

@@ -1,4 +1,4 @@
-package io.portredirect.serveragent.kernel;
+package io.portredirect.protocol.io;
 
 import org.junit.jupiter.api.Test;
 

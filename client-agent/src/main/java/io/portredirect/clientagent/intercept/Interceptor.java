@@ -1,0 +1,138 @@
+package io.portredirect.clientagent.intercept;
+
+import io.portredirect.clientagent.config.InterceptConfig;
+import io.portredirect.clientagent.negotiate.ProbeOutcome;
+import io.portredirect.clientagent.negotiate.Prober;
+import io.portredirect.protocol.io.GuardLease;
+import io.portredirect.protocol.io.HostCommand;
+import io.portredirect.protocol.io.Nft;
+import io.portredirect.protocol.log.EventLog;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs transparent interception: installs {@link InterceptRuleset}'s table (replacing one a killed
+ * agent left), renews its alive element, and keeps every slot of every destination negotiated
+ * ({@link SpreadSlots}) by probes on one scheduler thread, off the connections' path: the kernel
+ * DNATs a hit itself, and a miss reaches the loopback listener the caller opened for it.
+ */
+public final class Interceptor implements AutoCloseable {
+    private static final Duration TICK = Duration.ofMillis(200);
+    private static final Duration RETRY = Duration.ofSeconds(1);
+
+    private final Prober prober;
+    private final SpreadSlots slots;
+    private final Nft table;
+    private final ScheduledExecutorService timer;
+    private final GuardLease lease;
+    private boolean dirty;
+    private volatile long pushes;
+    private volatile long probes;
+
+    private Interceptor(Prober prober, SpreadSlots slots, Nft table, ScheduledExecutorService timer) {
+        this.prober = prober;
+        this.slots = slots;
+        this.table = table;
+        this.timer = timer;
+        this.lease = new GuardLease(() -> HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.aliveRenewal()),
+                System::nanoTime, InterceptRuleset.ALIVE_TIMEOUT.toMillis(), System.nanoTime());
+    }
+
+    /**
+     * @param ttl       how long a negotiated port stays in the kernel (the agent's cache TTL)
+     * @param listeners each destination's loopback listener port (the miss path)
+     */
+    public static Interceptor start(InterceptConfig config, Duration ttl, Prober prober, Map<Intercept, Integer> listeners)
+            throws IOException {
+        Nft table = Nft.install(InterceptRuleset.TABLE, InterceptRuleset.body(listeners, config.spread()));
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "intercept");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.aliveRenewal());
+            Duration refresh = ttl.dividedBy(3);
+            Interceptor i = new Interceptor(prober, new SpreadSlots(config.targets(), config.spread(), ttl, refresh, RETRY), table, timer);
+            long quarter = InterceptRuleset.ALIVE_TIMEOUT.toMillis() / 4;
+            timer.scheduleWithFixedDelay(i.lease::renew, quarter, quarter, TimeUnit.MILLISECONDS);
+            timer.scheduleWithFixedDelay(i::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+            EventLog.info("intercept_installed", "table", "inet " + InterceptRuleset.TABLE, "targets", config.targets(),
+                    "spread", config.spread(), "listeners", listeners.values());
+            return i;
+        } catch (IOException | RuntimeException e) {
+            timer.shutdownNow();
+            table.close();
+            throw e;
+        }
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        for (SpreadSlots.Ref ref : slots.due(now)) {
+            probes++;
+            prober.probe(ref.intercept().vip(), ref.intercept().port(), 0)
+                    .whenComplete((o, e) -> timer.execute(() -> outcome(ref, e == null ? o : null)));
+        }
+        push();
+    }
+
+    private void outcome(SpreadSlots.Ref ref, ProbeOutcome o) {
+        long now = System.nanoTime();
+        if (o != null && o.negotiated()) {
+            slots.filled(ref, o.port(), now);
+        } else if (o != null && o.result() == ProbeOutcome.Result.NOT_SUPPORTED) {
+            // a legacy server on the port itself: the kernel connects there directly, no agent hop
+            slots.filled(ref, ref.intercept().port(), now);
+        } else {
+            slots.failed(ref, now);
+            EventLog.debug("intercept_probe_failed", "target", ref.intercept(), "slot", ref.slot(),
+                    "result", o == null ? "error" : o.result());
+            return;
+        }
+        dirty = true;
+        push();
+    }
+
+    private void push() {
+        if (!dirty) {
+            return;
+        }
+        try {
+            HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.negotiatedUpdate(slots.elements(System.nanoTime())));
+            dirty = false;
+            pushes++;
+        } catch (IOException e) {
+            EventLog.warn("intercept_update_failed", "error", e.getMessage());
+        }
+    }
+
+    /** Probes sent to fill slots. */
+    public long probes() {
+        return probes;
+    }
+
+    /** Transactions that replaced the negotiated elements. */
+    public long pushes() {
+        return pushes;
+    }
+
+    /** True while the miss path is on as far as the agent knows. */
+    public boolean alive() {
+        return lease.held();
+    }
+
+    /** Stops renewing and probing and removes the table: connections go to VIP:port as they are. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        table.close();
+        EventLog.info("intercept_removed", "table", "inet " + InterceptRuleset.TABLE);
+    }
+}

@@ -1,0 +1,117 @@
+package io.portredirect.clientagent.intercept;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which slot of which intercepted destination to probe next, and what the kernel's negotiated map
+ * should hold. Pure bookkeeping on an injected clock; one thread calls it.
+ *
+ * <pre>
+ *   EMPTY    --due--------------------------------> PROBING
+ *   PROBING  --filled(port)-----------------------> FRESH (fresh for ttl)
+ *   PROBING  --failed-----------------------------> EMPTY again after retry, or still FRESH
+ *                                                   with its old port until that runs out
+ *   FRESH    --due when less than refresh left----> PROBING (the old port stays in the kernel
+ *                                                   meanwhile: the warm path never waits)
+ *   FRESH    --ttl over---------------------------> EMPTY (gone from the kernel by its timeout)
+ * </pre>
+ * Each probe leaves from its own source port, so each slot lands, by the balancer's hash, on a
+ * server of its own; connections pick a slot at random in the kernel.
+ */
+public final class SpreadSlots {
+    /** One slot of one destination. */
+    public record Ref(Intercept intercept, int slot) {
+    }
+
+    private static final class Slot {
+        int target;
+        long freshUntil;
+        boolean probing;
+        long retryAt;
+    }
+
+    private final Map<Ref, Slot> slots = new LinkedHashMap<>();
+    private final long ttl;
+    private final long refresh;
+    private final long retry;
+
+    /**
+     * @param ttl     how long a negotiated port stays in the kernel
+     * @param refresh probe again when less than this is left (less than ttl)
+     * @param retry   wait after a failed probe of an empty slot
+     */
+    public SpreadSlots(List<Intercept> intercepts, int spread, Duration ttl, Duration refresh, Duration retry) {
+        if (refresh.compareTo(ttl) >= 0) {
+            throw new IllegalArgumentException("refresh " + refresh + " must be shorter than ttl " + ttl);
+        }
+        for (Intercept i : intercepts) {
+            for (int s = 0; s < spread; s++) {
+                slots.put(new Ref(i, s), new Slot());
+            }
+        }
+        this.ttl = ttl.toNanos();
+        this.refresh = refresh.toNanos();
+        this.retry = retry.toNanos();
+    }
+
+    /** The slots to probe now (each marked probing until {@link #filled} or {@link #failed}). */
+    public List<Ref> due(long now) {
+        List<Ref> out = new ArrayList<>();
+        slots.forEach((ref, s) -> {
+            if (s.probing) {
+                return;
+            }
+            boolean fresh = s.target != 0 && now - s.freshUntil < 0;
+            boolean needed = fresh ? s.freshUntil - now < refresh : now - s.retryAt >= 0;
+            if (needed) {
+                s.probing = true;
+                out.add(ref);
+            }
+        });
+        return out;
+    }
+
+    /** A probe of {@code ref} named {@code port}: fresh for the ttl from now. */
+    public void filled(Ref ref, int port, long now) {
+        Slot s = slots.get(ref);
+        s.probing = false;
+        s.target = port;
+        s.freshUntil = now + ttl;
+    }
+
+    /** A probe of {@code ref} got no port: an empty slot waits {@code retry}; a fresh one keeps its port. */
+    public void failed(Ref ref, long now) {
+        Slot s = slots.get(ref);
+        s.probing = false;
+        s.retryAt = now + retry;
+        if (s.target != 0 && now - s.freshUntil >= 0) {
+            s.target = 0;
+        }
+    }
+
+    /** What the kernel's negotiated map should hold now: each fresh slot with its time left. */
+    public List<InterceptRuleset.Element> elements(long now) {
+        List<InterceptRuleset.Element> out = new ArrayList<>();
+        slots.forEach((ref, s) -> {
+            if (s.target != 0 && now - s.freshUntil < 0) {
+                out.add(new InterceptRuleset.Element(ref.intercept(), ref.slot(), s.target, Duration.ofNanos(s.freshUntil - now)));
+            }
+        });
+        return out;
+    }
+
+    /** Fresh slots of {@code intercept}. */
+    public int fresh(Intercept intercept, long now) {
+        int n = 0;
+        for (Map.Entry<Ref, Slot> e : slots.entrySet()) {
+            if (e.getKey().intercept().equals(intercept) && e.getValue().target != 0 && now - e.getValue().freshUntil < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

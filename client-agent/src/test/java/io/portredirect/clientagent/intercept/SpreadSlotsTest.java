@@ -1,0 +1,55 @@
+package io.portredirect.clientagent.intercept;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpreadSlotsTest {
+    static final Intercept WEB = Intercept.parse("198.18.0.10:80");
+    static final long S = 1_000_000_000L;
+
+    SpreadSlots slots() {
+        return new SpreadSlots(List.of(WEB), 3, Duration.ofSeconds(60), Duration.ofSeconds(20), Duration.ofSeconds(1));
+    }
+
+    @Test
+    void everyEmptySlotIsProbedOnceUntilItsProbeEnds() {
+        SpreadSlots s = slots();
+        List<SpreadSlots.Ref> due = s.due(0);
+        assertEquals(3, due.size());
+        assertEquals(List.of(), s.due(1), "probing slots are not due again");
+        s.filled(due.get(0), 8001, 2);
+        s.failed(due.get(1), 2);
+        assertEquals(1, s.fresh(WEB, 3));
+        assertEquals(List.of(), s.due(S), "a failed empty slot waits its retry");
+        assertEquals(List.of(due.get(1)), s.due(2 + S), "then it is probed again");
+    }
+
+    @Test
+    void aFreshSlotIsRefreshedBeforeItRunsOutAndKeepsItsPortMeanwhile() {
+        SpreadSlots s = slots();
+        SpreadSlots.Ref r = s.due(0).get(0);
+        s.filled(r, 8002, 0);
+        assertTrue(s.due(39 * S).stream().noneMatch(r::equals), "more than 20 s left: not due");
+        assertTrue(s.due(41 * S).contains(r), "less than 20 s left: refreshed");
+        s.failed(r, 42 * S);
+        // the failed refresh keeps the old port until it runs out
+        assertEquals(List.of(new InterceptRuleset.Element(WEB, 0, 8002, Duration.ofSeconds(18))),
+                s.elements(42 * S).stream().filter(e -> e.slot() == 0).toList());
+        assertTrue(s.elements(60 * S).stream().noneMatch(e -> e.slot() == 0), "gone at its ttl");
+    }
+
+    @Test
+    void elementsCarryTheirTimeLeft() {
+        SpreadSlots s = slots();
+        List<SpreadSlots.Ref> due = s.due(0);
+        s.filled(due.get(0), 8001, 0);
+        s.filled(due.get(2), 8003, 10 * S);
+        assertEquals(List.of(new InterceptRuleset.Element(WEB, 0, 8001, Duration.ofSeconds(30)),
+                new InterceptRuleset.Element(WEB, 2, 8003, Duration.ofSeconds(40))), s.elements(30 * S));
+    }
+}
