@@ -26,6 +26,8 @@ public final class ClientAgentYaml {
     private final int maxChain;
     private final List<Vip> vips;
     private final List<Listener> listeners;
+    private final List<String> intercepts;
+    private final int interceptSpread;
 
     private ClientAgentYaml(Builder b) {
         iface = b.iface;
@@ -37,6 +39,8 @@ public final class ClientAgentYaml {
         maxChain = b.maxChain;
         vips = List.copyOf(b.vips);
         listeners = List.copyOf(b.listeners);
+        intercepts = List.copyOf(b.intercepts);
+        interceptSpread = b.interceptSpread;
     }
 
     /** The lab default with one listener on 127.0.0.1:{@code listenPort} to VIP:80. */
@@ -72,7 +76,13 @@ public final class ClientAgentYaml {
             sb.append("  - address: ").append(v.address()).append('\n');
             sb.append("    service-ports: [").append(String.join(", ", v.servicePorts())).append("]\n");
         }
-        sb.append("listeners:\n");
+        if (!intercepts.isEmpty()) {
+            sb.append("intercept: [").append(String.join(", ", intercepts.stream().map(i -> "\"" + i + "\"").toList())).append("]\n");
+            sb.append("intercept-spread: ").append(interceptSpread).append('\n');
+        }
+        if (!listeners.isEmpty() || intercepts.isEmpty()) {
+            sb.append("listeners:\n");
+        }
         for (Listener l : listeners) {
             sb.append("  - {listen: \"").append(l.listen()).append("\", target: \"").append(l.target()).append("\", protocol: ")
                     .append(l.protocol()).append("}\n");
@@ -96,6 +106,19 @@ public final class ClientAgentYaml {
         private int maxChain = 3;
         private final List<Vip> vips = new ArrayList<>();
         private final List<Listener> listeners = new ArrayList<>();
+        private final List<String> intercepts = new ArrayList<>();
+        private int interceptSpread = 4;
+
+        /** Intercepts VIP:PORT transparently (no listener needed). */
+        public Builder intercept(String vipPort) {
+            intercepts.add(vipPort);
+            return this;
+        }
+
+        public Builder interceptSpread(int v) {
+            interceptSpread = v;
+            return this;
+        }
 
         public Builder probeInterface(String v) {
             iface = v;
