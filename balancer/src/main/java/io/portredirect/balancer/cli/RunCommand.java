@@ -2,6 +2,7 @@ package io.portredirect.balancer.cli;
 
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.health.HealthChecker;
 import io.portredirect.balancer.io.Dataplane;
 import io.portredirect.balancer.io.InterfaceCheck;
 import io.portredirect.balancer.io.IoMode;
@@ -193,6 +194,19 @@ public final class RunCommand implements Callable<Integer> {
         });
         MetricsEndpoint endpoint = null;
         ConfigReloader reloader = null;
+        // health: the checker's thread must not wait for a ruleset load, so changes apply on their own thread
+        java.util.concurrent.ExecutorService healthApply = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "health-apply");
+            t.setDaemon(true);
+            return t;
+        });
+        HealthChecker health = new HealthChecker(down -> healthApply.execute(() -> {
+            try {
+                live.serversDown(down);
+            } catch (ConfigException | IOException | RuntimeException e) {
+                EventLog.error("health_apply_failed", "down", String.join(",", down), "error", String.valueOf(e));
+            }
+        }));
         NamespaceLock nsLock = null;
         // SIGTERM/SIGINT stop the data plane and let call() return 0; a shutdown hook would make
         // the JVM exit with 143 whatever call() returns
@@ -231,13 +245,18 @@ public final class RunCommand implements Callable<Integer> {
                 EventLog.error("interface_failed", "error", e.getMessage());
                 return 1;
             }
-            reloader = new ConfigReloader(config, live::apply, bytes);
+            health.configure(live.tables());
+            reloader = new ConfigReloader(config, c -> {
+                live.apply(c);
+                health.configure(live.tables());
+            }, bytes);
             ConfigReloader r = reloader;
             if (metricsAddress != null) {
                 try {
                     MetricRegistry registry = new MetricRegistry();
                     counters.register(registry);
                     live.register(registry);
+                    health.register(registry);
                     r.register(registry);
                     endpoint = MetricsEndpoint.start(metricsAddress, registry, () -> stop.getCount() > 0, "redirect-balancer");
                     EventLog.info("metrics_listening", "address", endpoint.address());
@@ -267,6 +286,8 @@ public final class RunCommand implements Callable<Integer> {
             if (endpoint != null) {
                 endpoint.close();
             }
+            health.close();
+            healthApply.shutdownNow();
             live.close();
             if (nsLock != null) {
                 nsLock.release();
