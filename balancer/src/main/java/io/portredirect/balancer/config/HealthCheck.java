@@ -17,4 +17,10 @@ public record HealthCheck(int port, Duration interval, Duration timeout, int ris
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(500);
     public static final int DEFAULT_RISE = 2;
     public static final int DEFAULT_FALL = 3;
+    /**
+     * Source ports of the probes (outside Linux's default ephemeral range, 32768-60999). The
+     * answers come back to these ports, and the l3 and raw return paths leave them alone.
+     */
+    public static final int FIRST_SOURCE_PORT = 61900;
+    public static final int LAST_SOURCE_PORT = 61999;
 }

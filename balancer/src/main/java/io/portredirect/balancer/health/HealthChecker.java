@@ -48,8 +48,8 @@ import java.util.function.Consumer;
  * ephemeral range. State lives on one timer thread; capture threads only hand results to it.
  */
 public final class HealthChecker implements AutoCloseable {
-    public static final int FIRST_PORT = 61900;
-    public static final int LAST_PORT = 61999;
+    public static final int FIRST_PORT = io.portredirect.balancer.config.HealthCheck.FIRST_SOURCE_PORT;
+    public static final int LAST_PORT = io.portredirect.balancer.config.HealthCheck.LAST_SOURCE_PORT;
     private static final int PORTS = LAST_PORT - FIRST_PORT + 1;
 
     private final Consumer<Set<String>> onChange;
