@@ -113,7 +113,8 @@ class HealthCheckLabTest {
                 "[2001:2::10]:8003"), lab.work.resolve("streams.log").toFile());
         Process injector = lab.start("client", javaCommandFor(Injector.class, "eth0", file.toString(), "100",
                 String.valueOf((seconds + 1) * 1000L)), lab.work.resolve("injector.log").toFile());
-        Thread.sleep(1500);
+        awaitFile(lab.work.resolve("injector.log"), "started", Duration.ofSeconds(20));
+        Thread.sleep(1000);
 
         // stop s2's HTTP application (both of its http.server processes)
         long killed = System.currentTimeMillis();
@@ -204,6 +205,17 @@ class HealthCheckLabTest {
         return cmd;
     }
 
+    private static void awaitFile(Path file, String needle, Duration timeout) throws Exception {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (Files.exists(file) && Files.readString(file).contains(needle)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(file + " never said " + needle);
+    }
+
     private static int count(String log, String needle) {
         int n = 0;
         for (int i = log.indexOf(needle); i >= 0; i = log.indexOf(needle, i + 1)) {
@@ -280,6 +292,8 @@ class HealthCheckLabTest {
             PcapHandle h = new PcapHandle.Builder(args[0]).snaplen(65536)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.NONPROMISCUOUS).timeoutMillis(10).build();
             int rounds = 0;
+            System.out.println("started");
+            System.out.flush();
             try {
                 while (System.currentTimeMillis() < end) {
                     for (byte[] f : frames) {
