@@ -69,6 +69,15 @@ import java.util.concurrent.atomic.AtomicInteger;
                         + "has no VLANs, so 802.1Q and 802.1ad tagged frames are counted and dropped (vlan_tagged); on "
                         + "a trunk, run on VLAN subinterfaces.",
                 "",
+                "Health checks: a server with a health: block is sent a TCP SYN every interval (to the VIP "
+                        + "for l2 and raw servers, to its ip for l3 ones, as an Ethernet frame to its MAC, from the "
+                        + "balancer's address on its interface or health.source, source ports 61900-61999); the "
+                        + "answers are read by a capture of their own. fall failures in a row (RST or no SYN-ACK within "
+                        + "timeout) take the server out: it leaves every redirect group (only its table slots move) and "
+                        + "its legacy ownership goes to the default server; rise successes bring it back. Each change "
+                        + "is logged (server_down, server_up) and applied like a reload; a reload keeps the health "
+                        + "state. Servers start up.",
+                "",
                 "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does "
                         + "not validate, or tables that cannot be built, are logged with file, line and key, and "
                         + "the running config stays. Swapping tables is atomic: no packet sees half a config.",
