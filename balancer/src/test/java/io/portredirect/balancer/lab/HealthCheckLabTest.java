@@ -30,12 +30,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Health checks as an operator meets them, in the lab of {@code lab.sh} (prefix {@code prhc}):
- * every server checked on port 80 every 500 ms (timeout 300 ms, rise 2, fall 3). s2's HTTP servers
- * are stopped (killed by PID; table size 4099, see below) while a stream of REDIRECT SYNs to port 80 (300 client ports, every
- * 100 ms) and four long paced downloads through the balancer (to s1 and s3, by service port and
- * legacy port 80) run. Measured: when the last REDIRECT SYN reached s2 after the kill (bound:
- * fall × interval + 1 s), that no SYN of a flow hashed to s1 or s3 moved (only s2's slots move),
- * that no download broke, and, after the HTTP server is started again, when s2 gets SYNs again.
+ * every server checked on port 80 every 500 ms (timeout 300 ms, rise 2, fall 3), table size 4099
+ * (see below). s2's HTTP servers are stopped (killed by PID) while a stream of REDIRECT SYNs to
+ * port 80 (300 client ports, every 100 ms) and four long paced downloads through the balancer (to
+ * s1 and s3, by service port and legacy port 80) run; the config is reloaded while s2 is out.
+ * Measured: when the last REDIRECT SYN reached s2 after the kill (bound: fall × interval + 1 s),
+ * that no SYN of a flow hashed to s1 or s3 moved (only s2's slots move), that no download broke,
+ * that no probe answer leaked to the client side, and, after the HTTP server is started again,
+ * when s2 gets SYNs again.
  */
 @LabTest
 class HealthCheckLabTest {
@@ -134,7 +136,11 @@ class HealthCheckLabTest {
         m = lab.metrics();
         assertEquals(0, BalancerLab.metric(m, "portredirect_balancer_server_up{server=\"s2\""), m);
         assertEquals(1, BalancerLab.metric(m, "portredirect_balancer_server_up{server=\"s1\""), m);
-        Thread.sleep(2500);
+        // a config reload keeps the health state: s2 stays out (a SYN landing on s2 after it would fail the bound below)
+        balancer.signal("HUP");
+        balancer.awaitLog(l -> l.contains("event=reload result=ok"), "reload", Duration.ofSeconds(20));
+        assertEquals(0, BalancerLab.metric(lab.metrics(), "portredirect_balancer_server_up{server=\"s2\""), "s2 still down after a reload");
+        Thread.sleep(2000);
 
         // start it again (the lab's own command line); s2 returns after RISE successes
         long restarted = System.currentTimeMillis();
