@@ -17,12 +17,12 @@ import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -55,7 +55,8 @@ public final class HealthChecker implements AutoCloseable {
     private final Consumer<Set<String>> onChange;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "health-checks"));
     private final AtomicReferenceArray<Probe> pending = new AtomicReferenceArray<>(PORTS);
-    private final Map<String, RawPort> ports = new HashMap<>();
+    /** By interface; read by capture threads too (the RST after a SYN-ACK). */
+    private final Map<String, RawPort> ports = new ConcurrentHashMap<>();
     private final Map<String, Checked> checked = new LinkedHashMap<>();
     /** Every server of the running config, for the gauge (servers without a check are up). */
     private volatile List<String> allServers = List.of();
@@ -165,7 +166,7 @@ public final class HealthChecker implements AutoCloseable {
         }
         checked.clear();
         checked.putAll(next);
-        view = Map.copyOf(next);
+        view = Collections.unmodifiableMap(new LinkedHashMap<>(next)); // config order in /metrics
         List<String> names = new ArrayList<>();
         for (int s = 0; s < t.serverCount(); s++) {
             names.add(t.serverName(s));
