@@ -203,6 +203,17 @@ public final class CheckConfigCommand implements Callable<Integer> {
             s.put("servicePorts", t.config().servers().get(i).servicePorts().stream().map(Object::toString).toList());
             // the VIPs they are on, every VIP spelled out (service-vips absent)
             s.put("serviceVips", orEvery(t, t.config().servers().get(i).serviceVips()));
+            io.portredirect.balancer.config.HealthCheck h = t.config().servers().get(i).health();
+            if (h != null) {
+                Map<String, Object> hm = new LinkedHashMap<>();
+                hm.put("port", h.port());
+                hm.put("intervalMillis", h.interval().toMillis());
+                hm.put("timeoutMillis", h.timeout().toMillis());
+                hm.put("rise", h.rise());
+                hm.put("fall", h.fall());
+                hm.put("source", h.source() == null ? null : h.source().getHostAddress());
+                s.put("health", hm);
+            }
             servers.add(s);
         }
         m.put("servers", servers);

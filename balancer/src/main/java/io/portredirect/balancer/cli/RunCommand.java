@@ -2,6 +2,7 @@ package io.portredirect.balancer.cli;
 
 import io.portredirect.balancer.config.BalancerConfig;
 import io.portredirect.balancer.config.ConfigLoader;
+import io.portredirect.balancer.health.HealthChecker;
 import io.portredirect.balancer.io.Dataplane;
 import io.portredirect.balancer.io.InterfaceCheck;
 import io.portredirect.balancer.io.CaptureOptions;
@@ -73,6 +74,15 @@ import java.util.function.BooleanSupplier;
                         + "that still arrive are dropped (reason not_our_mac). Interfaces must be untagged: the config "
                         + "has no VLANs, so 802.1Q and 802.1ad tagged frames are counted and dropped (vlan_tagged); on "
                         + "a trunk, run on VLAN subinterfaces.",
+                "",
+                "Health checks: a server with a health: block is sent a TCP SYN every interval (to the VIP "
+                        + "for l2 and raw servers, to its ip for l3 ones, as an Ethernet frame to its MAC, from the "
+                        + "balancer's address on its interface or health.source, source ports 61900-61999); the "
+                        + "answers are read by a capture of their own. fall failures in a row (RST or no SYN-ACK within "
+                        + "timeout) take the server out: it leaves every redirect group (only its table slots move) and "
+                        + "its legacy ownership goes to the default server; rise successes bring it back. Each change "
+                        + "is logged (server_down, server_up) and applied like a reload; a reload keeps the health "
+                        + "state. Servers start up.",
                 "",
                 "Reload: SIGHUP, or any change to the config file (unless --no-watch). A file that does "
                         + "not validate, or tables that cannot be built, are logged with file, line and key, and "
@@ -247,6 +257,19 @@ public final class RunCommand implements Callable<Integer> {
         MetricsEndpoint endpoint = null;
         AnnounceLink announce = null;
         ConfigReloader reloader = null;
+        // health: the checker's thread must not wait for a ruleset load, so changes apply on their own thread
+        java.util.concurrent.ExecutorService healthApply = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "health-apply");
+            t.setDaemon(true);
+            return t;
+        });
+        HealthChecker health = new HealthChecker(down -> healthApply.execute(() -> {
+            try {
+                live.serversDown(down);
+            } catch (ConfigException | IOException | RuntimeException e) {
+                EventLog.error("health_apply_failed", "down", String.join(",", down), "error", String.valueOf(e));
+            }
+        }));
         NamespaceLock nsLock = null;
         // SIGTERM/SIGINT stop the data plane and let call() return 0; a shutdown hook would make
         // the JVM exit with 143 whatever call() returns
@@ -289,7 +312,11 @@ public final class RunCommand implements Callable<Integer> {
                 EventLog.error("interface_failed", "error", e.getMessage());
                 return 1;
             }
-            reloader = new ConfigReloader(config, live::apply, bytes);
+            health.configure(live.tables());
+            reloader = new ConfigReloader(config, c -> {
+                live.apply(c);
+                health.configure(live.tables());
+            }, bytes);
             ConfigReloader r = reloader;
             if (announceLink != null) {
                 try {
@@ -306,6 +333,7 @@ public final class RunCommand implements Callable<Integer> {
                     MetricRegistry registry = new MetricRegistry();
                     counters.register(registry);
                     live.register(registry);
+                    health.register(registry);
                     r.register(registry);
                     if (a != null) {
                         a.register(registry);
@@ -342,6 +370,8 @@ public final class RunCommand implements Callable<Integer> {
             if (endpoint != null) {
                 endpoint.close();
             }
+            health.close();
+            healthApply.shutdownNow();
             live.close();
             if (nsLock != null) {
                 nsLock.release();

@@ -47,6 +47,16 @@ public final class ConfigDigest {
             line(out, p + "weight", s.weight());
             line(out, p + "service-ports", s.servicePorts().stream().map(ConfigDigest::servicePort).collect(Collectors.joining(",")));
             optional(out, p + "service-vips", s.serviceVips());
+            HealthCheck h = s.health();
+            if (h != null) {
+                // only when set: digests of configs without health checks stay the same
+                line(out, p + "health.port", h.port());
+                line(out, p + "health.interval", h.interval().toMillis() + "ms");
+                line(out, p + "health.timeout", h.timeout().toMillis() + "ms");
+                line(out, p + "health.rise", h.rise());
+                line(out, p + "health.fall", h.fall());
+                line(out, p + "health.source", h.source() == null ? null : h.source().getHostAddress());
+            }
         }
         for (int i = 0; i < c.redirectPorts().size(); i++) {
             RedirectPortConfig r = c.redirectPorts().get(i);

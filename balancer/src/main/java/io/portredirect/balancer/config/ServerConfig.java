@@ -16,10 +16,11 @@ import java.util.List;
  * @param weight        share in redirect groups and echo balancing (entry frequency in the table)
  * @param servicePorts  the ports that name this server (unique per VIP)
  * @param serviceVips   the VIPs its service ports are on (empty: every VIP)
+ * @param health        its health check, or null (never checked: always up)
  */
 public record ServerConfig(String name, String interfaceName, MacSpec mac, MacSpec interfaceMac, List<InetAddress> ips,
                            List<InetAddress> vips, ForwardingMode mode, int weight, List<ServicePortRange> servicePorts,
-                           List<InetAddress> serviceVips) {
+                           List<InetAddress> serviceVips, HealthCheck health) {
     public ServerConfig {
         ips = List.copyOf(ips);
         vips = List.copyOf(vips);

@@ -57,7 +57,7 @@ final class ServersSection {
     }
 
     private ServerConfig server(ConfigMapping s) {
-        s.keys("name", "interface", "mac", "interface-mac", "ip", "vip", "mode", "weight", "service-ports", "service-vips");
+        s.keys("name", "interface", "mac", "interface-mac", "ip", "vip", "mode", "weight", "service-ports", "service-vips", "health");
         String name = name(s);
         String iface = Interfaces.required(s);
         ForwardingMode mode = mode(s);
@@ -96,11 +96,12 @@ final class ServersSection {
             l3ServiceVips(s, serverVips, serviceVips);
         }
         List<ServicePortRange> ports = servicePorts(s, name, serviceVips);
+        HealthCheck health = HealthSection.read(s);
         if (name == null || iface == null || mode == null) {
             return null;
         }
         return new ServerConfig(name, iface, mac, ifMac == null ? MacSpec.auto() : ifMac, ips, serverVips, mode, weight, ports,
-                serviceVips);
+                serviceVips, health);
     }
 
     private String name(ConfigMapping s) {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -84,6 +85,8 @@ public final class LiveBalancer implements AutoCloseable {
     private volatile NextHopResolver resolver;
     private volatile boolean closed;
     private long generation;
+    /** Servers out of service by their health checks; every apply builds tables without them. */
+    private volatile Set<String> down = Set.of();
 
     /**
      * @param onFatal called (from a reader thread) when an interface fails for good; the caller
@@ -128,7 +131,7 @@ public final class LiveBalancer implements AutoCloseable {
             r = next;
         }
         NextHopResolver resolverForBuild = r;
-        ForwardingTables t = ForwardingTables.build(cfg, interfaceMacs, (iface, ip) -> resolverForBuild.lookup(ip));
+        ForwardingTables t = ForwardingTables.build(cfg, interfaceMacs, (iface, ip) -> resolverForBuild.lookup(ip), down);
 
         // per-server and per-port series exist from the start, whichever dataplane counts into them
         for (int i = 0; i < t.serverCount(); i++) {
@@ -189,6 +192,29 @@ public final class LiveBalancer implements AutoCloseable {
         EventLog.info("tables_applied", "generation", s.generation, "config", cfg.source(), "servers", t.serverCount(),
                 "interfaces", String.join(",", t.interfaces()), "reading", readingList(), "next_hop_mac",
                 t.nextHopResolved() ? io.portredirect.protocol.packet.Bytes.mac(t.nextHopMac(), 0) : "unresolved");
+    }
+
+    /**
+     * Health checks changed the set of servers out of service: rebuilds the running config's
+     * tables without them and applies them the way a reload does (pcap: table swap; nft: one
+     * ruleset transaction), so the generation goes up by one. Later reloads keep the set.
+     */
+    public synchronized void serversDown(Set<String> names) throws ConfigException, IOException {
+        Set<String> previous = down;
+        down = Set.copyOf(names);
+        Snapshot s = live.get();
+        if (s == null || closed || previous.equals(down)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try {
+            apply(s.config);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            down = previous;
+            throw e;
+        }
+        EventLog.info("health_applied", "generation", generation, "down", String.join(",", new java.util.TreeSet<>(down)),
+                "apply_ms", (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**

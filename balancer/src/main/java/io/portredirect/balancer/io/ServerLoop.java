@@ -1,6 +1,7 @@
 package io.portredirect.balancer.io;
 
 import io.portredirect.balancer.decide.PacketProcessor;
+import io.portredirect.balancer.health.ProbeAnswers;
 import io.portredirect.balancer.metrics.BalancerCounters;
 import io.portredirect.balancer.table.ForwardingTables;
 
@@ -14,6 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class ServerLoop extends FrameLoop {
     private ForwardingTables indexedFor;
     private int serverIndex = -1;
+    /** Answers to the health checker's probes (null: no health-checked server here). */
+    private ProbeAnswers probeAnswers;
 
     ServerLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters) {
         super(port, live, counters);
@@ -27,10 +30,14 @@ final class ServerLoop extends FrameLoop {
             // once per table generation: which server this interface leads to
             int[] on = t.serversOnInterface(port.name());
             serverIndex = on.length == 0 ? -1 : on[0];
+            probeAnswers = ProbeAnswers.forInterface(t, port.name());
             indexedFor = t;
         }
         if (serverIndex < 0) {
             return;
+        }
+        if (probeAnswers != null && probeAnswers.isAnswer(buf, n)) {
+            return; // the health checker's own capture has it; not return traffic
         }
         pinned.tables = t;
         if (processor.fromServer(serverIndex, buf, 0, n) == PacketProcessor.TO_NETWORK) {

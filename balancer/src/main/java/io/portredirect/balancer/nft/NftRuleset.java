@@ -704,6 +704,37 @@ public final class NftRuleset {
         b.append("\t}\n");
     }
 
+    /**
+     * Answers to the balancer's own health probes are not return traffic: an l3 server answers from
+     * its address and port the balancer gave it, a raw one from the VIP, and either would be sent
+     * out to the next hop. They go to the probe source: this host (fib says local) or a configured
+     * {@code health.source}. Only with health checks on the interface, so other rulesets stay as they were.
+     */
+    private void healthAnswers(StringBuilder b, int[] servers) {
+        Set<String> sources = new TreeSet<>();
+        boolean any = false;
+        for (int s : servers) {
+            io.portredirect.balancer.config.HealthCheck h = t.config().servers().get(s).health();
+            if (h != null) {
+                any = true;
+                if (h.source() != null) {
+                    sources.add((h.source() instanceof Inet4Address ? "ip" : "ip6") + " daddr " + address(h.source()));
+                }
+            }
+        }
+        if (!any) {
+            return;
+        }
+        String ports = "meta l4proto tcp th dport " + io.portredirect.balancer.config.HealthCheck.FIRST_SOURCE_PORT + "-"
+                + io.portredirect.balancer.config.HealthCheck.LAST_SOURCE_PORT + " ";
+        for (String family : List.of("ip", "ip6")) {
+            rule(b, "meta protocol " + family + " " + ports + "fib daddr type local " + counter("pass_health_answer") + " return");
+        }
+        for (String src : sources) {
+            rule(b, "meta protocol " + src.substring(0, src.indexOf(' ')) + " " + src + " " + ports + counter("pass_health_answer") + " return");
+        }
+    }
+
     private void returnChainsFromServers(StringBuilder b) {
         Set<String> ifaces = new TreeSet<>();
         for (int s = 0; s < t.serverCount(); s++) {
@@ -717,6 +748,7 @@ public final class NftRuleset {
                     .append(" priority filter; policy accept;\n");
             // only frames sent to us are return traffic (a flooding server LAN delivers others' too)
             rule(b, "ether daddr != " + mac(t.serverSideMac(servers[0])) + " " + counter("pass_not_our_mac") + " return");
+            healthAnswers(b, servers);
             rule(b, "meta protocol ip ip saddr @vip4 goto to_network");
             rule(b, "meta protocol ip6 ip6 saddr @vip6 goto to_network");
             for (int s : servers) {

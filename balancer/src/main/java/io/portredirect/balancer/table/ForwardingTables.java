@@ -36,6 +36,15 @@ import java.util.stream.IntStream;
  * are configured alike share one pair of port arrays, so a config without per-VIP keys costs what
  * it did before; {@link #vipIndex} gives the VIP index the lookups take.
  *
+ * <p>Health: tables are built for a set of servers that are down ({@link #build(BalancerConfig,
+ * Function, BiFunction, Set)}). A down server leaves every redirect group: only the table slots it
+ * held move, to the other members in proportion to their weights (the slots of the others keep
+ * their owner, so no other negotiation changes server); a group whose members are all down stays
+ * as configured (there is nowhere better to send a REDIRECT SYN, and the client falls back). As
+ * legacy owner of a redirect port it is replaced by the default server, when there is one and it
+ * is up. Its service ports stay its own: a service port names one server, and moving it would break
+ * the connections living on it if the check was wrong.
+ *
  * <p>Hot-path accessors take and return ints and copy bytes into caller buffers; nothing here
  * allocates after {@link #build}.
  */
@@ -71,6 +80,10 @@ public final class ForwardingTables {
     private final int[] redirectSlotOf;
     private final short[][] redirectTables;
     private final int[] redirectOwners;
+    /** The owners as configured (return traffic of a down owner is still its own). */
+    private final int[] configuredOwners;
+    /** Servers whose health check failed, by index. */
+    private final boolean[] down;
     private final int[] redirectPorts;
     private final int[] redirectProtocols;
     private final List<List<InetAddress>> redirectVips;
@@ -79,10 +92,15 @@ public final class ForwardingTables {
     private final int defaultServer;
     private final int echoServer;
 
-    private ForwardingTables(BalancerConfig config, Function<String, byte[]> interfaceMac, byte[] nextHopMac) throws ConfigException {
+    private ForwardingTables(BalancerConfig config, Function<String, byte[]> interfaceMac, byte[] nextHopMac, Set<String> downNames)
+            throws ConfigException {
         this.config = config;
         List<ServerConfig> servers = config.servers();
         this.n = servers.size();
+        down = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            down[i] = downNames.contains(servers.get(i).name());
+        }
         names = new String[n];
         interfaces = new String[n];
         modes = new ForwardingMode[n];
@@ -179,19 +197,22 @@ public final class ForwardingTables {
         Arrays.fill(redirectSlotOf, -1);
         List<short[]> tables = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
+        List<Integer> configured = new ArrayList<>();
+        int dflt = config.defaultServer() == null ? -1 : config.serverIndex(config.defaultServer());
         List<Integer> ports = new ArrayList<>();
         List<Integer> protos = new ArrayList<>();
         List<List<InetAddress>> slotVips = new ArrayList<>();
         List<long[]> members = new ArrayList<>();
         Map<Set<String>, short[]> shared = new HashMap<>();
         for (RedirectPortConfig r : config.redirectPorts()) {
-            short[] table = shared.computeIfAbsent(new LinkedHashSet<>(r.group()), g -> maglev(r.group(), config));
+            short[] table = shared.computeIfAbsent(new LinkedHashSet<>(r.group()), g -> withoutDown(maglev(r.group(), config), r.group(), config, down));
             long[] bits = new long[(n + 63) / 64];
             for (String name : r.group()) {
                 int s = config.serverIndex(name);
                 bits[s >>> 6] |= 1L << s;
             }
             int owner = r.owner() == null ? -1 : config.serverIndex(r.owner());
+            int effectiveOwner = owner >= 0 && down[owner] && dflt >= 0 && !down[dflt] ? dflt : owner;
             for (TransportProtocol p : List.of(TransportProtocol.TCP, TransportProtocol.UDP)) {
                 if (r.protocols().contains(p)) {
                     for (int v = 0; v < vipList.size(); v++) {
@@ -200,7 +221,8 @@ public final class ForwardingTables {
                         }
                     }
                     tables.add(table);
-                    owners.add(owner);
+                    owners.add(effectiveOwner);
+                    configured.add(owner);
                     ports.add(r.port());
                     protos.add(p.number());
                     slotVips.add(r.vips());
@@ -210,6 +232,7 @@ public final class ForwardingTables {
         }
         redirectTables = tables.toArray(new short[0][]);
         redirectOwners = owners.stream().mapToInt(Integer::intValue).toArray();
+        configuredOwners = configured.stream().mapToInt(Integer::intValue).toArray();
         redirectPorts = ports.stream().mapToInt(Integer::intValue).toArray();
         redirectProtocols = protos.stream().mapToInt(Integer::intValue).toArray();
         redirectVips = List.copyOf(slotVips);
@@ -250,6 +273,8 @@ public final class ForwardingTables {
         redirectSlotOf = o.redirectSlotOf;
         redirectTables = o.redirectTables;
         redirectOwners = o.redirectOwners;
+        configuredOwners = o.configuredOwners;
+        down = o.down;
         redirectPorts = o.redirectPorts;
         redirectProtocols = o.redirectProtocols;
         redirectVips = o.redirectVips;
@@ -275,6 +300,15 @@ public final class ForwardingTables {
      */
     public static ForwardingTables build(BalancerConfig config, Function<String, byte[]> interfaceMac,
                                          BiFunction<String, InetAddress, byte[]> neighborMac) throws ConfigException {
+        return build(config, interfaceMac, neighborMac, Set.of());
+    }
+
+    /**
+     * Builds the tables with the servers named in {@code down} out of service (see the class
+     * comment); names that are not servers of {@code config} are ignored.
+     */
+    public static ForwardingTables build(BalancerConfig config, Function<String, byte[]> interfaceMac,
+                                         BiFunction<String, InetAddress, byte[]> neighborMac, Set<String> down) throws ConfigException {
         MacSpec spec = config.network().nextHopMac();
         byte[] hop = spec.isAuto() ? null : spec.bytes();
         if (hop == null) {
@@ -286,7 +320,7 @@ public final class ForwardingTables {
                 }
             }
         }
-        return new ForwardingTables(config, interfaceMac, hop);
+        return new ForwardingTables(config, interfaceMac, hop, down);
     }
 
     /** These tables with the next hop's MAC set (after ARP/NDP resolution); shares every table. */
@@ -339,6 +373,27 @@ public final class ForwardingTables {
         return MaglevTable.build(m, config.tableSize());
     }
 
+    /**
+     * The group's table with the slots of down members handed to the members that are up: each
+     * such slot takes its owner from the table built over the up members alone (so the moved slots
+     * follow the weights), and every other slot keeps its owner. Unchanged when no member, or every
+     * member, is down.
+     */
+    static short[] withoutDown(short[] table, List<String> group, BalancerConfig config, boolean[] down) {
+        List<String> up = group.stream().filter(name -> !down[config.serverIndex(name)]).toList();
+        if (up.size() == group.size() || up.isEmpty()) {
+            return table;
+        }
+        short[] survivors = maglev(up, config);
+        short[] out = table.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (down[out[i]]) {
+                out[i] = survivors[i];
+            }
+        }
+        return out;
+    }
+
     private static int protoSlot(int ipProtocol) {
         return ipProtocol == IpProtocol.TCP ? 0 : ipProtocol == IpProtocol.UDP ? 1 : -1;
     }
@@ -388,6 +443,16 @@ public final class ForwardingTables {
     /** True when server {@code s} belongs to the group of redirect slot {@code slot}. */
     public boolean inRedirectGroup(int slot, int s) {
         return (redirectMembers[slot][s >>> 6] & (1L << s)) != 0;
+    }
+
+    /** True when server {@code s} is out of service (its health check failed). */
+    public boolean isDown(int s) {
+        return down[s];
+    }
+
+    /** Names of the servers out of service, in config order. */
+    public List<String> downServers() {
+        return IntStream.range(0, n).filter(i -> down[i]).mapToObj(i -> names[i]).toList();
     }
 
     /** The default server, or -1. */
@@ -497,7 +562,7 @@ public final class ForwardingTables {
             return true;
         }
         int slot = redirectSlot(vip, ipProtocol, port);
-        return slot >= 0 && (inRedirectGroup(slot, s) || redirectOwners[slot] == s);
+        return slot >= 0 && (inRedirectGroup(slot, s) || redirectOwners[slot] == s || configuredOwners[slot] == s);
     }
 
     /** Writes the server's MAC as destination and the balancer's server-side MAC as source. */
@@ -660,6 +725,17 @@ public final class ForwardingTables {
             if (perVip) {
                 sb.append(" on ").append(s.serviceVips().isEmpty() ? "every VIP" : vipColumn(s.serviceVips()));
             }
+            if (s.health() != null) {
+                io.portredirect.balancer.config.HealthCheck h = s.health();
+                sb.append(String.format(" health tcp/%d every %s timeout %s rise %d fall %d", h.port(), ms(h.interval()), ms(h.timeout()),
+                        h.rise(), h.fall()));
+                if (h.source() != null) {
+                    sb.append(" from ").append(Addresses.format(h.source()));
+                }
+            }
+            if (down[i]) {
+                sb.append(" DOWN");
+            }
             sb.append('\n');
         }
         sb.append("redirect ports (table size ").append(config.tableSize()).append("):\n");
@@ -687,6 +763,10 @@ public final class ForwardingTables {
             sb.append("metrics: ").append(config.metricsListen()).append('\n');
         }
         return sb.toString();
+    }
+
+    private static String ms(java.time.Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     /** {@code 198.18.0.10,2001:2::10}, or {@code *} for every VIP. */

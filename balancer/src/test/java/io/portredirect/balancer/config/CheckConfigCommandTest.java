@@ -31,6 +31,7 @@ class CheckConfigCommandTest {
         System.out.println(s);
         assertTrue(s.contains("8080/tcp owner s1 shares s1=50.00% s2=25.00% s3=25.00%"), s);
         assertTrue(s.contains("5000/udp owner - shares s1=66.67% s2=33.33%"), s);
+        assertTrue(s.contains(" health tcp/80 every 1s timeout 500ms rise 2 fall 3\n"), "the health settings of s1: " + s);
         assertTrue(s.trim().endsWith("OK"), s);
         // what a replica running this file exports as portredirect_balancer_config_info{digest=...}
         String digest = ConfigDigest.of(ConfigLoader.load(ConfigLoaderTest.TESTDATA.resolve("sample.yaml")));
@@ -43,6 +44,9 @@ class CheckConfigCommandTest {
         JsonNode j = new ObjectMapper().readTree(out.toString());
         assertTrue(j.get("valid").asBoolean());
         assertEquals(3, j.get("servers").size());
+        assertEquals(80, j.get("servers").get(0).get("health").get("port").asInt());
+        assertEquals(1000, j.get("servers").get(0).get("health").get("intervalMillis").asInt());
+        assertTrue(j.get("servers").get(1).get("health") == null, "s2 has no health block");
         assertEquals(3, j.get("redirectPorts").size());
         assertEquals(ConfigDigest.of(ConfigLoader.load(ConfigLoaderTest.TESTDATA.resolve("sample.yaml"))), j.get("digest").asText());
         assertEquals(65537, j.get("redirectPorts").get(0).get("tableSlots").get("s1").asInt()
