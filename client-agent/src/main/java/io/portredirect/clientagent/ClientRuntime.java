@@ -108,7 +108,7 @@ public final class ClientRuntime implements AutoCloseable {
             ProbeEngine engine = new ProbeEngine(config.probe(), policies, link, loop, completions, stats, mtu, failed);
             Resolver resolver = new Resolver(cache, engine, policies, config.fallback(), config.maxChain(), stats, failed);
             FlowRegistry flows = new FlowRegistry();
-            MidFlowWatcher watcher = new MidFlowWatcher(flows, resolver, stats);
+            MidFlowWatcher watcher = new MidFlowWatcher(flows, resolver, stats, MidFlowWatcher.kernelReceiveBufferMax());
             CaptureDispatcher dispatcher = new CaptureDispatcher(loop, port.linkType() == RawPort.LinkType.ETHERNET, engine, watcher, stats);
             port.start(dispatcher);
             LOG.info("probing on {} (mtu {}) from ports {}, nft table {}", iface, mtu, config.probe().sourcePorts(), guard.table());

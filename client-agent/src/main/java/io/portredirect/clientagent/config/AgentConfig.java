@@ -13,10 +13,20 @@ import java.util.Optional;
  * @param maxChain  most redirects followed for one VIP:port before a fresh probe is forced
  * @param udpIdle   a UDP client with no traffic for this long is forgotten
  * @param negativeCache how long failed servers are avoided
+ * @param idleTimeout a spliced TCP connection with no byte either way for this long is reset; zero: never
  */
 public record AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
                           Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners,
-                          NegativeCacheConfig negativeCache) {
+                          NegativeCacheConfig negativeCache, Duration idleTimeout) {
+    /** Default of {@code idle-timeout}: longer than any sane keep-alive, shorter than a forgotten socket's life. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+
+    /** With the default idle timeout. */
+    public AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
+                       Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners, NegativeCacheConfig negativeCache) {
+        this(source, probe, cacheTtl, fallback, maxChain, udpIdle, vips, listeners, negativeCache, DEFAULT_IDLE_TIMEOUT);
+    }
+
     /** With the default negative cache. */
     public AgentConfig(String source, ProbeConfig probe, Duration cacheTtl, FallbackPolicy fallback, int maxChain,
                        Duration udpIdle, List<VipConfig> vips, List<ListenerConfig> listeners) {

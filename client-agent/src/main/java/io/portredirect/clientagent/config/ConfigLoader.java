@@ -44,6 +44,7 @@ import java.util.Map;
  * fallback: plain              # plain | fail
  * max-chain: 3
  * udp-idle: 60s
+ * idle-timeout: 1h             # a spliced TCP connection quiet this long is reset; 0s: never
  * vips:
  *   - address: 198.18.0.10
  *     service-ports: 20000-20999     # or a list: [20000-20099, 30000]
@@ -83,7 +84,8 @@ public final class ConfigLoader {
     public static LoadedConfig<AgentConfig> read(String text, String file) throws ConfigException {
         ConfigReader r = new ConfigReader(file);
         ConfigMapping root = r.root(r.parse(text), "probe, vips, listeners, ...")
-                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "vips", "listeners");
+                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "idle-timeout", "vips",
+                        "listeners");
 
         ProbeConfig probe = probe(root);
         Duration ttl = Duration.ofSeconds(60);
@@ -97,12 +99,14 @@ public final class ConfigLoader {
         FallbackPolicy fallback = fallbackName == null ? FallbackPolicy.PLAIN : FallbackPolicy.valueOf(fallbackName.toUpperCase(Locale.ROOT));
         int maxChain = root.integer("max-chain", 1, 16, 3);
         Duration udpIdle = root.duration("udp-idle", Duration.ofSeconds(60));
+        Duration idleTimeout = root.duration("idle-timeout", AgentConfig.DEFAULT_IDLE_TIMEOUT);
 
         Map<InetAddress, Integer> vipLines = new HashMap<>();
         List<VipConfig> vips = vips(root, probe == null ? null : probe.sourcePorts(), vipLines);
         List<ListenerConfig> listeners = listeners(root, vipLines);
         r.finish();
-        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative), r.warnings());
+        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative, idleTimeout),
+                r.warnings());
     }
 
     private static ProbeConfig probe(ConfigMapping root) {
