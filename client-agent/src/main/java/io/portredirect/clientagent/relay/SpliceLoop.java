@@ -123,13 +123,24 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
         try {
             app.configureBlocking(false);
             upstream.configureBlocking(false);
-            p.appKey = app.register(selector, SelectionKey.OP_READ, p);
-            p.upKey = upstream.register(selector, SelectionKey.OP_READ, p);
+            p.appKey = register(app, p);
+            p.upKey = register(upstream, p);
             pairs++;
             p.open = true;
         } catch (IOException e) {
             p.close(true);
         }
+    }
+
+    /** A channel connected by this loop keeps its key (a cancelled key cannot be registered again before the next select). */
+    private SelectionKey register(SocketChannel ch, Pair p) throws IOException {
+        SelectionKey k = ch.keyFor(selector);
+        if (k != null && k.isValid()) {
+            k.attach(p);
+            k.interestOps(SelectionKey.OP_READ);
+            return k;
+        }
+        return ch.register(selector, SelectionKey.OP_READ, p);
     }
 
     /** Pairs being spliced now (a snapshot, for tests and stats). */
@@ -160,10 +171,18 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
                     it.remove();
-                    if (k.attachment() instanceof Pair p) {
-                        handle(k, p);
-                    } else if (k.attachment() instanceof Connecting c) {
-                        finishConnect(k, c);
+                    try {
+                        if (k.attachment() instanceof Pair p) {
+                            handle(k, p);
+                        } else if (k.attachment() instanceof Connecting c) {
+                            finishConnect(k, c);
+                        }
+                    } catch (RuntimeException e) {
+                        // one connection's bug must not stop the loop's other connections
+                        LOG.warn("relay event failed: {}", e.toString());
+                        if (k.attachment() instanceof Pair p) {
+                            p.close(true);
+                        }
                     }
                 }
                 if (now - nextSweep >= 0) {
@@ -210,7 +229,7 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
                 return;
             }
             k.interestOps(0);
-            k.cancel();
+            k.attach(null);
             c.cb.connected(c.channel);
         } catch (IOException e) {
             k.cancel();
