@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * One event loop (a selector thread) that opens upstream connections without blocking and copies
@@ -45,6 +47,8 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
     /** Reads per readiness event before the loop serves other pairs. */
     private static final int READS_PER_EVENT = 16;
     private static final long SWEEP_NANOS = 250_000_000L;
+    /** Connections accepted per readiness event before the loop serves others. */
+    private static final int ACCEPTS_PER_EVENT = 64;
 
     /** The outcome of {@link #connect}; runs on the loop. */
     public interface ConnectCallback {
@@ -83,6 +87,31 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
     public void execute(Runnable task) {
         tasks.add(task);
         selector.wakeup();
+    }
+
+    /** Runs {@code task} now when called on the loop (no queue, no wake-up), else as {@link #execute}. */
+    public void runOnLoop(Runnable task) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            execute(task);
+        }
+    }
+
+    /**
+     * Accepts on {@code server} (switched to non-blocking) from this loop: {@code onAccept} runs on
+     * the loop for each new connection, so a connection is served where it was accepted, with no
+     * hand-off between threads. Several loops may accept on one server socket. Any thread.
+     */
+    public void listen(ServerSocketChannel server, Consumer<SocketChannel> onAccept) throws IOException {
+        server.configureBlocking(false);
+        execute(() -> {
+            try {
+                server.register(selector, SelectionKey.OP_ACCEPT, new Acceptor(server, onAccept));
+            } catch (IOException e) {
+                LOG.warn("cannot accept on {}: {}", server, e.toString());
+            }
+        });
     }
 
     /**
@@ -176,6 +205,8 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
                             handle(k, p);
                         } else if (k.attachment() instanceof Connecting c) {
                             finishConnect(k, c);
+                        } else if (k.attachment() instanceof Acceptor a) {
+                            accept(k, a);
                         }
                     } catch (RuntimeException e) {
                         // one connection's bug must not stop the loop's other connections
@@ -223,6 +254,29 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
         }
     }
 
+    private void accept(SelectionKey k, Acceptor a) {
+        for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+            SocketChannel ch;
+            try {
+                ch = a.server.accept();
+            } catch (IOException e) {
+                if (!a.server.isOpen()) {
+                    k.cancel();
+                    return;
+                }
+                // out of descriptors, say: the listen queue keeps the rest; try again at the next sweep
+                LOG.warn("accept on {} failed: {}", a.server, e.toString());
+                k.interestOps(0);
+                a.paused = true;
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            a.onAccept.accept(ch);
+        }
+    }
+
     private void finishConnect(SelectionKey k, Connecting c) {
         try {
             if (!c.channel.finishConnect()) {
@@ -247,6 +301,9 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
                     stats.inc(Counter.RELAY_IDLE_CLOSED);
                     p.close(true);
                 }
+            } else if (a instanceof Acceptor acc && acc.paused && k.isValid()) {
+                acc.paused = false;
+                k.interestOps(SelectionKey.OP_ACCEPT);
             } else if (a instanceof Connecting c && now - c.deadline >= 0) {
                 k.cancel();
                 closeQuietly(c.channel);
@@ -357,6 +414,17 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
             } catch (IOException e) {
                 // nothing more to do
             }
+        }
+    }
+
+    private static final class Acceptor {
+        final ServerSocketChannel server;
+        final Consumer<SocketChannel> onAccept;
+        boolean paused;
+
+        Acceptor(ServerSocketChannel server, Consumer<SocketChannel> onAccept) {
+            this.server = server;
+            this.onAccept = onAccept;
         }
     }
 

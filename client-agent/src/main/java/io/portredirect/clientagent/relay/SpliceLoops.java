@@ -39,6 +39,14 @@ public final class SpliceLoops implements AutoCloseable {
         return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
     }
 
+    /** Every loop accepts on {@code server}; a connection is served on the loop that accepted it. */
+    public void listen(java.nio.channels.ServerSocketChannel server, java.util.function.BiConsumer<SpliceLoop, SocketChannel> onAccept)
+            throws IOException {
+        for (SpliceLoop l : loops) {
+            l.listen(server, ch -> onAccept.accept(l, ch));
+        }
+    }
+
     public void add(SocketChannel app, SocketChannel upstream, Runnable onClose) {
         next().add(app, upstream, onClose);
     }

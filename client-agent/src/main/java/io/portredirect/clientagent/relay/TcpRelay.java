@@ -9,13 +9,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 
 /**
- * One TCP listener: accepts application connections on one thread and hands each to the
- * {@link TcpSplicer}, which negotiates, connects and splices without blocking the accept.
+ * One TCP listener: every event loop of the {@link TcpSplicer} accepts on it and serves what it
+ * accepted itself (negotiation, connect and splice never block a loop), so a warm connection is
+ * set up without a hand-off between threads.
  */
 public final class TcpRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TcpRelay.class);
@@ -23,8 +22,6 @@ public final class TcpRelay implements AutoCloseable {
     private final ListenerConfig listener;
     private final TcpSplicer splicer;
     private ServerSocketChannel server;
-    private Thread acceptor;
-    private volatile boolean running;
 
     public TcpRelay(ListenerConfig listener, TcpSplicer splicer) {
         if (listener.protocol() != ListenerProtocol.TCP) {
@@ -44,10 +41,7 @@ public final class TcpRelay implements AutoCloseable {
             server.close();
             throw new IOException("cannot listen on " + HostPort.format(listener.listen()) + ": " + e.getMessage(), e);
         }
-        running = true;
-        acceptor = new Thread(this::acceptLoop, "accept-" + listener.listen().getPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        splicer.listen(server, listener.vip(), listener.redirectPort());
         LOG.info("listening: {}", listener);
         return this;
     }
@@ -57,45 +51,14 @@ public final class TcpRelay implements AutoCloseable {
         return (InetSocketAddress) server.getLocalAddress();
     }
 
-    private void acceptLoop() {
-        while (running) {
-            SocketChannel app;
-            try {
-                app = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (running) {
-                    LOG.warn("accept on {} failed: {}", listener, e.getMessage());
-                    // out of file descriptors, say: do not spin
-                    try {
-                        Thread.sleep(10);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-                continue;
-            }
-            splicer.serve(app, listener.vip(), listener.redirectPort());
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
         try {
             if (server != null) {
                 server.close();
             }
         } catch (IOException e) {
             // closing anyway
-        }
-        if (acceptor != null) {
-            try {
-                acceptor.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }

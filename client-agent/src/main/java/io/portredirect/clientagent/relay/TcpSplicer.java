@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +28,8 @@ import java.util.concurrent.RejectedExecutionException;
  * connection later) is resolved, reopened by the kernel on VIP:service-port and spliced. Nothing
  * here blocks the caller or an event loop:
  * <pre>
- *   serve --cache fresh--> resolve inline --\
+ *   accept (on a loop) or serve (any thread)
+ *   --cache fresh--> resolve inline --------\
  *         --cache miss---> resolve on the negotiation executor (a probe may wait for ARP)
  *                                           \--> loop: connect (non-blocking) --up--> register flow, splice
  *                                                       |--refused/timeout, negotiated port--> forget it, mark the
@@ -60,11 +62,23 @@ public final class TcpSplicer {
         this.stats = stats;
     }
 
-    /** Serves one accepted connection bound for {@code vip:redirectPort}; returns at once. */
+    /**
+     * Serves one connection accepted elsewhere (any thread) whose destination is {@code vip:redirectPort};
+     * returns at once. The entry point for connections whose original destination is read from the socket.
+     */
     public void serve(SocketChannel app, InetAddress vip, int redirectPort) {
+        serve(loops.next(), app, vip, redirectPort);
+    }
+
+    /** Accepts on {@code server} on every loop; each connection goes to {@code vip:redirectPort}. */
+    public void listen(ServerSocketChannel server, InetAddress vip, int redirectPort) throws IOException {
+        loops.listen(server, (loop, app) -> serve(loop, app, vip, redirectPort));
+    }
+
+    private void serve(SpliceLoop loop, SocketChannel app, InetAddress vip, int redirectPort) {
         stats.inc(Counter.CONNECTIONS);
         stats.activeConnections().incrementAndGet();
-        resolve(new Attempt(app, vip, redirectPort, loops.next()), false);
+        resolve(new Attempt(app, vip, redirectPort, loop), false);
     }
 
     private record Attempt(SocketChannel app, InetAddress vip, int redirectPort, SpliceLoop loop) {
@@ -79,12 +93,13 @@ public final class TcpSplicer {
         try {
             negotiations.execute(() -> whenResolved(a, resolver.resolve(a.vip(), a.redirectPort()), retried));
         } catch (RejectedExecutionException e) {
-            a.loop().execute(() -> fail(a.app(), "shutting down"));
+            a.loop().runOnLoop(() -> fail(a.app(), "shutting down"));
         }
     }
 
     private void whenResolved(Attempt a, CompletableFuture<Resolution> f, boolean retried) {
-        f.whenComplete((r, e) -> a.loop().execute(() -> {
+        // a cache hit on the loop that accepted: connect right away, no queue, no wake-up
+        f.whenComplete((r, e) -> a.loop().runOnLoop(() -> {
             if (e != null || !r.connects()) {
                 fail(a.app(), e != null ? e.toString() : "no service port negotiated for " + a.vip().getHostAddress() + ":"
                         + a.redirectPort() + " and fallback is 'fail'");
