@@ -231,6 +231,12 @@ class RelayHardeningLabTest {
         System.out.printf("local-listener set-up (connect -> first server byte), us: direct p50 %.0f p99 %.0f; through the agent (warm) "
                 + "p50 %.0f p99 %.0f; added p50 %+.0f us (target <= +300)%n", d50, pct(d, 0.99), a50, pct(a, 0.99), a50 - d50);
 
+        // as bin/bench's netbench does: the client writes first (connect, send 1 byte, read the answer), then resets
+        double[] de = echoFirst(cli, DIRECT, 300);
+        double[] ae = echoFirst(cli, VIA_WARM, 300);
+        System.out.printf("local-listener set-up, client writes first (connect, 1 byte, answer), us: direct p50 %.0f p99 %.0f; agent p50 %.0f "
+                + "p99 %.0f; added p50 %+.0f us%n", pct(de, 0.5), pct(de, 0.99), pct(ae, 0.5), pct(ae, 0.99), pct(ae, 0.5) - pct(de, 0.5));
+
         List<Double> ratios = new ArrayList<>();
         StringBuilder runs = new StringBuilder();
         for (int round = 0; round < 3; round++) {
@@ -526,6 +532,29 @@ class RelayHardeningLabTest {
         }
         assertEquals(1, ports.size(), "one UDP session socket: " + ports);
         return ports.get(0);
+    }
+
+    /** Connect, write one byte, read the server's first byte and the echo; reset. Microseconds each. */
+    static double[] echoFirst(String ns, InetSocketAddress to, int n) throws Exception {
+        return NetNamespace.call(ns, () -> {
+            double[] out = new double[n];
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                try (Socket s = new Socket()) {
+                    s.setTcpNoDelay(true);
+                    s.setSoTimeout(5000);
+                    s.connect(to, 5000);
+                    s.getOutputStream().write('p');
+                    byte[] b = s.getInputStream().readNBytes(2);
+                    if (b.length != 2 || b[1] != 'p') {
+                        throw new IllegalStateException("no echo via " + to);
+                    }
+                    out[i] = (System.nanoTime() - t0) / 1000.0;
+                    s.setSoLinger(true, 0);
+                }
+            }
+            return out;
+        });
     }
 
     static long fds(long pid) {
