@@ -158,6 +158,21 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
             p.open = true;
         } catch (IOException e) {
             p.close(true);
+            return;
+        }
+        try {
+            // what either side sent while the upstream was connecting (a request, a banner) goes now,
+            // not one more trip through the selector later
+            pump(p.toUp);
+            pump(p.toApp);
+            if (p.toUp.outputShut && p.toApp.outputShut) {
+                p.close(false);
+            } else {
+                p.updateInterest();
+            }
+        } catch (IOException e) {
+            stats.inc(Counter.RELAY_RESETS);
+            p.close(true);
         }
     }
 
