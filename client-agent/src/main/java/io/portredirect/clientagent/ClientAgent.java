@@ -8,8 +8,8 @@ import io.portredirect.clientagent.intercept.InterceptRuleset;
 import io.portredirect.clientagent.intercept.Interceptor;
 import io.portredirect.clientagent.relay.SpliceLoops;
 import io.portredirect.clientagent.relay.TcpRelay;
+import io.portredirect.clientagent.relay.TcpSplicer;
 import io.portredirect.clientagent.relay.UdpRelay;
-import io.portredirect.clientagent.relay.UpstreamConnector;
 import io.portredirect.clientagent.stats.AgentStats;
 
 import java.io.IOException;
@@ -20,51 +20,54 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The client agent: a {@link ClientRuntime} plus one relay per configured listener. Each accepted
  * connection is negotiated (or served from the cache), reopened by the kernel on VIP:service-port
- * and spliced; UDP clients are relayed per session.
+ * and spliced by the {@link TcpSplicer} on one of the event loops (one per core); UDP clients are
+ * relayed per session.
  */
 public final class ClientAgent implements AutoCloseable {
     // longer than the kernel's own SYN retries (1, 3, 7 s): a connect started while a balancer
     // restarts must get the same chance a direct connect would
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
-    private static final int CONNECTOR_THREADS = 64;
+    /** Threads resolving cache misses at once (each waits at most for ARP; probes themselves are asynchronous). */
+    private static final int NEGOTIATION_THREADS = 16;
 
     private final ClientRuntime runtime;
     private final SpliceLoops splicers;
-    private final ThreadPoolExecutor connectors;
+    private final ThreadPoolExecutor negotiations;
+    private final TcpSplicer splicer;
     private final List<AutoCloseable> relays = new ArrayList<>();
 
-    private ClientAgent(ClientRuntime runtime, SpliceLoops splicers, ThreadPoolExecutor connectors) {
+    private ClientAgent(ClientRuntime runtime, SpliceLoops splicers, ThreadPoolExecutor negotiations, TcpSplicer splicer) {
         this.runtime = runtime;
         this.splicers = splicers;
-        this.connectors = connectors;
+        this.negotiations = negotiations;
+        this.splicer = splicer;
     }
 
     public static ClientAgent start(AgentConfig config, AgentStats stats) throws IOException {
         ClientRuntime runtime = ClientRuntime.start(config, stats);
         ClientAgent agent = null;
         try {
-            SpliceLoops splicers = new SpliceLoops(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
-                    SpliceLoops.DEFAULT_BUFFER, stats);
-            ThreadPoolExecutor connectors = new ThreadPoolExecutor(CONNECTOR_THREADS, CONNECTOR_THREADS, 30, TimeUnit.SECONDS,
-                    new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "connect");
+            SpliceLoops splicers = new SpliceLoops(SpliceLoops.defaultThreads(), SpliceLoops.DEFAULT_BUFFER, config.idleTimeout(), stats);
+            // a miss past the pool's size runs in the caller (the accept thread): slower, never lost
+            ThreadPoolExecutor negotiations = new ThreadPoolExecutor(0, NEGOTIATION_THREADS, 30, TimeUnit.SECONDS,
+                    new SynchronousQueue<>(), r -> {
+                        Thread t = new Thread(r, "negotiate");
                         t.setDaemon(true);
                         return t;
-                    });
-            connectors.allowCoreThreadTimeOut(true);
-            agent = new ClientAgent(runtime, splicers, connectors);
-            UpstreamConnector connector = new UpstreamConnector(runtime.resolver(), stats, CONNECT_TIMEOUT);
+                    }, new ThreadPoolExecutor.CallerRunsPolicy());
+            TcpSplicer splicer = new TcpSplicer(runtime.resolver(), runtime.flows(), splicers, negotiations, CONNECT_TIMEOUT, stats);
+            agent = new ClientAgent(runtime, splicers, negotiations, splicer);
             Duration noticeWait = config.probe().timeout().multipliedBy((1L << (config.probe().retries() + 1)) - 1);
             for (ListenerConfig l : config.listeners()) {
                 switch (l.protocol()) {
-                    case TCP -> agent.relays.add(new TcpRelay(l, connector, runtime.flows(), splicers, connectors, stats).start());
+                    case TCP -> agent.relays.add(new TcpRelay(l, splicer).start());
                     case UDP -> {
                         UdpRelay u = new UdpRelay(l, runtime.resolver(), runtime.link(), config.fallback(), noticeWait,
                                 config.udpIdle(), runtime.mtu(), stats).start();
@@ -74,7 +77,7 @@ public final class ClientAgent implements AutoCloseable {
                 }
             }
             if (config.intercept().enabled()) {
-                agent.intercept(config, stats, connectors, splicers);
+                agent.intercept(config, stats, negotiations, splicers);
             }
             return agent;
         } catch (IOException | RuntimeException e) {
@@ -92,13 +95,14 @@ public final class ClientAgent implements AutoCloseable {
      * upstream connections marked so the rules skip them), then the table and its slots. The
      * interceptor closes first, so connections go plain before the listeners stop.
      */
-    private void intercept(AgentConfig config, AgentStats stats, ThreadPoolExecutor connectors, SpliceLoops splicers) throws IOException {
-        UpstreamConnector marked = new UpstreamConnector(runtime.resolver(), stats, CONNECT_TIMEOUT, InterceptRuleset.TRAFFIC_CLASS);
+    private void intercept(AgentConfig config, AgentStats stats, ThreadPoolExecutor negotiations, SpliceLoops splicers) throws IOException {
+        TcpSplicer marked = new TcpSplicer(runtime.resolver(), runtime.flows(), splicers, negotiations, CONNECT_TIMEOUT, stats,
+                InterceptRuleset.TRAFFIC_CLASS);
         Map<Intercept, Integer> ports = new LinkedHashMap<>();
         for (Intercept i : config.intercept().targets()) {
             InetAddress loopback = InetAddress.getByName(i.ipv4() ? "127.0.0.1" : "::1");
             TcpRelay r = new TcpRelay(new ListenerConfig(ListenerProtocol.TCP, new InetSocketAddress(loopback, 0), i.vip(), i.port()),
-                    marked, runtime.flows(), splicers, connectors, stats).start();
+                    marked).start();
             relays.add(r);
             ports.put(i, r.localAddress().getPort());
         }
@@ -107,6 +111,11 @@ public final class ClientAgent implements AutoCloseable {
 
     public ClientRuntime runtime() {
         return runtime;
+    }
+
+    /** The relay's entry point, for connections accepted elsewhere whose destination is known. */
+    public TcpSplicer splicer() {
+        return splicer;
     }
 
     /** Stops accepting, resets the spliced connections, removes the probe guard. */
@@ -119,7 +128,7 @@ public final class ClientAgent implements AutoCloseable {
                 // keep closing the rest
             }
         }
-        connectors.shutdownNow();
+        negotiations.shutdownNow();
         splicers.close();
         runtime.close();
     }

@@ -4,6 +4,7 @@ import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.config.NegativeCacheConfig;
 import io.portredirect.clientagent.config.VipConfig;
+import io.portredirect.clientagent.host.KernelNextHops;
 import io.portredirect.clientagent.host.ProbeGuard;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.negotiate.MidFlowWatcher;
@@ -18,9 +19,7 @@ import io.portredirect.clientagent.probe.ProbeEngine;
 import io.portredirect.clientagent.probe.ProbeLink;
 import io.portredirect.clientagent.probe.RawProbeLink;
 import io.portredirect.clientagent.stats.AgentStats;
-import io.portredirect.protocol.io.HostCommand;
 import io.portredirect.protocol.io.HostSupport;
-import io.portredirect.protocol.io.Neighbors;
 import io.portredirect.protocol.io.RawPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +36,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The client side's live machinery, shared by the agent and by applications that embed it: the
@@ -47,7 +44,8 @@ import java.util.regex.Pattern;
  */
 public final class ClientRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClientRuntime.class);
-    private static final Pattern MTU = Pattern.compile("\\smtu (\\d+)\\s");
+    /** Next hops cached: the VIPs' (answers from other sources never reach the agent). */
+    private static final int NEXT_HOP_CACHE = 256;
 
     private final AgentConfig config;
     private final AgentStats stats;
@@ -102,14 +100,14 @@ public final class ClientRuntime implements AutoCloseable {
             port = RawPort.open(iface, CaptureFilter.build(vips, config.probe().sourcePorts()), RawPort.Direction.IN);
             loop = Executors.newSingleThreadScheduledExecutor(daemon("probe-loop"));
             completions = Executors.newCachedThreadPool(daemon("probe-done"));
-            ProbeLink link = new RawProbeLink(port, new Neighbors(Duration.ofSeconds(30)));
+            ProbeLink link = new RawProbeLink(port, new KernelNextHops(Duration.ofSeconds(30), NEXT_HOP_CACHE));
             RedirectCache cache = new RedirectCache(config.cacheTtl());
             NegativeCacheConfig nc = config.negativeCache();
             NegativeCache failed = new NegativeCache(nc.initial(), nc.max(), nc.size(), System::nanoTime);
             ProbeEngine engine = new ProbeEngine(config.probe(), policies, link, loop, completions, stats, mtu, failed);
             Resolver resolver = new Resolver(cache, engine, policies, config.fallback(), config.maxChain(), stats, failed);
             FlowRegistry flows = new FlowRegistry();
-            MidFlowWatcher watcher = new MidFlowWatcher(flows, resolver, stats);
+            MidFlowWatcher watcher = new MidFlowWatcher(flows, resolver, stats, MidFlowWatcher.kernelReceiveBufferMax());
             CaptureDispatcher dispatcher = new CaptureDispatcher(loop, port.linkType() == RawPort.LinkType.ETHERNET, engine, watcher, stats);
             port.start(dispatcher);
             LOG.info("probing on {} (mtu {}) from ports {}, nft table {}", iface, mtu, config.probe().sourcePorts(), guard.table());
@@ -143,14 +141,12 @@ public final class ClientRuntime implements AutoCloseable {
     }
 
     static int interfaceMtu(String iface) throws IOException {
-        String out;
-        try {
-            out = HostCommand.run(List.of("ip", "-o", "link", "show", "dev", iface));
-        } catch (IOException e) {
-            throw new IOException("probe interface " + iface + " does not exist here: " + e.getMessage(), e);
+        java.net.NetworkInterface ni = java.net.NetworkInterface.getByName(iface);
+        if (ni == null) {
+            throw new IOException("probe interface " + iface + " does not exist here");
         }
-        Matcher m = MTU.matcher(out);
-        return m.find() ? Integer.parseInt(m.group(1)) : 1500;
+        int mtu = ni.getMTU();
+        return mtu > 0 ? mtu : 1500;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

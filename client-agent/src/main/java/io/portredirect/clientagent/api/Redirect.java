@@ -93,7 +93,7 @@ public final class Redirect implements AutoCloseable {
         int localPort = ((InetSocketAddress) ch.getLocalAddress()).getPort();
         FlowRegistry.Flow flow = new FlowRegistry.Flow(io.portredirect.clientagent.config.ListenerProtocol.TCP, vip, redirectPort, port);
         flows.register(localPort, flow);
-        return new TrackedSocket(ch, () -> flows.unregister(localPort, flow));
+        return new TrackedSocket(ch, flow.window(), () -> flows.unregister(localPort, flow));
     }
 
     /** Stops the capture; removes the nft table and the probe port reservation. */

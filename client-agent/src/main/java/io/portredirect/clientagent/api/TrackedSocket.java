@@ -1,5 +1,8 @@
 package io.portredirect.clientagent.api;
 
+import io.portredirect.clientagent.negotiate.ReceiveWindow;
+
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,16 +19,39 @@ import java.nio.channels.SocketChannel;
 final class TrackedSocket extends Socket {
     private final Socket s;
     private final Runnable onClose;
+    private final ReceiveWindow window;
     private boolean closedOnce;
+    private InputStream in;
 
-    TrackedSocket(SocketChannel ch, Runnable onClose) {
+    TrackedSocket(SocketChannel ch, ReceiveWindow window, Runnable onClose) {
         this.s = ch.socket();
+        this.window = window;
         this.onClose = onClose;
     }
 
+    /** Counts what the application reads, so a mid-connection redirect can be checked against the flow's window. */
     @Override
-    public InputStream getInputStream() throws IOException {
-        return s.getInputStream();
+    public synchronized InputStream getInputStream() throws IOException {
+        if (in == null) {
+            in = new FilterInputStream(s.getInputStream()) {
+                @Override
+                public int read() throws IOException {
+                    int b = super.read();
+                    window.received(b < 0 ? 0 : 1);
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        window.received(n);
+                    }
+                    return n;
+                }
+            };
+        }
+        return in;
     }
 
     @Override

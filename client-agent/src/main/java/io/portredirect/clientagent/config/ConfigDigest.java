@@ -35,6 +35,10 @@ public final class ConfigDigest {
         out.append("fallback=").append(c.fallback().name().toLowerCase()).append('\n');
         out.append("max-chain=").append(c.maxChain()).append('\n');
         out.append("udp-idle=").append(Durations.format(c.udpIdle())).append('\n');
+        if (!c.idleTimeout().equals(AgentConfig.DEFAULT_IDLE_TIMEOUT)) {
+            // only when set, so digests of configs written before the key stay as they were
+            out.append("idle-timeout=").append(Durations.format(c.idleTimeout())).append('\n');
+        }
         for (VipConfig v : c.vips()) {
             out.append("vip=").append(v.address().getHostAddress()).append(' ')
                     .append(v.servicePorts().stream().map(Object::toString).collect(Collectors.joining(","))).append('\n');

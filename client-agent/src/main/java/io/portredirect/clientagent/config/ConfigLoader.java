@@ -46,6 +46,7 @@ import java.util.Map;
  * fallback: plain              # plain | fail
  * max-chain: 3
  * udp-idle: 60s
+ * idle-timeout: 1h             # a spliced TCP connection quiet this long is reset; 0s: never
  * vips:
  *   - address: 198.18.0.10
  *     service-ports: 20000-20999     # or a list: [20000-20099, 30000]
@@ -85,8 +86,8 @@ public final class ConfigLoader {
     public static LoadedConfig<AgentConfig> read(String text, String file) throws ConfigException {
         ConfigReader r = new ConfigReader(file);
         ConfigMapping root = r.root(r.parse(text), "probe, vips, listeners, ...")
-                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "vips", "listeners", "intercept",
-                        "intercept-spread");
+                .keys("probe", "cache", "negative-cache", "fallback", "max-chain", "udp-idle", "idle-timeout", "vips",
+                        "listeners", "intercept", "intercept-spread");
 
         ProbeConfig probe = probe(root);
         Duration ttl = Duration.ofSeconds(60);
@@ -100,13 +101,15 @@ public final class ConfigLoader {
         FallbackPolicy fallback = fallbackName == null ? FallbackPolicy.PLAIN : FallbackPolicy.valueOf(fallbackName.toUpperCase(Locale.ROOT));
         int maxChain = root.integer("max-chain", 1, 16, 3);
         Duration udpIdle = root.duration("udp-idle", Duration.ofSeconds(60));
+        Duration idleTimeout = root.duration("idle-timeout", AgentConfig.DEFAULT_IDLE_TIMEOUT);
 
         Map<InetAddress, Integer> vipLines = new HashMap<>();
         List<VipConfig> vips = vips(root, probe == null ? null : probe.sourcePorts(), vipLines);
         InterceptConfig intercept = intercept(root, vipLines);
         List<ListenerConfig> listeners = listeners(root, vipLines, intercept.enabled());
         r.finish();
-        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative, intercept),
+        return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative, idleTimeout,
+                intercept),
                 r.warnings());
     }
 

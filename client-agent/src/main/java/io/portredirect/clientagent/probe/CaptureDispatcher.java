@@ -84,7 +84,10 @@ public final class CaptureDispatcher implements RawPort.FrameHandler {
             return;
         }
         if (p.isTcp()) {
-            if ((p.tcpFlags() & TcpView.SYN) == 0 && p.redirect().isPresent()) {
+            int synAck = TcpView.SYN | TcpView.ACK;
+            if ((p.tcpFlags() & synAck) == synAck) {
+                midFlow.onHandshake(p);
+            } else if ((p.tcpFlags() & TcpView.SYN) == 0 && p.redirect().isPresent()) {
                 midFlow.onSegment(p);
             }
             return;

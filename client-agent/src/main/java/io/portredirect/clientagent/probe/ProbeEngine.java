@@ -373,13 +373,18 @@ public final class ProbeEngine implements Prober {
             InetAddress from = InetAddress.getByAddress(Arrays.copyOfRange(b, p.srcAddrOffset(), p.srcAddrOffset() + p.addrLength()));
             InetAddress to = InetAddress.getByAddress(Arrays.copyOfRange(b, p.dstAddrOffset(), p.dstAddrOffset() + p.addrLength()));
             long ack = Bytes.u32(b, p.l4Offset() + TcpView.ACK_OFFSET);
+            // only along a path a probe already resolved: the loop never asks the kernel or waits for
+            // ARP on behalf of whoever sent a packet (the capture passes VIPs only anyway)
+            ProbeLink.Path path = link.cached(from);
+            if (path == null) {
+                stats.inc(Counter.IGNORED_WRONG_SOURCE);
+                return;
+            }
             CraftedPacket rst = CraftedPacket.builder().src(to, p.dstPort()).dst(from, p.srcPort())
                     .tcp(TcpView.RST).seq(ack).window(0).redirect(RedirectExtension.redirect()).build();
-            transmit(rst, link.prepare(from), Counter.PROBE_RSTS);
+            transmit(rst, path, Counter.PROBE_RSTS);
         } catch (UnknownHostException e) {
             // addresses come from a parsed packet: cannot happen
-        } catch (IOException e) {
-            LOG.debug("cannot reset a late answer: {}", e.getMessage());
         }
     }
 

@@ -14,6 +14,14 @@ public interface ProbeLink {
     /** Resolves (and caches) the path to {@code vip}; may block briefly for ARP/NDP. */
     Path prepare(InetAddress vip) throws IOException;
 
+    /**
+     * The path {@link #prepare} resolved earlier for {@code vip}, or null; never asks the kernel or
+     * waits, so the probe loop may call it for any packet.
+     */
+    default Path cached(InetAddress vip) {
+        return null;
+    }
+
     /** Sends an IP-level packet along a path from {@link #prepare}. */
     void send(CraftedPacket packet, Path path) throws IOException;
 

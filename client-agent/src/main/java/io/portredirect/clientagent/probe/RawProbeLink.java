@@ -1,5 +1,6 @@
 package io.portredirect.clientagent.probe;
 
+import io.portredirect.clientagent.host.KernelNextHops;
 import io.portredirect.protocol.io.Neighbors;
 import io.portredirect.protocol.io.RawPort;
 import io.portredirect.protocol.packet.CraftedPacket;
@@ -8,21 +9,37 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
 
-/** {@link ProbeLink} over a {@link RawPort}: Ethernet frames addressed with the kernel's neighbour entry. */
+/**
+ * {@link ProbeLink} over a {@link RawPort}: Ethernet frames addressed with the kernel's neighbour
+ * entry, read over netlink ({@link KernelNextHops}: no process is started, the cache is bounded).
+ */
 public final class RawProbeLink implements ProbeLink {
     private static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(1);
 
     private final RawPort port;
-    private final Neighbors neighbors;
+    private final KernelNextHops neighbors;
 
-    public RawProbeLink(RawPort port, Neighbors neighbors) {
+    public RawProbeLink(RawPort port, KernelNextHops neighbors) {
         this.port = port;
         this.neighbors = neighbors;
     }
 
     @Override
     public Path prepare(InetAddress vip) throws IOException {
-        Neighbors.NextHop hop = neighbors.resolve(vip, RESOLVE_TIMEOUT);
+        return path(vip, neighbors.resolve(vip, RESOLVE_TIMEOUT));
+    }
+
+    @Override
+    public Path cached(InetAddress vip) {
+        Neighbors.NextHop hop = neighbors.cached(vip);
+        try {
+            return hop == null ? null : path(vip, hop);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private Path path(InetAddress vip, Neighbors.NextHop hop) throws IOException {
         if (!hop.device().equals(port.interfaceName())) {
             throw new IOException("the route to " + vip.getHostAddress() + " leaves by " + hop.device()
                     + ", not the probe interface " + port.interfaceName());

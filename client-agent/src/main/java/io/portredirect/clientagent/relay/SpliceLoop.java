@@ -1,45 +1,78 @@
 package io.portredirect.clientagent.relay;
 
+import io.portredirect.clientagent.negotiate.ReceiveWindow;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
- * One selector thread that copies bytes both ways between pairs of connected sockets (the
- * application's and the upstream kernel connection). Each direction has its own direct buffer;
- * when the receiver is slow the buffer fills, reading from the sender stops (back-pressure through
- * TCP windows) and resumes once it drains. End of stream on one side becomes shutdownOutput on the
- * other (half-close), and the pair closes when both directions have ended; an error on either side
- * resets both (SO_LINGER 0), so the application sees what the server did.
+ * One event loop (a selector thread) that opens upstream connections without blocking and copies
+ * bytes both ways between pairs of connected sockets, the application's and the upstream one.
+ *
+ * <pre>
+ *   connect(target) --OP_CONNECT ok--> connected() --splice()--> SPLICING --both ends shut--> closed (FIN)
+ *        |                                                          |   \--idle-timeout---------> closed (RST)
+ *        \--refused / timeout--> failed()                           \--reset or error, either side--> closed (RST both)
+ * </pre>
+ * Each direction takes a buffer from the loop's {@link BufferPool} when a read finds bytes and gives
+ * it back once the other side has taken them all; while bytes wait, reading from the sender stops
+ * (back-pressure through the TCP window) until the receiver is writable again. End of stream on
+ * one side becomes shutdownOutput on the other (half-close); a reset, or any error, on one side is
+ * passed on as a reset (SO_LINGER 0) on the other, so the application sees what the server did.
+ * Everything runs on the loop's thread; other threads hand it work through {@link #execute}.
  */
-public final class SpliceLoop implements Runnable, AutoCloseable {
+public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpliceLoop.class);
     /** Reads per readiness event before the loop serves other pairs. */
     private static final int READS_PER_EVENT = 16;
+    private static final long SWEEP_NANOS = 250_000_000L;
+    /** Connections accepted per readiness event before the loop serves others. */
+    private static final int ACCEPTS_PER_EVENT = 64;
+
+    /** The outcome of {@link #connect}; runs on the loop. */
+    public interface ConnectCallback {
+        void connected(SocketChannel upstream);
+
+        void failed(IOException why);
+    }
 
     private final Selector selector;
-    private final int bufferSize;
+    private final BufferPool pool;
     private final AgentStats stats;
-    private final Queue<Pair> incoming = new ConcurrentLinkedQueue<>();
+    private final long idleNanos;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
+    private long now = System.nanoTime();
+    private int pairs;
 
-    public SpliceLoop(String name, int bufferSize, AgentStats stats) throws IOException {
+    /** @param idle a pair with no bytes either way for this long is reset; zero: never */
+    public SpliceLoop(String name, BufferPool pool, Duration idle, AgentStats stats) throws IOException {
         this.selector = Selector.open();
-        this.bufferSize = bufferSize;
+        this.pool = pool;
         this.stats = stats;
+        this.idleNanos = idle.toNanos();
         this.thread = new Thread(this, name);
         this.thread.setDaemon(true);
     }
@@ -49,30 +82,166 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
         return this;
     }
 
+    /** Runs {@code task} on the loop. */
+    @Override
+    public void execute(Runnable task) {
+        tasks.add(task);
+        selector.wakeup();
+    }
+
+    /** Runs {@code task} now when called on the loop (no queue, no wake-up), else as {@link #execute}. */
+    public void runOnLoop(Runnable task) {
+        if (Thread.currentThread() == thread) {
+            task.run();
+        } else {
+            execute(task);
+        }
+    }
+
+    /**
+     * Accepts on {@code server} (switched to non-blocking) from this loop: {@code onAccept} runs on
+     * the loop for each new connection, so a connection is served where it was accepted, with no
+     * hand-off between threads. Several loops may accept on one server socket. Any thread.
+     */
+    public void listen(ServerSocketChannel server, Consumer<SocketChannel> onAccept) throws IOException {
+        server.configureBlocking(false);
+        execute(() -> {
+            try {
+                server.register(selector, SelectionKey.OP_ACCEPT, new Acceptor(server, onAccept));
+            } catch (IOException e) {
+                LOG.warn("cannot accept on {}: {}", server, e.toString());
+            }
+        });
+    }
+
     /**
      * Splices two connected channels until both directions end; {@code onClose} runs once afterwards
-     * (on the loop thread). The channels are switched to non-blocking mode here.
+     * (on the loop thread). Any thread.
      */
-    public void add(SocketChannel app, SocketChannel upstream, Runnable onClose) throws IOException {
-        app.configureBlocking(false);
-        upstream.configureBlocking(false);
-        incoming.add(new Pair(app, upstream, onClose));
-        selector.wakeup();
+    public void add(SocketChannel app, SocketChannel upstream, Runnable onClose) {
+        execute(() -> splice(app, upstream, null, onClose));
+    }
+
+    /**
+     * Opens a non-blocking connection to {@code target}; the callback runs on the loop once it is up,
+     * refused, or not up within {@code timeout}. Call on the loop.
+     */
+    public void connect(InetSocketAddress target, Duration timeout, ConnectCallback cb) {
+        connect(target, timeout, 0, cb);
+    }
+
+    /** As {@link #connect(InetSocketAddress, Duration, ConnectCallback)}, the socket's IP_TOS set first (0: left). */
+    public void connect(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open(target.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (trafficClass != 0) {
+                ch.setOption(StandardSocketOptions.IP_TOS, trafficClass);
+            }
+            if (ch.connect(target)) {
+                cb.connected(ch);
+                return;
+            }
+            ch.register(selector, SelectionKey.OP_CONNECT, new Connecting(ch, target, now + timeout.toNanos(), cb));
+        } catch (IOException e) {
+            closeQuietly(ch);
+            cb.failed(new IOException("connect to " + target + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    /**
+     * Splices two connected channels; call on the loop. Bytes read from the upstream are added to
+     * {@code window} (when not null) so mid-connection redirects can be checked against it.
+     */
+    public void splice(SocketChannel app, SocketChannel upstream, ReceiveWindow window, Runnable onClose) {
+        Pair p = new Pair(app, upstream, window, onClose);
+        try {
+            app.configureBlocking(false);
+            upstream.configureBlocking(false);
+            p.appKey = register(app, p);
+            p.upKey = register(upstream, p);
+            pairs++;
+            p.open = true;
+        } catch (IOException e) {
+            p.close(true);
+            return;
+        }
+        try {
+            // what either side sent while the upstream was connecting (a request, a banner) goes now,
+            // not one more trip through the selector later
+            pump(p.toUp);
+            pump(p.toApp);
+            if (p.toUp.outputShut && p.toApp.outputShut) {
+                p.close(false);
+            } else {
+                p.updateInterest();
+            }
+        } catch (IOException e) {
+            stats.inc(Counter.RELAY_RESETS);
+            p.close(true);
+        }
+    }
+
+    /** A channel connected by this loop keeps its key (a cancelled key cannot be registered again before the next select). */
+    private SelectionKey register(SocketChannel ch, Pair p) throws IOException {
+        SelectionKey k = ch.keyFor(selector);
+        if (k != null && k.isValid()) {
+            k.attach(p);
+            k.interestOps(SelectionKey.OP_READ);
+            return k;
+        }
+        return ch.register(selector, SelectionKey.OP_READ, p);
+    }
+
+    /** Pairs being spliced now (a snapshot, for tests and stats). */
+    public int pairs() {
+        return pairs;
+    }
+
+    /** The loop's buffer pool (read it on the loop). */
+    BufferPool pool() {
+        return pool;
     }
 
     @Override
     public void run() {
+        long nextSweep = now + SWEEP_NANOS;
         try {
             while (running) {
-                selector.select(1000);
-                for (Pair p; (p = incoming.poll()) != null; ) {
-                    register(p);
+                selector.select(SWEEP_NANOS / 1_000_000);
+                now = System.nanoTime();
+                for (Runnable t; (t = tasks.poll()) != null; ) {
+                    try {
+                        t.run();
+                    } catch (RuntimeException e) {
+                        LOG.warn("relay task failed: {}", e.toString());
+                    }
                 }
                 Iterator<SelectionKey> it = selector.selectedKeys().iterator();
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
                     it.remove();
-                    handle(k);
+                    try {
+                        if (k.attachment() instanceof Pair p) {
+                            handle(k, p);
+                        } else if (k.attachment() instanceof Connecting c) {
+                            finishConnect(k, c);
+                        } else if (k.attachment() instanceof Acceptor a) {
+                            accept(k, a);
+                        }
+                    } catch (RuntimeException e) {
+                        // one connection's bug must not stop the loop's other connections
+                        LOG.warn("relay event failed: {}", e.toString());
+                        if (k.attachment() instanceof Pair p) {
+                            p.close(true);
+                        }
+                    }
+                }
+                if (now - nextSweep >= 0) {
+                    sweep();
+                    nextSweep = now + SWEEP_NANOS;
                 }
             }
         } catch (IOException | ClosedSelectorException e) {
@@ -80,32 +249,98 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
                 LOG.error("splice loop {} stopped: {}", thread.getName(), e.toString());
             }
         } finally {
-            for (SelectionKey k : selector.keys()) {
-                if (k.attachment() instanceof Pair p) {
+            shutDown();
+        }
+    }
+
+    private void shutDown() {
+        List<SelectionKey> keys;
+        try {
+            keys = new ArrayList<>(selector.keys());
+        } catch (ClosedSelectorException e) {
+            keys = List.of();
+        }
+        for (SelectionKey k : keys) {
+            if (k.attachment() instanceof Pair p) {
+                p.close(true);
+            } else if (k.attachment() instanceof Connecting c) {
+                closeQuietly(c.channel);
+                c.cb.failed(new IOException("the agent is stopping"));
+            }
+        }
+        for (Runnable t; (t = tasks.poll()) != null; ) {
+            try {
+                t.run();
+            } catch (RuntimeException e) {
+                // stopping anyway
+            }
+        }
+    }
+
+    private void accept(SelectionKey k, Acceptor a) {
+        for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+            SocketChannel ch;
+            try {
+                ch = a.server.accept();
+            } catch (IOException e) {
+                if (!a.server.isOpen()) {
+                    k.cancel();
+                    return;
+                }
+                // out of descriptors, say: the listen queue keeps the rest; try again at the next sweep
+                LOG.warn("accept on {} failed: {}", a.server, e.toString());
+                k.interestOps(0);
+                a.paused = true;
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            a.onAccept.accept(ch);
+        }
+    }
+
+    private void finishConnect(SelectionKey k, Connecting c) {
+        try {
+            if (!c.channel.finishConnect()) {
+                return;
+            }
+            k.interestOps(0);
+            k.attach(null);
+            c.cb.connected(c.channel);
+        } catch (IOException e) {
+            k.cancel();
+            closeQuietly(c.channel);
+            c.cb.failed(new IOException("connect to " + c.target + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    /** Resets idle pairs and gives up on connects past their deadline. */
+    private void sweep() {
+        for (SelectionKey k : new ArrayList<>(selector.keys())) {
+            Object a = k.attachment();
+            if (a instanceof Pair p) {
+                if (idleNanos > 0 && k == p.appKey && p.open && now - p.lastActive >= idleNanos) {
+                    stats.inc(Counter.RELAY_IDLE_CLOSED);
                     p.close(true);
                 }
-            }
-            for (Pair p; (p = incoming.poll()) != null; ) {
-                p.close(true);
+            } else if (a instanceof Acceptor acc && acc.paused && k.isValid()) {
+                acc.paused = false;
+                k.interestOps(SelectionKey.OP_ACCEPT);
+            } else if (a instanceof Connecting c && now - c.deadline >= 0) {
+                k.cancel();
+                closeQuietly(c.channel);
+                c.cb.failed(new IOException("connect to " + c.target + " timed out"));
             }
         }
     }
 
-    private void register(Pair p) {
-        try {
-            p.appKey = p.app.register(selector, SelectionKey.OP_READ, p);
-            p.upKey = p.up.register(selector, SelectionKey.OP_READ, p);
-        } catch (IOException e) {
-            p.close(true);
-        }
-    }
-
-    private void handle(SelectionKey k) {
-        Pair p = (Pair) k.attachment();
-        if (p.closed) {
+    private void handle(SelectionKey k, Pair p) {
+        if (!p.open) {
             return;
         }
         boolean fromApp = k.channel() == p.app;
+        p.lastActive = now;
         try {
             if (k.isValid() && k.isWritable()) {
                 flush(fromApp ? p.toApp : p.toUp);
@@ -120,31 +355,41 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
             }
         } catch (IOException e) {
             LOG.debug("splice reset: {}", e.getMessage());
+            stats.inc(Counter.RELAY_RESETS);
             p.close(true);
         }
     }
 
     private void pump(Direction d) throws IOException {
         for (int i = 0; i < READS_PER_EVENT && !d.eof; i++) {
-            if (d.draining) {
+            if (d.buf != null) {
                 flush(d);
-                if (d.draining) {
+                if (d.buf != null) {
                     break; // the receiver is full: wait until it is writable again
                 }
             }
-            int n = d.from.read(d.buf);
-            if (n < 0) {
-                d.eof = true;
-                break;
+            ByteBuffer b = pool.take();
+            int n;
+            try {
+                n = d.from.read(b);
+            } catch (IOException e) {
+                pool.give(b);
+                throw e;
             }
-            if (n == 0) {
+            if (n <= 0) {
+                pool.give(b);
+                if (n < 0) {
+                    d.eof = true;
+                    d.received(1);
+                }
                 break;
             }
             stats.add(d.counter, n);
-            d.buf.flip();
-            d.draining = true;
+            d.received(n);
+            b.flip();
+            d.buf = b;
             flush(d);
-            if (d.draining) {
+            if (d.buf != null) {
                 break;
             }
         }
@@ -152,18 +397,18 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
     }
 
     /**
-     * Writes what the buffer holds. The buffer is refilled only once it is empty, so bytes are never
-     * moved inside it (compacting after every partial write would copy the bulk of the stream once more).
+     * Writes what the buffer holds and gives it back once empty. The buffer is refilled only once it
+     * is empty, so bytes are never moved inside it.
      */
-    private static void flush(Direction d) throws IOException {
-        if (d.draining) {
+    private void flush(Direction d) throws IOException {
+        if (d.buf != null) {
             d.to.write(d.buf);
             if (!d.buf.hasRemaining()) {
-                d.buf.clear();
-                d.draining = false;
+                pool.give(d.buf);
+                d.buf = null;
             }
         }
-        if (d.eof && !d.draining && !d.outputShut) {
+        if (d.eof && d.buf == null && !d.outputShut) {
             d.to.shutdownOutput();
             d.outputShut = true;
         }
@@ -185,31 +430,55 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
         }
     }
 
-    /**
-     * One direction: bytes read from {@code from} wait in {@code buf} until written to {@code to}.
-     * The buffer is either empty (fill mode) or {@code draining} (flipped, holding unwritten bytes).
-     */
-    private final class Direction {
+    static void closeQuietly(SocketChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // nothing more to do
+            }
+        }
+    }
+
+    private static final class Acceptor {
+        final ServerSocketChannel server;
+        final Consumer<SocketChannel> onAccept;
+        boolean paused;
+
+        Acceptor(ServerSocketChannel server, Consumer<SocketChannel> onAccept) {
+            this.server = server;
+            this.onAccept = onAccept;
+        }
+    }
+
+    private record Connecting(SocketChannel channel, InetSocketAddress target, long deadline, ConnectCallback cb) {
+    }
+
+    /** One direction: bytes read from {@code from} wait in {@code buf} (taken from the pool) until written to {@code to}. */
+    private static final class Direction {
         final SocketChannel from;
         final SocketChannel to;
-        final ByteBuffer buf = ByteBuffer.allocateDirect(bufferSize);
         final Counter counter;
-        boolean draining;
+        final ReceiveWindow window;
+        ByteBuffer buf;
         boolean eof;
         boolean outputShut;
 
-        Direction(SocketChannel from, SocketChannel to, Counter counter) {
+        Direction(SocketChannel from, SocketChannel to, Counter counter, ReceiveWindow window) {
             this.from = from;
             this.to = to;
             this.counter = counter;
+            this.window = window;
+        }
+
+        void received(long n) {
+            if (window != null) {
+                window.received(n);
+            }
         }
 
         boolean wantsRead() {
-            return !eof && !draining;
-        }
-
-        boolean hasPending() {
-            return draining;
+            return !eof && buf == null;
         }
     }
 
@@ -221,19 +490,21 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
         final Runnable onClose;
         SelectionKey appKey;
         SelectionKey upKey;
+        long lastActive = now;
+        boolean open;
         boolean closed;
 
-        Pair(SocketChannel app, SocketChannel up, Runnable onClose) {
+        Pair(SocketChannel app, SocketChannel up, ReceiveWindow window, Runnable onClose) {
             this.app = app;
             this.up = up;
-            this.toUp = new Direction(app, up, Counter.BYTES_UP);
-            this.toApp = new Direction(up, app, Counter.BYTES_DOWN);
+            this.toUp = new Direction(app, up, Counter.BYTES_UP, null);
+            this.toApp = new Direction(up, app, Counter.BYTES_DOWN, window);
             this.onClose = onClose;
         }
 
         void updateInterest() {
-            appKey.interestOps((toUp.wantsRead() ? SelectionKey.OP_READ : 0) | (toApp.hasPending() ? SelectionKey.OP_WRITE : 0));
-            upKey.interestOps((toApp.wantsRead() ? SelectionKey.OP_READ : 0) | (toUp.hasPending() ? SelectionKey.OP_WRITE : 0));
+            appKey.interestOps((toUp.wantsRead() ? SelectionKey.OP_READ : 0) | (toApp.buf != null ? SelectionKey.OP_WRITE : 0));
+            upKey.interestOps((toApp.wantsRead() ? SelectionKey.OP_READ : 0) | (toUp.buf != null ? SelectionKey.OP_WRITE : 0));
         }
 
         void close(boolean abort) {
@@ -241,6 +512,16 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
                 return;
             }
             closed = true;
+            if (open) {
+                pairs--;
+            }
+            open = false;
+            for (Direction d : new Direction[] {toUp, toApp}) {
+                if (d.buf != null) {
+                    pool.give(d.buf);
+                    d.buf = null;
+                }
+            }
             for (SocketChannel c : new SocketChannel[] {app, up}) {
                 try {
                     if (abort && c.isOpen()) {
@@ -249,11 +530,7 @@ public final class SpliceLoop implements Runnable, AutoCloseable {
                 } catch (IOException e) {
                     // the socket is already dead: closing is all that is left
                 }
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    // nothing more to do
-                }
+                closeQuietly(c);
             }
             try {
                 onClose.run();

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
@@ -74,6 +75,8 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
         final long deadline;
         volatile int target;
         long lastActive;
+        /** A datagram came from VIP:target (the service port): from now on only that source counts. */
+        boolean heardService;
 
         Session(InetSocketAddress client, DatagramChannel back, int localPort, ProbeLink.Path path, int target, long now, long deadline) {
             this.client = client;
@@ -251,6 +254,15 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
                 return;
             }
             buf.flip();
+            int t = s.target;
+            if (!fromService(listener.vip(), listener.redirectPort(), t, s.heardService, from)) {
+                // another host (or port) writing to the session's socket: not the server the app talks to
+                stats.inc(Counter.UDP_FOREIGN_DROPPED);
+                continue;
+            }
+            if (t > 0 && from.getPort() == t) {
+                s.heardService = true;
+            }
             s.lastActive = System.nanoTime();
             if (buf.remaining() == 0 && from.getPort() == listener.redirectPort() && s.target != listener.redirectPort()) {
                 // an empty datagram from the redirect port is the notice itself: not for the application
@@ -259,6 +271,19 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
             front.send(buf, s.client);
             stats.inc(Counter.UDP_DATAGRAMS_DOWN);
         }
+    }
+
+    /**
+     * Whether a datagram from {@code from} may reach the application: it must come from the VIP,
+     * from the session's service port, or from the redirect port until the service port has been
+     * heard from (the first answer, and the notice, come from the redirect port).
+     */
+    static boolean fromService(InetAddress vip, int redirectPort, int target, boolean heardService, InetSocketAddress from) {
+        if (from == null || !vip.equals(from.getAddress())) {
+            return false;
+        }
+        int port = from.getPort();
+        return (target > 0 && port == target) || (port == redirectPort && !heardService);
     }
 
     private void sweep(long now) {

@@ -29,18 +29,11 @@ public final class UpstreamConnector {
     private final Resolver resolver;
     private final AgentStats stats;
     private final Duration connectTimeout;
-    /** IP_TOS of the upstream sockets, 0 to leave it: how interception rules tell the agent's own connections. */
-    private final int trafficClass;
 
     public UpstreamConnector(Resolver resolver, AgentStats stats, Duration connectTimeout) {
-        this(resolver, stats, connectTimeout, 0);
-    }
-
-    public UpstreamConnector(Resolver resolver, AgentStats stats, Duration connectTimeout, int trafficClass) {
         this.resolver = resolver;
         this.stats = stats;
         this.connectTimeout = connectTimeout;
-        this.trafficClass = trafficClass;
     }
 
     public Resolver resolver() {
@@ -81,9 +74,6 @@ public final class UpstreamConnector {
         SocketChannel ch = SocketChannel.open();
         try {
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            if (trafficClass != 0) {
-                ch.setOption(StandardSocketOptions.IP_TOS, trafficClass);
-            }
             ch.socket().connect(new InetSocketAddress(vip, port), (int) connectTimeout.toMillis());
             return ch;
         } catch (IOException e) {

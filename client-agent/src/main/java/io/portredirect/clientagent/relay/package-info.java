@@ -1,6 +1,9 @@
 /**
- * Application traffic: {@link io.portredirect.clientagent.relay.TcpRelay} accepts, resolves, reopens
- * on VIP:service-port and hands both sockets to the {@link io.portredirect.clientagent.relay.SpliceLoop}s;
- * {@link io.portredirect.clientagent.relay.UdpRelay} keeps one upstream socket per UDP client.
+ * Application traffic: {@link io.portredirect.clientagent.relay.TcpRelay} listens; the
+ * {@link io.portredirect.clientagent.relay.TcpSplicer} (the relay's entry point, for any accepted
+ * connection whose destination is known) resolves, reopens on VIP:service-port and splices on the
+ * {@link io.portredirect.clientagent.relay.SpliceLoops} (one event loop per core, buffers from a
+ * {@link io.portredirect.clientagent.relay.BufferPool}); {@link io.portredirect.clientagent.relay.UdpRelay}
+ * keeps one upstream socket per UDP client.
  */
 package io.portredirect.clientagent.relay;

@@ -33,11 +33,15 @@ public enum Counter {
     MALFORMED_OPTIONS("malformed_options", "answers whose redirect option was malformed (treated as absent)"),
     MID_FLOW_REDIRECTS("mid_flow_redirects", "mid-connection redirects applied to the cache"),
     MID_FLOW_IGNORED("mid_flow_ignored", "mid-connection redirects ignored (unknown flow or port not allowed)"),
+    MID_FLOW_OUT_OF_WINDOW("mid_flow_out_of_window", "mid-connection redirects ignored: sequence number outside the flow's receive window"),
+    MID_FLOW_NO_HANDSHAKE("mid_flow_no_handshake", "mid-connection redirects ignored: the flow's SYN-ACK was not seen, so no window to check against"),
     CAPTURED("captured", "packets the capture handed to the agent"),
     CAPTURE_UNPARSED("capture_unparsed", "captured packets that did not parse"),
     CAPTURE_ERRORS("capture_errors", "captured packets whose handling failed (a bug: logged)"),
     BYTES_UP("bytes_up", "bytes spliced from applications to servers"),
     BYTES_DOWN("bytes_down", "bytes spliced from servers to applications"),
+    RELAY_RESETS("relay_resets", "spliced connections ended by a reset or error on one side, passed on as a reset"),
+    RELAY_IDLE_CLOSED("relay_idle_closed", "spliced connections reset after idle-timeout without a byte either way"),
     UDP_SESSIONS("udp_sessions", "UDP client sessions opened"),
     UDP_RAW_SENT("udp_raw_sent", "UDP datagrams sent raw with REDIRECT"),
     UDP_NOTICES("udp_notices", "UDP notices with CONFIRM + REDIRECT_OPT applied"),
@@ -45,7 +49,8 @@ public enum Counter {
     UDP_FALLBACKS("udp_fallbacks", "UDP sessions that fell back to VIP:redirect-port"),
     UDP_DATAGRAMS_UP("udp_datagrams_up", "UDP datagrams relayed to servers"),
     UDP_DATAGRAMS_DOWN("udp_datagrams_down", "UDP datagrams relayed to clients"),
-    UDP_DROPPED("udp_dropped", "UDP datagrams dropped (policy fail or send error)");
+    UDP_DROPPED("udp_dropped", "UDP datagrams dropped (policy fail or send error)"),
+    UDP_FOREIGN_DROPPED("udp_foreign_dropped", "UDP datagrams to a session socket from another source than VIP:service-port, dropped");
 
     private final String key;
     private final String description;

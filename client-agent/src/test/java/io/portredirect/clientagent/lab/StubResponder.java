@@ -188,12 +188,20 @@ public final class StubResponder implements AutoCloseable {
      * {@code clientPort}, in sequence (a duplicate ACK as far as the client's kernel is concerned).
      */
     public void injectMidFlowRedirect(int clientPort, int newPort) throws IOException {
+        injectMidFlowRedirect(clientPort, newPort, 0);
+    }
+
+    /**
+     * As {@link #injectMidFlowRedirect(int, int)}, with the sequence number moved by {@code seqOffset}
+     * (an off-path forger's guess: far outside the client's receive window).
+     */
+    public void injectMidFlowRedirect(int clientPort, int newPort, long seqOffset) throws IOException {
         FlowSeen s = flows.get(clientPort);
         if (s == null) {
             throw new IllegalStateException("no segment seen from client port " + clientPort + " (seen: " + flows.keySet() + ")");
         }
         port.send(CraftedPacket.builder().ethernet(s.serverMac(), s.clientMac()).src(vip, s.servicePort()).dst(s.client(), s.clientPort())
-                .tcp(TcpView.ACK).seq(s.serverNext()).ack(s.clientNext()).window(65535)
+                .tcp(TcpView.ACK).seq((s.serverNext() + seqOffset) & 0xFFFFFFFFL).ack(s.clientNext()).window(65535)
                 .redirect(RedirectExtension.redirectTo(newPort)).build().encode());
     }
 

@@ -71,15 +71,29 @@ class CaptureFilterTest {
         assertTrue(passes(tcp(80, 61000, TcpView.SYN | TcpView.ACK).mss(1460).redirect(RedirectExtension.confirm(20001))));
         assertTrue(passes(tcp(80, 61099, TcpView.SYN | TcpView.ACK).mss(1460)), "legacy SYN-ACK");
         assertTrue(passes(tcp(80, 61050, TcpView.RST | TcpView.ACK)), "refusal");
-        assertTrue(passes(tcp(80, 61050, TcpView.SYN | TcpView.ACK).src(ProbeEngineTest.addr("198.18.99.1"), 80)), "from a wrong source: counted");
+        assertFalse(passes(tcp(80, 61050, TcpView.SYN | TcpView.ACK).src(ProbeEngineTest.addr("198.18.99.1"), 80)),
+                "from a source that is no VIP: dropped in the kernel (a spoofed flood never wakes the probe loop)");
+        assertFalse(passes(CraftedPacket.builder().src(ProbeEngineTest.addr("2001:2::99"), 80).dst(LOCAL6, 61000)
+                .tcp(TcpView.SYN | TcpView.ACK).mss(1440)), "IPv6 from a source that is no VIP");
         assertTrue(passes(CraftedPacket.builder().src(VIP6, 80).dst(LOCAL6, 61000).tcp(TcpView.SYN | TcpView.ACK).mss(1440)), "IPv6");
+    }
+
+    /** The first 28 bytes of our probe SYN to {@code dst}, as an ICMP error quotes it. */
+    static byte[] quote(InetAddress dst) {
+        byte[] syn = CraftedPacket.builder().src(LOCAL, 61000).dst(dst, 80).tcp(TcpView.SYN).seq(1).build().encode();
+        return java.util.Arrays.copyOf(syn, 28);
     }
 
     @Test
     void passesIcmpErrors() {
-        byte[] quote = new byte[28];
+        byte[] quote = quote(VIP);
         assertTrue(passes(CraftedPacket.builder().src(ProbeEngineTest.addr("198.18.52.254"), 0).dst(LOCAL, 0).icmp(3, 3, 0).payload(quote)));
         assertTrue(passes(CraftedPacket.builder().src(ProbeEngineTest.addr("198.18.52.254"), 0).dst(LOCAL, 0).icmp(11, 0, 0).payload(quote)));
+        assertFalse(passes(CraftedPacket.builder().src(ProbeEngineTest.addr("198.18.52.254"), 0).dst(LOCAL, 0).icmp(3, 3, 0)
+                .payload(quote(ProbeEngineTest.addr("198.18.99.1")))), "quoting a packet to no VIP");
+        byte[] syn6 = CraftedPacket.builder().src(LOCAL6, 61000).dst(VIP6, 80).tcp(TcpView.SYN).seq(1).build().encode();
+        assertTrue(passes(CraftedPacket.builder().src(ProbeEngineTest.addr("2001:2::fe"), 0).dst(LOCAL6, 0).icmp(1, 4, 0)
+                .payload(java.util.Arrays.copyOf(syn6, 48))), "ICMPv6 unreachable quoting a probe to the IPv6 VIP");
         assertFalse(passes(CraftedPacket.builder().src(ProbeEngineTest.addr("198.18.52.254"), 0).dst(LOCAL, 0).icmp(0, 0, 0)), "echo reply");
     }
 
@@ -95,7 +109,10 @@ class CaptureFilterTest {
         byte[] data = new byte[1400];
         assertFalse(passes(tcp(20001, 40000, TcpView.ACK | TcpView.PSH).timestamps(1, 2).payload(data)), "Linux data segment");
         assertFalse(passes(tcp(20001, 40000, TcpView.ACK).payload(data)), "no options");
-        assertFalse(passes(tcp(20001, 40000, TcpView.SYN | TcpView.ACK).mss(1460)), "kernel SYN-ACK of the real connection");
+        assertTrue(passes(tcp(20001, 40000, TcpView.SYN | TcpView.ACK).mss(1460)),
+                "kernel SYN-ACK of the real connection: one per connection, where its receive window starts");
+        assertFalse(passes(tcp(20001, 40000, TcpView.SYN | TcpView.ACK).src(ProbeEngineTest.addr("198.18.99.1"), 80).mss(1460)),
+                "SYN-ACK not from a VIP");
         assertFalse(passes(CraftedPacket.builder().udp().src(VIP, 20053).dst(LOCAL, 40000).payload(data)), "plain UDP");
         assertFalse(passes(tcp(80, 40000, TcpView.ACK).src(ProbeEngineTest.addr("198.18.99.1"), 80).redirect(RedirectExtension.redirectTo(20007))),
                 "not from a VIP");

@@ -74,6 +74,11 @@ class ProbeEngineTest {
         }
 
         @Override
+        public Path cached(InetAddress vip) {
+            return noRoute ? null : new Path(LOCAL, null, null);
+        }
+
+        @Override
         public void send(CraftedPacket packet, Path path) throws IOException {
             if (failSends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new IOException("send dropped");
@@ -354,10 +359,15 @@ class ProbeEngineTest {
         Resolver r = resolver(e);
         FlowRegistry flows = new FlowRegistry();
         CaptureDispatcher d = dispatcher(e, r, flows);
-        flows.register(40000, new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001));
+        FlowRegistry.Flow flow = new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001);
+        // the kernel's SYN-ACK (isn 4) comes through the capture before the connect has completed
+        capture(d, CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.SYN | TcpView.ACK).seq(4).ack(1).mss(1460).build());
+        loop.submit(() -> { }).get();
+        flows.register(40000, flow);
         CraftedPacket.Builder seg = CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.ACK | TcpView.PSH)
                 .seq(5).ack(6).redirect(RedirectExtension.redirectTo(20007));
-        capture(d, seg.build());
+        capture(d, seg.seq(5 + 0x40000000L).redirect(RedirectExtension.redirectTo(20008)).build()); // far outside the window
+        capture(d, seg.seq(5).redirect(RedirectExtension.redirectTo(20007)).build());
         capture(d, seg.dst(LOCAL, 40001).build()); // not one of our flows
         loop.submit(() -> { }).get();
         RedirectCache.Entry entry = r.cache().lookup(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80));
@@ -365,5 +375,21 @@ class ProbeEngineTest {
         assertEquals(20007, entry.target());
         assertEquals(1, stats.get(Counter.MID_FLOW_REDIRECTS));
         assertEquals(1, stats.get(Counter.MID_FLOW_IGNORED));
+        assertEquals(1, stats.get(Counter.MID_FLOW_OUT_OF_WINDOW), "the blind guess changed nothing");
+    }
+
+    @Test
+    void midFlowRedirectWithoutTheFlowsHandshakeIsIgnored() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
+        Resolver r = resolver(e);
+        FlowRegistry flows = new FlowRegistry();
+        CaptureDispatcher d = dispatcher(e, r, flows);
+        flows.register(40000, new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001));
+        capture(d, CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.ACK).seq(5).ack(6)
+                .redirect(RedirectExtension.redirectTo(20007)).build());
+        loop.submit(() -> { }).get();
+        assertEquals(null, r.cache().lookup(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80)));
+        assertEquals(1, stats.get(Counter.MID_FLOW_NO_HANDSHAKE));
+        assertEquals(0, stats.get(Counter.MID_FLOW_REDIRECTS));
     }
 }

@@ -142,4 +142,103 @@ class SpliceLoopTest {
         }
         assertTrue(closed.await(10, TimeUnit.SECONDS));
     }
+
+    @Test
+    void anApplicationResetResetsTheServer() throws Exception {
+        CompletableFuture<Class<?>> serverSaw = CompletableFuture.supplyAsync(() -> {
+            try (Socket s = server.accept()) {
+                s.getInputStream().read();
+                try {
+                    s.getInputStream().read();
+                    return Void.class; // a clean end of stream: wrong
+                } catch (IOException e) {
+                    return IOException.class;
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        CountDownLatch closed = new CountDownLatch(1);
+        Socket c = splicedClient(closed);
+        c.getOutputStream().write(1);
+        Thread.sleep(100);
+        c.setSoLinger(true, 0);
+        c.close();
+        assertEquals(IOException.class, serverSaw.get(10, TimeUnit.SECONDS), "the server sees a reset, not a FIN");
+        assertTrue(closed.await(10, TimeUnit.SECONDS));
+        assertTrue(stats.get(Counter.RELAY_RESETS) >= 1);
+    }
+
+    @Test
+    void anIdleConnectionIsResetAfterTheTimeoutAndBuffersGoBack() throws Exception {
+        loops.close();
+        loops = new SpliceLoops(1, 64 * 1024, java.time.Duration.ofMillis(600), stats);
+        CompletableFuture<Socket> held = CompletableFuture.supplyAsync(() -> {
+            try {
+                Socket s = server.accept();
+                s.getOutputStream().write("hello\n".getBytes());
+                return s;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Socket c = splicedClient(closed)) {
+            assertEquals('h', c.getInputStream().read());
+            long start = System.nanoTime();
+            assertThrows(IOException.class, () -> c.getInputStream().readAllBytes(), "idle: reset");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 300 && ms < 5000, "reset after about the idle timeout, took " + ms + " ms");
+        } finally {
+            held.get(5, TimeUnit.SECONDS).close();
+        }
+        assertTrue(closed.await(5, TimeUnit.SECONDS));
+        assertEquals(1, stats.get(Counter.RELAY_IDLE_CLOSED));
+        SpliceLoop l = loops.next();
+        CompletableFuture<long[]> pool = new CompletableFuture<>();
+        l.execute(() -> pool.complete(new long[] {l.pool().inUse(), l.pool().allocated()}));
+        long[] p = pool.get(5, TimeUnit.SECONDS);
+        assertEquals(0, p[0], "every buffer is back in the pool");
+        assertTrue(p[1] <= 2, "a handful of buffers were ever allocated: " + p[1]);
+    }
+
+    @Test
+    void aSlowReaderStopsTheSenderInsteadOfBuffering() throws Exception {
+        CompletableFuture<Long> sent = new CompletableFuture<>();
+        CompletableFuture<Socket> srv = CompletableFuture.supplyAsync(() -> {
+            try {
+                Socket s = server.accept();
+                Thread t = new Thread(() -> {
+                    long n = 0;
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                        s.setSoTimeout(0);
+                        while (n < (256L << 20)) {
+                            s.getOutputStream().write(chunk);
+                            n += chunk.length;
+                        }
+                    } catch (IOException e) {
+                        // closed by the test
+                    }
+                    sent.complete(n);
+                });
+                t.setDaemon(true);
+                t.start();
+                return s;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        CountDownLatch closed = new CountDownLatch(1);
+        Socket c = splicedClient(closed);
+        Thread.sleep(1500); // the application reads nothing
+        long relayed = stats.get(Counter.BYTES_DOWN);
+        Thread.sleep(500);
+        assertEquals(relayed, stats.get(Counter.BYTES_DOWN), "the relay stopped reading: the sender is held by TCP's window");
+        assertTrue(relayed < (64L << 20), "bounded by socket buffers, not by the relay: " + relayed);
+        c.setSoLinger(true, 0);
+        c.close();
+        srv.get(5, TimeUnit.SECONDS).close();
+        assertTrue(sent.get(10, TimeUnit.SECONDS) < (256L << 20));
+    }
 }
