@@ -579,9 +579,10 @@ public final class NftRuleset {
         b.append("\n\t# the network side: only VIP traffic is ours; the rest (host traffic, ARP/ND) goes on to the kernel\n");
         b.append("\tchain from_network {\n\t\ttype filter hook ingress device ").append(quote(t.networkInterface()))
                 .append(" priority filter; policy accept;\n");
-        // a VIP's port, sent to our MAC: one lookup for most packets (a fragment's ports do not
-        // load, so fragments go on); the rest of the VIP's traffic through to_vip
-        rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip ip daddr . meta l4proto . th dport vmap @ports_v4");
+        // a VIP's port, sent to our MAC: one lookup for most packets; the rest of the VIP's traffic
+        // through to_vip. nft loads a non-first IPv4 fragment's "ports" from its payload, so those
+        // are kept out here (the fragment policy decides them); IPv6 fragments are not TCP/UDP to nft
+        rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip ip frag-off & 0x1fff 0 ip daddr . meta l4proto . th dport vmap @ports_v4");
         rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip6 ip6 daddr . meta l4proto . th dport vmap @ports_v6");
         rule(b, "meta protocol ip ip daddr @vip4 goto to_vip");
         rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
@@ -592,10 +593,11 @@ public final class NftRuleset {
             rule(b, "meta protocol ip6 icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } "
                     + counter("java_nd_multicast") + " dup to " + quote(javaPath.device()));
         }
-        // an IP header cut short cannot name its destination (the lookups above did not load):
-        // Java counts it and drops it
-        rule(b, "meta protocol ip meta length < 20 " + toJava("java_malformed"));
-        rule(b, "meta protocol ip6 meta length < 40 " + toJava("java_malformed"));
+        // an IP header the kernel's own validation refuses (version, header length, total length
+        // past the frame, cut short: then nft has no transport protocol) cannot name a VIP for
+        // sure: Java counts it and drops it, as the pcap dataplane does; a valid one is the host's
+        rule(b, "meta protocol { ip, ip6 } meta l4proto 0-255 " + counter("pass_not_vip") + " accept");
+        rule(b, "meta protocol { ip, ip6 } " + toJava("java_malformed"));
         rule(b, counter("pass_not_vip"));
         b.append("\t}\n");
     }
