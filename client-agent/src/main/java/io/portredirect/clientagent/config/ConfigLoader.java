@@ -212,14 +212,13 @@ public final class ConfigLoader {
                 item.problem("UDP interception is not supported yet: use a udp listener for " + text.substring(0, text.length() - 4));
                 continue;
             }
-            InetSocketAddress a;
+            Intercept i;
             try {
-                a = HostPort.parse(text.endsWith("/tcp") ? text.substring(0, text.length() - 4) : text);
+                i = Intercept.parse(text.endsWith("/tcp") ? text.substring(0, text.length() - 4) : text);
             } catch (IllegalArgumentException e) {
                 item.problem(text + " is not VIP:PORT (" + e.getMessage() + ")");
                 continue;
             }
-            Intercept i = new Intercept(a.getAddress(), a.getPort());
             if (!vipLines.containsKey(i.vip())) {
                 item.problem("VIP " + i.vip().getHostAddress() + " is not declared under 'vips'");
             } else if (lines.putIfAbsent(i, item.line()) != null) {

@@ -1,5 +1,7 @@
 package io.portredirect.clientagent.intercept;
 
+import io.portredirect.protocol.io.Nft;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,9 +122,8 @@ public final class InterceptRuleset {
         return i.vip().getHostAddress().replaceAll("%.*$", "");
     }
 
-    /** Renews the alive element (a plain add keeps an existing element's old expiry: add, delete, add). */
+    /** Renews the alive element ({@link Nft#renewalScript}). */
     public static String aliveRenewal() {
-        String el = " element inet " + TABLE + " " + ALIVE_SET + " { tcp }\n";
-        return "add" + el + "delete" + el + "add" + el;
+        return Nft.renewalScript(TABLE, ALIVE_SET, "tcp");
     }
 }

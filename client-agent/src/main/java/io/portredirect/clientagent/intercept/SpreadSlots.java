@@ -103,15 +103,4 @@ public final class SpreadSlots {
         });
         return out;
     }
-
-    /** Fresh slots of {@code intercept}. */
-    public int fresh(Intercept intercept, long now) {
-        int n = 0;
-        for (Map.Entry<Ref, Slot> e : slots.entrySet()) {
-            if (e.getKey().intercept().equals(intercept) && e.getValue().target != 0 && now - e.getValue().freshUntil < 0) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

@@ -24,7 +24,7 @@ class SpreadSlotsTest {
         assertEquals(List.of(), s.due(1), "probing slots are not due again");
         s.filled(due.get(0), 8001, 2);
         s.failed(due.get(1), 2);
-        assertEquals(1, s.fresh(WEB, 3));
+        assertEquals(1, s.elements(3).size(), "one fresh slot");
         assertEquals(List.of(), s.due(S), "a failed empty slot waits its retry");
         assertEquals(List.of(due.get(1)), s.due(2 + S), "then it is probed again");
     }

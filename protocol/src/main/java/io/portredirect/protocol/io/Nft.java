@@ -39,6 +39,18 @@ public final class Nft implements AutoCloseable {
         return nft;
     }
 
+    /**
+     * One transaction that renews {@code element} of timeout set {@code set} in {@code inet <table>}:
+     * add, delete, add. On nft 1.0.6 / kernel 6.18 a plain add of an existing element keeps its old
+     * expiry; the first add makes the delete safe when the element has expired already, the last one
+     * starts a fresh timeout. For leases: rules that match only while the element is there.
+     */
+    public static String renewalScript(String table, String set, String element) {
+        checkName(table);
+        String el = " element inet " + table + " " + set + " { " + element + " }\n";
+        return "add" + el + "delete" + el + "add" + el;
+    }
+
     /** True when {@code inet <table>} exists in this (thread's) network namespace. */
     public static boolean exists(String table) throws IOException {
         checkName(table);

@@ -1,5 +1,6 @@
 package io.portredirect.serveragent.kernel;
 
+import io.portredirect.protocol.io.Nft;
 import io.portredirect.protocol.wire.RedirectWire;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 
@@ -37,13 +38,9 @@ public final class KernelRules {
     private KernelRules() {
     }
 
-    /**
-     * Renews the lease in one nft transaction: the first add makes the delete safe when the element
-     * has expired already; the last add starts a fresh timeout (a plain add would not).
-     */
+    /** Renews the lease in one nft transaction ({@link Nft#renewalScript}). */
     public static String refreshScript(String table) {
-        String el = " element inet " + table + " " + ALIVE_SET + " { tcp }\n";
-        return "add" + el + "delete" + el + "add" + el;
+        return Nft.renewalScript(table, ALIVE_SET, "tcp");
     }
 
     /** The body of table {@code inet <nft-table>}. */
