@@ -6,6 +6,7 @@ import io.portredirect.clientagent.config.ListenerProtocol;
 import io.portredirect.clientagent.intercept.Intercept;
 import io.portredirect.clientagent.intercept.InterceptRuleset;
 import io.portredirect.clientagent.intercept.Interceptor;
+import io.portredirect.clientagent.probe.UdpProbe;
 import io.portredirect.clientagent.relay.SpliceLoops;
 import io.portredirect.clientagent.relay.TcpRelay;
 import io.portredirect.clientagent.relay.TcpSplicer;
@@ -91,22 +92,34 @@ public final class ClientAgent implements AutoCloseable {
     }
 
     /**
-     * Transparent interception: a loopback listener per destination for the kernel's misses (its
-     * upstream connections marked so the rules skip them), then the table and its slots. The
+     * Transparent interception: a loopback listener per TCP destination for the kernel's misses (its
+     * upstream connections marked so the rules skip them), the UDP probe for UDP destinations, then
+     * the table and its slots. The
      * interceptor closes first, so connections go plain before the listeners stop.
      */
     private void intercept(AgentConfig config, AgentStats stats, ThreadPoolExecutor negotiations, SpliceLoops splicers) throws IOException {
         TcpSplicer marked = new TcpSplicer(runtime.resolver(), runtime.flows(), splicers, negotiations, CONNECT_TIMEOUT, stats,
                 InterceptRuleset.TRAFFIC_CLASS);
         Map<Intercept, Integer> ports = new LinkedHashMap<>();
+        boolean udp = false;
         for (Intercept i : config.intercept().targets()) {
+            if (i.udp()) {
+                udp = true;
+                continue;
+            }
             InetAddress loopback = InetAddress.getByName(i.ipv4() ? "127.0.0.1" : "::1");
             TcpRelay r = new TcpRelay(new ListenerConfig(ListenerProtocol.TCP, new InetSocketAddress(loopback, 0), i.vip(), i.port()),
                     marked).start();
             relays.add(r);
             ports.put(i, r.localAddress().getPort());
         }
-        relays.add(0, Interceptor.start(config.intercept(), config.cacheTtl(), runtime.prober(), ports));
+        UdpProbe udpProbe = null;
+        if (udp) {
+            udpProbe = new UdpProbe(runtime.link(), runtime.resolver()::policy, config.probe().timeout(), config.probe().retries(), stats);
+            runtime.dispatcher().addUdpHandler(udpProbe);
+            relays.add(udpProbe);
+        }
+        relays.add(0, Interceptor.start(config.intercept(), config.cacheTtl(), runtime.prober(), udpProbe, ports));
     }
 
     public ClientRuntime runtime() {

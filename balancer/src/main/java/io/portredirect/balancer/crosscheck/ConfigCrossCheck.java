@@ -8,6 +8,7 @@ import io.portredirect.balancer.config.ServicePortRange;
 import io.portredirect.balancer.config.TransportProtocol;
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ListenerConfig;
+import io.portredirect.clientagent.intercept.Intercept;
 import io.portredirect.clientagent.config.ListenerProtocol;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.protocol.config.ConfigProblem;
@@ -187,14 +188,22 @@ public final class ConfigCrossCheck {
         }
         for (int i = 0; i < c.listeners().size(); i++) {
             ListenerConfig l = c.listeners().get(i);
-            TransportProtocol p = l.protocol() == ListenerProtocol.UDP ? TransportProtocol.UDP : TransportProtocol.TCP;
-            int port = l.redirectPort();
-            boolean redirect = balancer.redirectPorts().stream()
-                    .anyMatch(r -> r.port() == port && r.protocols().contains(p) && r.on(l.vip()));
-            if (!redirect && routes(p, port).stream().noneMatch(s -> s.servesOn(l.vip()))) {
-                add(a, "listeners[" + i + "].target", HostPort.format(new InetSocketAddress(l.vip(), port)) + "/" + p.yamlName()
-                        + " is neither a redirect port nor a service port of the balancer (" + bf + ")");
-            }
+            target(a, "listeners[" + i + "].target", l.vip(), l.redirectPort(), l.protocol());
+        }
+        for (int i = 0; i < c.intercept().targets().size(); i++) {
+            Intercept t = c.intercept().targets().get(i);
+            target(a, "intercept[" + i + "]", t.vip(), t.port(), t.protocol());
+        }
+    }
+
+    /** A destination the client agent sends to must be a redirect port (or a service port) of the balancer there. */
+    private void target(AgentFile.Client a, String key, InetAddress vip, int port, ListenerProtocol protocol) {
+        TransportProtocol p = protocol == ListenerProtocol.UDP ? TransportProtocol.UDP : TransportProtocol.TCP;
+        boolean redirect = balancer.redirectPorts().stream()
+                .anyMatch(r -> r.port() == port && r.protocols().contains(p) && r.on(vip));
+        if (!redirect && routes(p, port).stream().noneMatch(s -> s.servesOn(vip))) {
+            add(a, key, HostPort.format(new InetSocketAddress(vip, port)) + "/" + p.yamlName()
+                    + " is neither a redirect port nor a service port of the balancer (" + bf + ")");
         }
     }
 

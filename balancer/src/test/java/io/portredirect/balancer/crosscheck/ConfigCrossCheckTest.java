@@ -177,6 +177,24 @@ class ConfigCrossCheckTest {
     }
 
     @Test
+    void interceptTargetsAreCheckedLikeListeners() throws Exception {
+        String client = """
+                probe: {interface: eth0, source-ports: 61000-61099}
+                vips:
+                  - address: 198.18.0.10
+                    service-ports: 8000-9999
+                intercept:
+                  - 198.18.0.10:80
+                  - 198.18.0.10:80/udp
+                  - 198.18.0.10:443
+                """;
+        assertEquals(List.of(
+                "client.yaml:7: intercept[1]: 198.18.0.10:80/udp is neither a redirect port nor a service port of the balancer (balancer.yaml)",
+                "client.yaml:8: intercept[2]: 198.18.0.10:443/tcp is neither a redirect port nor a service port of the balancer (balancer.yaml)"),
+                check("client.yaml", client).stream().filter(f -> f.contains("intercept")).toList());
+    }
+
+    @Test
     void givenServerAgentsNarrowWhatAClientMustAccept() throws Exception {
         // s1's agent confirms only 8001, so the client need not accept s1's 9001; s2 and s3 fall back to the balancer
         assertEquals(List.of("client.yaml:4: vips[0].service-ports: misses 8003-8005, service ports of s3 (balancer.yaml): "

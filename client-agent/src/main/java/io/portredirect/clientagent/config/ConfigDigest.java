@@ -49,7 +49,8 @@ public final class ConfigDigest {
         }
         // only when configured: configs without interception keep their digest
         for (io.portredirect.clientagent.intercept.Intercept i : c.intercept().targets()) {
-            out.append("intercept=tcp ").append(i).append('\n');
+            out.append("intercept=").append(i.protocol().name().toLowerCase()).append(' ')
+                    .append(HostPort.format(new InetSocketAddress(i.vip(), i.port()))).append('\n');
         }
         if (c.intercept().enabled()) {
             out.append("intercept-spread=").append(c.intercept().spread()).append('\n');

@@ -197,7 +197,7 @@ public final class ConfigLoader {
         return vips;
     }
 
-    /** {@code intercept: [VIP:PORT, ...]} (TCP; each VIP declared) and {@code intercept-spread}. */
+    /** {@code intercept: [VIP:PORT, VIP:PORT/udp, ...]} (each VIP declared) and {@code intercept-spread}. */
     private static InterceptConfig intercept(ConfigMapping root, Map<InetAddress, Integer> vipLines) {
         int spread = root.integer("intercept-spread", 1, 64, InterceptConfig.NONE.spread());
         ConfigValue list = root.get("intercept");
@@ -208,15 +208,11 @@ public final class ConfigLoader {
             if (text == null) {
                 continue;
             }
-            if (text.endsWith("/udp")) {
-                item.problem("UDP interception is not supported yet: use a udp listener for " + text.substring(0, text.length() - 4));
-                continue;
-            }
             Intercept i;
             try {
-                i = Intercept.parse(text.endsWith("/tcp") ? text.substring(0, text.length() - 4) : text);
+                i = Intercept.parse(text);
             } catch (IllegalArgumentException e) {
-                item.problem(text + " is not VIP:PORT (" + e.getMessage() + ")");
+                item.problem(text + " is not VIP:PORT, VIP:PORT/tcp or VIP:PORT/udp (" + e.getMessage() + ")");
                 continue;
             }
             if (!vipLines.containsKey(i.vip())) {

@@ -5,8 +5,9 @@ import io.portredirect.clientagent.intercept.Intercept;
 import java.util.List;
 
 /**
- * Transparent interception ({@code intercept:}): TCP destinations unmodified applications connect
- * to, and over how many negotiated ports ({@code intercept-spread}) each spreads its connections.
+ * Transparent interception ({@code intercept:}): TCP and UDP destinations unmodified applications
+ * send to, and over how many negotiated ports ({@code intercept-spread}) each spreads its
+ * connections (UDP: its flows).
  */
 public record InterceptConfig(List<Intercept> targets, int spread) {
     /** No interception. */

@@ -12,14 +12,16 @@ import java.util.Map;
  * network namespace (a start replaces the table a killed agent left). Pure text, unit-tested.
  *
  * <pre>
- *   output (nat hook, first packet of a connection only):
- *     VIP . port . numgen random mod SLOTS  in  negotiated_vN  -> dnat to VIP:service port   (hit: no agent)
- *     agent_alive holds "tcp"  and  VIP . port in listeners_vN  -> redirect to the agent's
- *                                                                 loopback listener       (miss)
- *     otherwise                                                 -> VIP:port as it is       (legacy)
+ *   output (nat hook, first packet of a connection / UDP flow only):
+ *     VIP . port . numgen random mod SLOTS  in  negotiated_{tcp,udp}_vN  -> dnat to VIP:service port  (hit: no agent)
+ *     TCP, agent_alive holds "tcp"  and  VIP . port in listeners_vN      -> redirect to the agent's
+ *                                                                         loopback listener      (miss)
+ *     otherwise                                                          -> VIP:port as it is      (legacy)
  * </pre>
- * The application sees VIP:port as its peer either way (conntrack undoes the NAT on replies).
- * {@code negotiated_vN} elements carry the time their negotiation stays fresh, so they vanish by
+ * The application sees VIP:port as its peer either way (conntrack undoes the NAT on replies). UDP
+ * has no miss path: its slots are filled by the agent's own REDIRECT datagrams before and while
+ * flows need them, and a datagram sent before the first one is filled goes to VIP:port plainly.
+ * {@code negotiated_*} elements carry the time their negotiation stays fresh, so they vanish by
  * themselves; {@code agent_alive} holds one element the agent renews ({@link #aliveRenewal}), so a
  * dead or stopped agent's miss rule stops matching within {@link #ALIVE_TIMEOUT} and connections
  * go to VIP:port plainly instead of to a listener nobody accepts on. Several slots per
@@ -73,21 +75,26 @@ public final class InterceptRuleset {
                 b.append("\t\telements = { ").append(String.join(", ", elements)).append(" }\n");
             }
             b.append("\t}\n");
-            b.append("\n\t# VIP . port . slot -> VIP . negotiated service port, each fresh for its timeout\n");
-            b.append("\tmap negotiated").append(v).append(" {\n\t\ttypeof ").append(family).append(" daddr . tcp dport . numgen random mod ")
-                    .append(slots).append(" : ").append(family).append(" daddr . tcp dport\n\t\tflags timeout\n\t}\n");
+            for (String l4 : new String[] {"tcp", "udp"}) {
+                b.append("\n\t# VIP . ").append(l4).append(" port . slot -> VIP . negotiated service port, each fresh for its timeout\n");
+                b.append("\tmap ").append(negotiatedMap(l4, v4)).append(" {\n\t\ttypeof ").append(family).append(" daddr . ").append(l4)
+                        .append(" dport . numgen random mod ").append(slots).append(" : ").append(family).append(" daddr . ").append(l4)
+                        .append(" dport\n\t\tflags timeout\n\t}\n");
+            }
         }
         b.append("\n\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n");
         b.append("\t\tip dscp ").append(DSCP).append(" accept\n");
         b.append("\t\tip6 dscp ").append(DSCP).append(" accept\n");
         for (boolean v4 : new boolean[] {true, false}) {
-            String v = v4 ? "_v4" : "_v6";
             String family = v4 ? "ip" : "ip6";
-            b.append("\t\tmeta nfproto ").append(family.equals("ip") ? "ipv4" : "ipv6").append(" meta l4proto tcp dnat ").append(family)
-                    .append(" to ").append(family).append(" daddr . tcp dport . numgen random mod ").append(slots)
-                    .append(" map @negotiated").append(v).append('\n');
-            b.append("\t\tmeta nfproto ").append(family.equals("ip") ? "ipv4" : "ipv6").append(" meta l4proto tcp meta l4proto @")
-                    .append(ALIVE_SET).append(" redirect to : ").append(family).append(" daddr . tcp dport map @listeners").append(v).append('\n');
+            String match = "\t\tmeta nfproto " + (v4 ? "ipv4" : "ipv6") + " meta l4proto ";
+            for (String l4 : new String[] {"tcp", "udp"}) {
+                b.append(match).append(l4).append(" dnat ").append(family).append(" to ").append(family).append(" daddr . ").append(l4)
+                        .append(" dport . numgen random mod ").append(slots).append(" map @").append(negotiatedMap(l4, v4)).append('\n');
+            }
+            // UDP has no miss path: a datagram goes to VIP:port as it is, nothing waits for a negotiation
+            b.append(match).append("tcp meta l4proto @").append(ALIVE_SET).append(" redirect to : ").append(family)
+                    .append(" daddr . tcp dport map @listeners").append(v4 ? "_v4" : "_v6").append('\n');
         }
         b.append("\t}");
         return b.toString();
@@ -100,22 +107,30 @@ public final class InterceptRuleset {
     public static String negotiatedUpdate(List<Element> elements) {
         StringBuilder b = new StringBuilder();
         for (boolean v4 : new boolean[] {true, false}) {
-            String map = "negotiated" + (v4 ? "_v4" : "_v6");
-            b.append("flush map inet ").append(TABLE).append(' ').append(map).append('\n');
-            List<String> items = new ArrayList<>();
-            for (Element e : elements) {
-                if (e.intercept().ipv4() != v4 || e.remaining().toMillis() < 1) {
-                    continue;
+            for (String l4 : new String[] {"tcp", "udp"}) {
+                String map = negotiatedMap(l4, v4);
+                b.append("flush map inet ").append(TABLE).append(' ').append(map).append('\n');
+                List<String> items = new ArrayList<>();
+                for (Element e : elements) {
+                    if (e.intercept().ipv4() != v4 || e.intercept().udp() != l4.equals("udp") || e.remaining().toMillis() < 1) {
+                        continue;
+                    }
+                    String vip = address(e.intercept());
+                    items.add(vip + " . " + e.intercept().port() + " . " + e.slot() + " timeout " + e.remaining().toMillis() + "ms : "
+                            + vip + " . " + e.target());
                 }
-                String vip = address(e.intercept());
-                items.add(vip + " . " + e.intercept().port() + " . " + e.slot() + " timeout " + e.remaining().toMillis() + "ms : "
-                        + vip + " . " + e.target());
-            }
-            if (!items.isEmpty()) {
-                b.append("add element inet ").append(TABLE).append(' ').append(map).append(" { ").append(String.join(", ", items)).append(" }\n");
+                if (!items.isEmpty()) {
+                    b.append("add element inet ").append(TABLE).append(' ').append(map).append(" { ").append(String.join(", ", items))
+                            .append(" }\n");
+                }
             }
         }
         return b.toString();
+    }
+
+    /** The negotiated map of one transport ({@code tcp}, {@code udp}) and IP version. */
+    public static String negotiatedMap(String l4, boolean v4) {
+        return "negotiated_" + l4 + (v4 ? "_v4" : "_v6");
     }
 
     private static String address(Intercept i) {

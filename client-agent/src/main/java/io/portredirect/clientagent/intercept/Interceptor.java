@@ -26,7 +26,8 @@ public final class Interceptor implements AutoCloseable {
     private static final Duration TICK = Duration.ofMillis(200);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
-    private final Prober prober;
+    private final Prober tcp;
+    private final Prober udp;
     private final SpreadSlots slots;
     private final Nft table;
     private final ScheduledExecutorService timer;
@@ -35,8 +36,9 @@ public final class Interceptor implements AutoCloseable {
     private volatile long pushes;
     private volatile long probes;
 
-    private Interceptor(Prober prober, SpreadSlots slots, Nft table, ScheduledExecutorService timer) {
-        this.prober = prober;
+    private Interceptor(Prober tcp, Prober udp, SpreadSlots slots, Nft table, ScheduledExecutorService timer) {
+        this.tcp = tcp;
+        this.udp = udp;
         this.slots = slots;
         this.table = table;
         this.timer = timer;
@@ -46,9 +48,11 @@ public final class Interceptor implements AutoCloseable {
 
     /**
      * @param ttl       how long a negotiated port stays in the kernel (the agent's cache TTL)
-     * @param listeners each destination's loopback listener port (the miss path)
+     * @param tcp       probes TCP destinations (a SYN of the agent's own)
+     * @param udp       probes UDP destinations (a datagram of the agent's own)
+     * @param listeners each TCP destination's loopback listener port (the miss path)
      */
-    public static Interceptor start(InterceptConfig config, Duration ttl, Prober prober, Map<Intercept, Integer> listeners)
+    public static Interceptor start(InterceptConfig config, Duration ttl, Prober tcp, Prober udp, Map<Intercept, Integer> listeners)
             throws IOException {
         Nft table = Nft.install(InterceptRuleset.TABLE, InterceptRuleset.body(listeners, config.spread()));
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -59,7 +63,7 @@ public final class Interceptor implements AutoCloseable {
         try {
             HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.aliveRenewal());
             Duration refresh = ttl.dividedBy(3);
-            Interceptor i = new Interceptor(prober, new SpreadSlots(config.targets(), config.spread(), ttl, refresh, RETRY), table, timer);
+            Interceptor i = new Interceptor(tcp, udp, new SpreadSlots(config.targets(), config.spread(), ttl, refresh, RETRY), table, timer);
             long quarter = InterceptRuleset.ALIVE_TIMEOUT.toMillis() / 4;
             timer.scheduleWithFixedDelay(i.lease::renew, quarter, quarter, TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(i::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -77,7 +81,7 @@ public final class Interceptor implements AutoCloseable {
         long now = System.nanoTime();
         for (SpreadSlots.Ref ref : slots.due(now)) {
             probes++;
-            prober.probe(ref.intercept().vip(), ref.intercept().port(), 0)
+            (ref.intercept().udp() ? udp : tcp).probe(ref.intercept().vip(), ref.intercept().port(), 0)
                     .whenComplete((o, e) -> timer.execute(() -> outcome(ref, e == null ? o : null)));
         }
         push();

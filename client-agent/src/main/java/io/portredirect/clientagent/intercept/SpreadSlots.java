@@ -13,8 +13,9 @@ import java.util.Map;
  * <pre>
  *   EMPTY    --due--------------------------------> PROBING
  *   PROBING  --filled(port)-----------------------> FRESH (fresh for ttl)
- *   PROBING  --failed-----------------------------> EMPTY again after retry, or still FRESH
- *                                                   with its old port until that runs out
+ *   PROBING  --failed-----------------------------> EMPTY again after retry (doubled per failure
+ *                                                   in a row, at most ttl), or still FRESH with
+ *                                                   its old port until that runs out
  *   FRESH    --due when less than refresh left----> PROBING (the old port stays in the kernel
  *                                                   meanwhile: the warm path never waits)
  *   FRESH    --ttl over---------------------------> EMPTY (gone from the kernel by its timeout)
@@ -32,6 +33,7 @@ public final class SpreadSlots {
         long freshUntil;
         boolean probing;
         long retryAt;
+        int failures;
     }
 
     private final Map<Ref, Slot> slots = new LinkedHashMap<>();
@@ -66,7 +68,8 @@ public final class SpreadSlots {
                 return;
             }
             boolean fresh = s.target != 0 && now - s.freshUntil < 0;
-            boolean needed = fresh ? s.freshUntil - now < refresh : now - s.retryAt >= 0;
+            boolean waiting = s.failures > 0 && now - s.retryAt < 0;
+            boolean needed = !waiting && (!fresh || s.freshUntil - now < refresh);
             if (needed) {
                 s.probing = true;
                 out.add(ref);
@@ -79,15 +82,21 @@ public final class SpreadSlots {
     public void filled(Ref ref, int port, long now) {
         Slot s = slots.get(ref);
         s.probing = false;
+        s.failures = 0;
         s.target = port;
         s.freshUntil = now + ttl;
     }
 
-    /** A probe of {@code ref} got no port: an empty slot waits {@code retry}; a fresh one keeps its port. */
+    /**
+     * A probe of {@code ref} got no port: the slot waits {@code retry}, doubled for each failure in
+     * a row up to the ttl (a legacy UDP server never answers, and must not get an empty datagram
+     * per slot each second); a fresh slot keeps its port meanwhile.
+     */
     public void failed(Ref ref, long now) {
         Slot s = slots.get(ref);
         s.probing = false;
-        s.retryAt = now + retry;
+        s.retryAt = now + Math.min(retry << Math.min(s.failures, 30), ttl);
+        s.failures++;
         if (s.target != 0 && now - s.freshUntil >= 0) {
             s.target = 0;
         }

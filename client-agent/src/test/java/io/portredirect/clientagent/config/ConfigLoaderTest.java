@@ -197,17 +197,19 @@ public class ConfigLoaderTest {
     }
 
     static final String TRANSPARENT = GOOD.substring(0, GOOD.indexOf("listeners:"))
-            + "intercept: [198.18.53.10:80, \"[2001:2:0:1::10]:443/tcp\"]\nintercept-spread: 8\n";
+            + "intercept: [198.18.53.10:80, \"[2001:2:0:1::10]:443/tcp\", 198.18.53.10:53/udp]\nintercept-spread: 8\n";
 
     @Test
     void interceptWithoutListeners() throws Exception {
         AgentConfig c = parse(TRANSPARENT);
         assertEquals(java.util.List.of(io.portredirect.clientagent.intercept.Intercept.parse("198.18.53.10:80"),
-                io.portredirect.clientagent.intercept.Intercept.parse("[2001:2:0:1::10]:443")), c.intercept().targets());
+                io.portredirect.clientagent.intercept.Intercept.parse("[2001:2:0:1::10]:443"),
+                new io.portredirect.clientagent.intercept.Intercept(java.net.InetAddress.getByName("198.18.53.10"), 53, ListenerProtocol.UDP)),
+                c.intercept().targets());
         assertEquals(8, c.intercept().spread());
         assertEquals(java.util.List.of(), c.listeners());
         assertFalse(parse(GOOD).intercept().enabled());
-        assertTrue(ConfigDigest.canonical(c).endsWith("intercept=tcp 198.18.53.10:80\nintercept=tcp [2001:2:0:1:0:0:0:10]:443\nintercept-spread=8\n"),
+        assertTrue(ConfigDigest.canonical(c).endsWith("intercept=tcp 198.18.53.10:80\nintercept=tcp [2001:2:0:1:0:0:0:10]:443\nintercept=udp 198.18.53.10:53\nintercept-spread=8\n"),
                 ConfigDigest.canonical(c));
         assertFalse(ConfigDigest.canonical(parse(GOOD)).contains("intercept"), "no interception, same digest as before");
     }
@@ -215,12 +217,12 @@ public class ConfigLoaderTest {
     @Test
     void interceptMistakesNameTheLine() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(TRANSPARENT
-                .replace("intercept: [198.18.53.10:80, \"[2001:2:0:1::10]:443/tcp\"]",
-                        "intercept:\n  - 198.18.53.10:80\n  - 198.18.53.10:80\n  - 198.18.53.99:80\n  - 198.18.53.10:53/udp\n  - nowhere")));
+                .replace("intercept: [198.18.53.10:80, \"[2001:2:0:1::10]:443/tcp\", 198.18.53.10:53/udp]",
+                        "intercept:\n  - 198.18.53.10:80\n  - 198.18.53.10:80\n  - 198.18.53.99:80\n  - 198.18.53.10:53/sctp\n  - nowhere")));
         assertEquals(java.util.List.of(
                 "agent.yaml:18: intercept[1]: 198.18.53.10:80 is already intercepted at line 17",
                 "agent.yaml:19: intercept[2]: VIP 198.18.53.99 is not declared under 'vips'",
-                "agent.yaml:20: intercept[3]: UDP interception is not supported yet: use a udp listener for 198.18.53.10:53"),
+                "agent.yaml:20: intercept[3]: 198.18.53.10:53/sctp is not VIP:PORT, VIP:PORT/tcp or VIP:PORT/udp (protocol 'sctp' is not tcp or udp)"),
                 e.problems().subList(0, 3), e.getMessage());
         assertTrue(e.problems().get(3).startsWith("agent.yaml:21: intercept[4]: nowhere is not VIP:PORT"), e.getMessage());
     }

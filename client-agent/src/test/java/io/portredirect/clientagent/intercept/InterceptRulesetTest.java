@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InterceptRulesetTest {
     static final Intercept WEB = Intercept.parse("198.18.0.10:80");
     static final Intercept WEB6 = Intercept.parse("[2001:2::10]:80");
+    static final Intercept DNS = Intercept.parse("198.18.0.10:53/udp");
 
     @Test
     void bodyHasTheHitTheMissAndTheAgentsOwnExemption() {
@@ -25,13 +26,17 @@ class InterceptRulesetTest {
         // the agent's own upstream connections first, by their DSCP
         assertTrue(body.contains("\t\ttype nat hook output priority -100; policy accept;\n\t\tip dscp 43 accept\n\t\tip6 dscp 43 accept\n"), body);
         // hit: the kernel DNATs by VIP . port . a random slot
-        assertTrue(body.contains("meta nfproto ipv4 meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 8 map @negotiated_v4\n"), body);
+        assertTrue(body.contains("meta nfproto ipv4 meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 8 map @negotiated_tcp_v4\n"), body);
+        assertTrue(body.contains("meta nfproto ipv6 meta l4proto udp dnat ip6 to ip6 daddr . udp dport . numgen random mod 8 map @negotiated_udp_v6\n"), body);
+        // UDP has no miss path: no redirect for it
+        assertFalse(body.contains("udp meta l4proto @agent_alive"), body);
         // miss: to the listener, only while the agent renews its element
         assertTrue(body.contains("meta nfproto ipv4 meta l4proto tcp meta l4proto @agent_alive redirect to : ip daddr . tcp dport map @listeners_v4\n"),
                 body);
         assertTrue(body.contains("elements = { 198.18.0.10 . 80 : 41001 }"), body);
         assertTrue(body.contains("elements = { 2001:2:0:0:0:0:0:10 . 80 : 41002 }"), body);
-        assertTrue(body.contains("typeof ip6 daddr . tcp dport . numgen random mod 8 : ip6 daddr . tcp dport\n\t\tflags timeout\n"), body);
+        assertTrue(body.contains("map negotiated_tcp_v6 {\n\t\ttypeof ip6 daddr . tcp dport . numgen random mod 8 : ip6 daddr . tcp dport\n\t\tflags timeout\n"), body);
+        assertTrue(body.contains("map negotiated_udp_v4 {\n\t\ttypeof ip daddr . udp dport . numgen random mod 8 : ip daddr . udp dport\n\t\tflags timeout\n"), body);
         assertTrue(body.contains("set agent_alive {\n\t\ttype inet_proto\n\t\tflags timeout\n\t\ttimeout 1000ms\n\t}"), body);
         assertEquals(InterceptRuleset.DSCP << 2, InterceptRuleset.TRAFFIC_CLASS);
     }
@@ -42,12 +47,16 @@ class InterceptRulesetTest {
                 new InterceptRuleset.Element(WEB, 0, 8001, Duration.ofMillis(5500)),
                 new InterceptRuleset.Element(WEB, 3, 8002, Duration.ofSeconds(60)),
                 new InterceptRuleset.Element(WEB6, 1, 8003, Duration.ofSeconds(2)),
+                new InterceptRuleset.Element(DNS, 1, 5301, Duration.ofSeconds(3)),
                 new InterceptRuleset.Element(WEB, 2, 8003, Duration.ZERO)));
-        assertEquals("flush map inet portredirect_intercept negotiated_v4\n"
-                + "add element inet portredirect_intercept negotiated_v4 { 198.18.0.10 . 80 . 0 timeout 5500ms : 198.18.0.10 . 8001, "
+        assertEquals("flush map inet portredirect_intercept negotiated_tcp_v4\n"
+                + "add element inet portredirect_intercept negotiated_tcp_v4 { 198.18.0.10 . 80 . 0 timeout 5500ms : 198.18.0.10 . 8001, "
                 + "198.18.0.10 . 80 . 3 timeout 60000ms : 198.18.0.10 . 8002 }\n"
-                + "flush map inet portredirect_intercept negotiated_v6\n"
-                + "add element inet portredirect_intercept negotiated_v6 { 2001:2:0:0:0:0:0:10 . 80 . 1 timeout 2000ms : 2001:2:0:0:0:0:0:10 . 8003 }\n", t);
+                + "flush map inet portredirect_intercept negotiated_udp_v4\n"
+                + "add element inet portredirect_intercept negotiated_udp_v4 { 198.18.0.10 . 53 . 1 timeout 3000ms : 198.18.0.10 . 5301 }\n"
+                + "flush map inet portredirect_intercept negotiated_tcp_v6\n"
+                + "add element inet portredirect_intercept negotiated_tcp_v6 { 2001:2:0:0:0:0:0:10 . 80 . 1 timeout 2000ms : 2001:2:0:0:0:0:0:10 . 8003 }\n"
+                + "flush map inet portredirect_intercept negotiated_udp_v6\n", t);
         assertFalse(InterceptRuleset.negotiatedUpdate(List.of()).contains("add element"));
     }
 
@@ -65,5 +74,10 @@ class InterceptRulesetTest {
         assertTrue(WEB.ipv4());
         assertFalse(WEB6.ipv4());
         assertEquals("198.18.0.10:80", WEB.toString());
+        assertEquals("198.18.0.10:53/udp", DNS.toString());
+        assertTrue(DNS.udp());
+        assertEquals(WEB, Intercept.parse("198.18.0.10:80/tcp"));
+        assertEquals("[2001:2:0:0:0:0:0:10]:53/udp", Intercept.parse("[2001:2::10]:53/udp").toString());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Intercept.parse("198.18.0.10:80/sctp"));
     }
 }

@@ -52,4 +52,23 @@ class SpreadSlotsTest {
         assertEquals(List.of(new InterceptRuleset.Element(WEB, 0, 8001, Duration.ofSeconds(30)),
                 new InterceptRuleset.Element(WEB, 2, 8003, Duration.ofSeconds(40))), s.elements(30 * S));
     }
+
+    @Test
+    void failuresInARowBackOffUpToTheTtlAndAnAnswerEndsTheBackOff() {
+        SpreadSlots s = new SpreadSlots(List.of(Intercept.parse("198.18.0.10:53/udp")), 1, Duration.ofSeconds(60), Duration.ofSeconds(20),
+                Duration.ofSeconds(1));
+        SpreadSlots.Ref r = s.due(0).get(0);
+        long t = 0;
+        for (long wait : new long[] {1, 2, 4, 8, 16, 32, 60, 60}) {
+            s.failed(r, t);
+            assertEquals(List.of(), s.due(t + wait * S - 1), "still waiting " + wait + " s");
+            t += wait * S;
+            assertEquals(List.of(r), s.due(t), "due after " + wait + " s");
+        }
+        s.filled(r, 5301, t);
+        s.failed(r, t + 41 * S);
+        t += 41 * S;
+        assertEquals(List.of(), s.due(t + S - 1), "a failed refresh waits its retry too, keeping its port");
+        assertEquals(List.of(r), s.due(t + S), "after an answer, one failure waits the first retry again");
+    }
 }
