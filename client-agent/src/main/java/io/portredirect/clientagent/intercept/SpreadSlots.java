@@ -13,9 +13,10 @@ import java.util.Map;
  * <pre>
  *   EMPTY    --due--------------------------------> PROBING
  *   PROBING  --filled(port)-----------------------> FRESH (fresh for ttl)
- *   PROBING  --failed-----------------------------> EMPTY again after retry (doubled per failure
- *                                                   in a row, at most ttl), or still FRESH with
- *                                                   its old port until that runs out
+ *   PROBING  --failed-----------------------------> EMPTY, probed again after retry (doubled per
+ *                                                   failure in a row, at most ttl), or still FRESH
+ *                                                   with its old port until that runs out, probed
+ *                                                   again after retry
  *   FRESH    --due when less than refresh left----> PROBING (the old port stays in the kernel
  *                                                   meanwhile: the warm path never waits)
  *   FRESH    --ttl over---------------------------> EMPTY (gone from the kernel by its timeout)
@@ -32,7 +33,10 @@ public final class SpreadSlots {
         int target;
         long freshUntil;
         boolean probing;
+        /** Set by a failure: not due before retryAt. */
+        boolean retrying;
         long retryAt;
+        /** Failures in a row of the empty slot (its back-off). */
         int failures;
     }
 
@@ -68,7 +72,7 @@ public final class SpreadSlots {
                 return;
             }
             boolean fresh = s.target != 0 && now - s.freshUntil < 0;
-            boolean waiting = s.failures > 0 && now - s.retryAt < 0;
+            boolean waiting = s.retrying && now - s.retryAt < 0;
             boolean needed = !waiting && (!fresh || s.freshUntil - now < refresh);
             if (needed) {
                 s.probing = true;
@@ -82,23 +86,28 @@ public final class SpreadSlots {
     public void filled(Ref ref, int port, long now) {
         Slot s = slots.get(ref);
         s.probing = false;
+        s.retrying = false;
         s.failures = 0;
         s.target = port;
         s.freshUntil = now + ttl;
     }
 
     /**
-     * A probe of {@code ref} got no port: the slot waits {@code retry}, doubled for each failure in
-     * a row up to the ttl (a legacy UDP server never answers, and must not get an empty datagram
-     * per slot each second); a fresh slot keeps its port meanwhile.
+     * A probe of {@code ref} got no port: the slot waits {@code retry}; an empty slot's wait doubles
+     * for each failure in a row up to the ttl (a legacy UDP server never answers, and must not get
+     * an empty datagram per slot each second). A fresh slot keeps its port meanwhile.
      */
     public void failed(Ref ref, long now) {
         Slot s = slots.get(ref);
         s.probing = false;
-        s.retryAt = now + Math.min(retry << Math.min(s.failures, 30), ttl);
-        s.failures++;
         if (s.target != 0 && now - s.freshUntil >= 0) {
             s.target = 0;
+        }
+        // only an empty slot backs off: a fresh one is about to lose its port and tries every retry
+        s.retrying = true;
+        s.retryAt = now + (s.target != 0 ? retry : Math.min(retry << Math.min(s.failures, 30), ttl));
+        if (s.target == 0) {
+            s.failures++;
         }
     }
 

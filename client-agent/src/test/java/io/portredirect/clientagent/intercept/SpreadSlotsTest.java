@@ -66,9 +66,16 @@ class SpreadSlotsTest {
             assertEquals(List.of(r), s.due(t), "due after " + wait + " s");
         }
         s.filled(r, 5301, t);
-        s.failed(r, t + 41 * S);
         t += 41 * S;
-        assertEquals(List.of(), s.due(t + S - 1), "a failed refresh waits its retry too, keeping its port");
-        assertEquals(List.of(r), s.due(t + S), "after an answer, one failure waits the first retry again");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(List.of(r), s.due(t));
+            s.failed(r, t);
+            assertEquals(List.of(), s.due(t + S - 1), "a failed refresh waits its retry too, keeping its port");
+            t += S;
+        }
+        assertEquals(List.of(r), s.due(t), "a fresh slot's failures do not back off: it is about to lose its port");
+        s.failed(r, 61 * S + t);
+        assertEquals(List.of(), s.elements(61 * S + t), "ran out");
+        assertEquals(List.of(r), s.due(62 * S + t), "empty again: the first retry, and doubling from there");
     }
 }

@@ -81,8 +81,10 @@ public final class ServerAgent implements AutoCloseable {
             }
             proxy.start();
         }
-        int[] service = config.servicePortNumbers();
+        // TCP answers name TCP service ports (with their queues for the policies), UDP notices UDP ones
+        int[] service = config.tcpServicePorts().stream().mapToInt(ServicePort::port).toArray();
         int[] queue = queuePorts(config);
+        int[] udpService = config.udpServicePorts().stream().mapToInt(ServicePort::port).toArray();
         Set<Integer> watched = new LinkedHashSet<>();
         for (int i = 0; i < service.length; i++) {
             watched.add(service[i]);
@@ -90,11 +92,13 @@ public final class ServerAgent implements AutoCloseable {
         }
         LoadCache load = new LoadCache(new SsSocketLoadReader(), List.copyOf(watched), log).start(config.refreshMillis());
         parts.add(load);
-        PortSelector tcpSelector = PortSelector.of(config.policy(), service, queue, load);
+        // an empty list only where the config turned that transport off (the loader checks)
+        PortSelector tcpSelector = service.length == 0 ? () -> PortSelector.NONE : PortSelector.of(config.policy(), service, queue, load);
+        PortSelector udpSelector = udpService.length == 0 ? () -> PortSelector.NONE : new RoundRobinSelector(udpService);
         int mtu = mtu(config.interfaceName());
         int mss4 = config.mss() != 0 ? config.mss() : mtu - 40;
         int mss6 = config.mss() != 0 ? config.mss() : mtu - 60;
-        responder = new RedirectResponder(config.vips(), config.redirectPorts(), tcpSelector, new RoundRobinSelector(service),
+        responder = new RedirectResponder(config.vips(), config.redirectPorts(), tcpSelector, udpSelector,
                 SynCookie.random(), mss4, mss6, config.tcp(), config.udp(), config.allFull());
         port = RawPort.open(config.interfaceName(), captureFilter(config), RawPort.Direction.IN);
         parts.add(port);
@@ -130,7 +134,7 @@ public final class ServerAgent implements AutoCloseable {
 
     /** Per service port, the port whose listen queue shows its load: a local proxy target's, else its own. */
     static int[] queuePorts(ServerAgentConfig c) {
-        return c.servicePorts().stream().mapToInt(sp -> sp.proxied() && isLocal(sp.proxyTo().getAddress())
+        return c.tcpServicePorts().stream().mapToInt(sp -> sp.proxied() && isLocal(sp.proxyTo().getAddress())
                 ? sp.proxyTo().getPort() : sp.port()).toArray();
     }
 
@@ -201,7 +205,7 @@ public final class ServerAgent implements AutoCloseable {
         return "interface=" + config.interfaceName()
                 + " vips=" + config.vips().stream().map(InetAddress::getHostAddress).collect(Collectors.joining(","))
                 + " redirect=" + config.redirectPorts()
-                + " service=" + config.servicePorts().stream().map(sp -> sp.port() + (sp.proxied() ? "->" + sp.proxyTo() : ""))
+                + " service=" + config.servicePorts().stream().map(sp -> sp.port() + sp.protocolSuffix() + (sp.proxied() ? "->" + sp.proxyTo() : ""))
                 .collect(Collectors.joining(","))
                 + " policy=" + config.policy().configName()
                 + " tcp=" + config.tcp() + " udp=" + config.udp()

@@ -61,7 +61,7 @@ final class CheckCommand implements Callable<Integer> {
             c.vips().forEach(v -> n.withArray("vips").add(v.getHostAddress()));
             c.redirectPorts().forEach(p -> n.withArray("redirectPorts").add(p));
             c.servicePorts().forEach(sp -> {
-                ObjectNode s = n.withArray("servicePorts").addObject().put("port", sp.port());
+                ObjectNode s = n.withArray("servicePorts").addObject().put("port", sp.port()).put("tcp", sp.tcp()).put("udp", sp.udp());
                 if (sp.proxied()) {
                     s.put("proxyTo", sp.proxyTo().getAddress().getHostAddress() + ":" + sp.proxyTo().getPort());
                 }
@@ -73,7 +73,7 @@ final class CheckCommand implements Callable<Integer> {
             System.out.println("interface " + c.interfaceName() + ", vips "
                     + String.join(", ", c.vips().stream().map(InetAddress::getHostAddress).toList())
                     + ", redirect ports " + c.redirectPorts() + ", service ports " + c.servicePorts().stream()
-                    .map(sp -> sp.port() + (sp.proxied() ? " -> " + sp.proxyTo() : "")).toList()
+                    .map(sp -> sp.port() + sp.protocolSuffix() + (sp.proxied() ? " -> " + sp.proxyTo() : "")).toList()
                     + ", policy " + c.policy().configName());
             // what the running agent exports as portredirect_server_agent_config_info{digest}
             System.out.println("digest: " + ConfigDigest.of(c));

@@ -31,8 +31,8 @@ public final class ConfigDigest {
                 + "vips=" + addresses(c.vips()) + "\n"
                 + "redirect-ports=" + c.redirectPorts().stream().map(p -> legacy.containsKey(p) ? p + ">" + legacy.get(p) : p.toString())
                         .collect(Collectors.joining(",")) + "\n"
-                + "service-ports=" + c.servicePorts().stream().map(s -> s.proxied() ? s.port() + ">" + HostPort.format(s.proxyTo())
-                        : Integer.toString(s.port())).collect(Collectors.joining(",")) + "\n"
+                + "service-ports=" + c.servicePorts().stream().map(s -> (s.proxied() ? s.port() + ">" + HostPort.format(s.proxyTo())
+                        : Integer.toString(s.port())) + s.protocolSuffix()).collect(Collectors.joining(",")) + "\n"
                 + "policy=" + c.policy().name().toLowerCase() + "\n"
                 + "protocols=" + (c.tcp() ? "tcp" : "") + (c.tcp() && c.udp() ? "+" : "") + (c.udp() ? "udp" : "") + "\n"
                 + "refresh-ms=" + c.refreshMillis() + "\n"

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * interface: eth0                 # required
  * vips: [198.18.0.10, 2001:2::10] # required, IP literals
  * redirect-ports: [8000]          # or [{port: 8000, legacy-proxy-to: 127.0.0.1:9000}]
- * service-ports: [8001, {port: 8002, proxy-to: 127.0.0.1:9002}]
+ * service-ports: [8001, {port: 8002, proxy-to: 127.0.0.1:9002}, 9001/udp]   # /tcp, /udp: one transport only
  * policy: queue-aware             # round-robin | least-connections | queue-aware
  * protocols: [tcp, udp]
  * refresh: 100ms                  # kernel socket state refresh for the policies
@@ -105,11 +105,12 @@ public final class ConfigLoader {
         }
         List<ServicePort> servicePorts = new ArrayList<>();
         for (ConfigValue v : nonEmptyList(root, "service-ports")) {
-            ConfigMapping m = v.node().isMap() ? v.mapping().keys("port", "proxy-to") : null;
-            Integer port = port(m, v);
-            if (port == null) {
+            ConfigMapping m = v.node().isMap() ? v.mapping().keys("port", "proxy-to", "protocol") : null;
+            Transport t = transport(m, v);
+            if (t == null) {
                 continue;
             }
+            int port = t.port();
             if (seen.putIfAbsent(port, "service") != null) {
                 v.problem("port " + port + " is already a redirect or service port");
                 continue;
@@ -119,7 +120,11 @@ public final class ConfigLoader {
             if (to != null && to.getPort() == port) {
                 tv.problem("the proxy would connect to itself (same port " + port + ")");
             }
-            servicePorts.add(new ServicePort(port, to));
+            if (to != null && !t.tcp()) {
+                tv.problem("the proxy relays TCP: port " + port + " serves udp only");
+                to = null;
+            }
+            servicePorts.add(new ServicePort(port, to, t.tcp(), t.udp()));
         }
         SelectionPolicy policy = SelectionPolicy.ROUND_ROBIN;
         ConfigValue pv = root.get("policy");
@@ -146,6 +151,15 @@ public final class ConfigLoader {
                 // every item was wrong (reported): check the rest as if both were named
                 tcp = true;
                 udp = true;
+            }
+        }
+        ConfigValue sv = root.get("service-ports");
+        if (sv != null && !servicePorts.isEmpty()) {
+            if (tcp && servicePorts.stream().noneMatch(ServicePort::tcp)) {
+                sv.problem("no service port serves tcp, which protocols names (add one, or name udp only)");
+            }
+            if (udp && servicePorts.stream().noneMatch(ServicePort::udp)) {
+                sv.problem("no service port serves udp, which protocols names (add one, or name tcp only)");
             }
         }
         Duration refresh = durationIn(root, "refresh", Duration.ofMillis(100), Duration.ofMillis(10), Duration.ofSeconds(60));
@@ -192,6 +206,52 @@ public final class ConfigLoader {
     }
 
     /** A port entry: a bare number, or a mapping with {@code port}. */
+    /** A service port and the transports it serves. */
+    private record Transport(int port, boolean tcp, boolean udp) {
+    }
+
+    /** {@code 8001}, {@code "9001/udp"}, {@code "8001/tcp"} or {@code {port: 9001, protocol: udp}}; null after a reported problem. */
+    private static Transport transport(ConfigMapping m, ConfigValue v) {
+        String name = null;
+        Integer port;
+        if (m == null) {
+            String text = v.text();
+            int slash = text == null ? -1 : text.indexOf('/');
+            if (slash < 0) {
+                port = v.integer(1, 65535);
+            } else {
+                name = text.substring(slash + 1);
+                try {
+                    port = Integer.parseInt(text.substring(0, slash));
+                } catch (NumberFormatException e) {
+                    v.problem(text + " is not PORT, PORT/tcp or PORT/udp");
+                    return null;
+                }
+                if (port < 1 || port > 65535) {
+                    v.problem("port " + port + " is out of range 1-65535");
+                    return null;
+                }
+                if (!name.equals("tcp") && !name.equals("udp")) {
+                    v.problem(text + ": protocol '" + name + "' is not tcp or udp");
+                    return null;
+                }
+            }
+        } else {
+            port = port(m, v);
+            ConfigValue pv = m.get("protocol");
+            if (pv != null) {
+                name = pv.choice("tcp", "udp");
+                if (name == null) {
+                    return null;
+                }
+            }
+        }
+        if (port == null) {
+            return null;
+        }
+        return new Transport(port, name == null || name.equals("tcp"), name == null || name.equals("udp"));
+    }
+
     private static Integer port(ConfigMapping m, ConfigValue v) {
         if (m == null) {
             return v.integer(1, 65535);

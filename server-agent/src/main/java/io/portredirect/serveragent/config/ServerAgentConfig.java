@@ -75,4 +75,14 @@ public record ServerAgentConfig(
     public int[] servicePortNumbers() {
         return servicePorts.stream().mapToInt(ServicePort::port).toArray();
     }
+
+    /** The service ports that serve TCP, in config order. */
+    public List<ServicePort> tcpServicePorts() {
+        return servicePorts.stream().filter(ServicePort::tcp).toList();
+    }
+
+    /** The service ports that serve UDP, in config order. */
+    public List<ServicePort> udpServicePorts() {
+        return servicePorts.stream().filter(ServicePort::udp).toList();
+    }
 }

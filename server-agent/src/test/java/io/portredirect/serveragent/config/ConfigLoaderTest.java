@@ -79,6 +79,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void servicePortsMayServeOneTransport() throws Exception {
+        ServerAgentConfig c = ConfigLoader.parse(FILE, "interface: eth0\nvips: [198.18.0.10]\nredirect-ports: [80, 9000]\n"
+                + "service-ports: [8001, \"9001/udp\", 8002/tcp, {port: 9002, protocol: udp}]\n");
+        assertEquals(List.of(8001, 8002), c.tcpServicePorts().stream().map(ServicePort::port).toList());
+        assertEquals(List.of(8001, 9001, 9002), c.udpServicePorts().stream().map(ServicePort::port).toList());
+        assertTrue(ConfigDigest.canonical(c).contains("service-ports=8001,9001/udp,8002/tcp,9002/udp\n"), ConfigDigest.canonical(c));
+        // configs without a protocol keep their digest
+        assertTrue(ConfigDigest.canonical(ConfigLoader.parse(FILE, "interface: eth0\nvips: [198.18.0.10]\nredirect-ports: [80]\n"
+                + "service-ports: [8001]\n")).contains("service-ports=8001\n"));
+    }
+
+    @Test
+    void aTransportWithoutAServicePortIsAnError() {
+        String base = "interface: eth0\nvips: [198.18.0.10]\nredirect-ports: [80]\n";
+        rejects(base + "service-ports: [9001/udp]\n", "service-ports", 4, "no service port serves tcp");
+        rejects(base + "service-ports: [9001/sctp]\n", "service-ports[0]", 4, "protocol 'sctp' is not tcp or udp");
+        rejects(base + "service-ports:\n  - 8001\n  - {port: 9001, protocol: udp, proxy-to: 127.0.0.1:9101}\n", "service-ports[1].proxy-to", 6,
+                "the proxy relays TCP");
+    }
+
+    @Test
     void aGuardTimeoutOutOfRangeIsNamedWithItsLine() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE,
                 "interface: eth0\nvips: [198.18.0.10]\nredirect-ports: [8000]\nservice-ports: [8001]\nguard-timeout: 100ms\n"));

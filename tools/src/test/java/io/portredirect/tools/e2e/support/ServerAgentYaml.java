@@ -13,6 +13,7 @@ public final class ServerAgentYaml {
     private final List<String> vips;
     private final List<Integer> redirectPorts;
     private final List<Integer> servicePorts;
+    private final List<Integer> udpServicePorts;
     private final String policy;
     private final List<String> protocols;
     private final int statsSeconds;
@@ -24,6 +25,7 @@ public final class ServerAgentYaml {
         vips = List.copyOf(b.vips);
         redirectPorts = List.copyOf(b.redirectPorts);
         servicePorts = List.copyOf(b.servicePorts);
+        udpServicePorts = List.copyOf(b.udpServicePorts);
         policy = b.policy;
         protocols = List.copyOf(b.protocols);
         statsSeconds = b.statsSeconds;
@@ -50,7 +52,7 @@ public final class ServerAgentYaml {
     }
 
     public Builder toBuilder() {
-        return new Builder().iface(iface).vips(vips).redirectPorts(redirectPorts).servicePorts(servicePorts).policy(policy)
+        return new Builder().iface(iface).vips(vips).redirectPorts(redirectPorts).servicePorts(servicePorts).udpServicePorts(udpServicePorts).policy(policy)
                 .protocols(protocols).statsSeconds(statsSeconds).nftTable(nftTable).extra(extra);
     }
 
@@ -63,7 +65,10 @@ public final class ServerAgentYaml {
         sb.append("interface: ").append(iface).append('\n');
         sb.append("vips: [").append(String.join(", ", vips)).append("]\n");
         sb.append("redirect-ports: ").append(redirectPorts).append('\n');
-        sb.append("service-ports: ").append(servicePorts).append('\n');
+        List<String> service = new ArrayList<>();
+        servicePorts.forEach(p -> service.add(p + (udpServicePorts.isEmpty() ? "" : "/tcp")));
+        udpServicePorts.forEach(p -> service.add(p + "/udp"));
+        sb.append("service-ports: [").append(String.join(", ", service)).append("]\n");
         sb.append("policy: ").append(policy).append('\n');
         sb.append("protocols: [").append(String.join(", ", protocols)).append("]\n");
         sb.append("stats-interval: ").append(statsSeconds).append("s\n");
@@ -87,6 +92,7 @@ public final class ServerAgentYaml {
         private List<String> vips = new ArrayList<>(List.of(E2eLab.VIP4));
         private List<Integer> redirectPorts = new ArrayList<>(List.of(80));
         private List<Integer> servicePorts = new ArrayList<>();
+        private List<Integer> udpServicePorts = new ArrayList<>();
         private String policy = "round-robin";
         private List<String> protocols = new ArrayList<>(List.of("tcp"));
         private int statsSeconds = 1;
@@ -110,6 +116,12 @@ public final class ServerAgentYaml {
 
         public Builder servicePorts(List<Integer> v) {
             servicePorts = new ArrayList<>(v);
+            return this;
+        }
+
+        /** Service ports that serve UDP only ({@code N/udp}); given, the {@link #servicePorts} serve TCP only. */
+        public Builder udpServicePorts(List<Integer> v) {
+            udpServicePorts = new ArrayList<>(v);
             return this;
         }
 
