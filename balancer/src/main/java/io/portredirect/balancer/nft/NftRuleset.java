@@ -86,8 +86,11 @@ public final class NftRuleset {
      * test does not do: {@code missing} is also true when the header does not load.)
      */
     private static final int[] TCP_DATA_OFFSETS = {8, 5, 10, 6, 7, 9, 11, 12, 13, 14, 15};
-    /** Matches a UDP header that is whole (its last byte loads). */
-    private static final String UDP_HEADER_WHOLE = "@th,56,8 0-255";
+    /**
+     * Matches a UDP header that is whole (its last byte loads). Raw loads and one comparison that
+     * holds for any byte: the fewest expressions per packet ({@code 0-255} is two comparisons).
+     */
+    private static final String UDP_HEADER_WHOLE = "@th,56,8 >= 0";
     /** {@code service_NAME}: rule 1 forwarding to NAME, one counter for the decision and the forward. */
     private static final String SERVICE_COUNTER = "service_";
     /** {@code legacy_NAME}: rule 3 (legacy owner) forwarding to NAME. */
@@ -380,7 +383,11 @@ public final class NftRuleset {
         for (int s : byName) {
             String name = t.serverName(s);
             ForwardingMode mode = t.mode(s);
-            b.append("\n\t# ").append(name).append(": ").append(mode.yamlName()).append(" via ").append(t.serverInterface(s)).append('\n');
+            b.append("\n\t# ").append(name).append(": ").append(mode.yamlName()).append(" via ").append(t.serverInterface(s));
+            if (mode != ForwardingMode.RAW) {
+                b.append(", frames to ").append(mac(t.serverMac(s))).append(" from ").append(mac(t.serverSideMac(s)));
+            }
+            b.append('\n');
             b.append("\tchain srv_").append(name).append(" {\n");
             // fwd_NAME sits in the forwarding rules, so what goes to Java or is dropped is not counted as forwarded
             if (mode == ForwardingMode.L3) {
@@ -434,17 +441,34 @@ public final class NftRuleset {
         rule(b, counter("drop_l3_vip_mismatch") + " drop");
     }
 
-    /** Matches a TCP header of data offset {@code doff} whose last byte is in the packet. */
+    /**
+     * Matches a TCP header of data offset {@code doff} whose last byte is in the packet. Only in
+     * chains that TCP alone reaches: the raw {@code @th,96,4} (the data offset) spares the
+     * {@code meta l4proto tcp} that {@code tcp doff} would add to every packet.
+     */
     private static String wholeTcpHeader(int doff) {
-        return "tcp doff " + doff + " @th," + (doff * 32 - 8) + ",8 0-255";
+        return "@th,96,4 " + doff + " @th," + (doff * 32 - 8) + ",8 >= 0";
     }
 
     private String serviceChain(int proto, int s) {
         return "service_" + protoName(proto) + "_" + t.serverName(s);
     }
 
+    /**
+     * Both MACs of a frame to server {@code s} in one 12-byte write (destination, then source):
+     * half the expressions of {@code ether daddr set ... ether saddr set ...}, which also adds an
+     * interface type check per packet. The chain {@code srv_NAME}'s comment spells them out.
+     */
     private String macs(int s) {
-        return "ether daddr set " + mac(t.serverMac(s)) + " ether saddr set " + mac(t.serverSideMac(s));
+        return "@ll,0,96 set 0x" + hexMac(t.serverMac(s)) + hexMac(t.serverSideMac(s));
+    }
+
+    private static String hexMac(byte[] mac) {
+        StringBuilder h = new StringBuilder(12);
+        for (byte x : mac) {
+            h.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
+        }
+        return h.toString();
     }
 
     // ------------------------------------------------------------------ redirect chains
@@ -582,8 +606,10 @@ public final class NftRuleset {
         // a VIP's port, sent to our MAC: one lookup for most packets; the rest of the VIP's traffic
         // through to_vip. nft loads a non-first IPv4 fragment's "ports" from its payload, so those
         // are kept out here (the fragment policy decides them); IPv6 fragments are not TCP/UDP to nft
-        rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip ip frag-off & 0x1fff 0 ip daddr . meta l4proto . th dport vmap @ports_v4");
-        rule(b, "ether daddr " + mac(t.networkMac()) + " meta protocol ip6 ip6 daddr . meta l4proto . th dport vmap @ports_v6");
+        // (our MAC as a raw load: "ether daddr" would add an interface type check per packet)
+        String toUs = "@ll,0,48 0x" + hexMac(t.networkMac());
+        rule(b, toUs + " meta protocol ip ip frag-off & 0x1fff 0 ip daddr . meta l4proto . th dport vmap @ports_v4");
+        rule(b, toUs + " meta protocol ip6 ip6 daddr . meta l4proto . th dport vmap @ports_v6");
         rule(b, "meta protocol ip ip daddr @vip4 goto to_vip");
         rule(b, "meta protocol ip6 ip6 daddr @vip6 goto to_vip");
         if (javaPath != null) {

@@ -145,7 +145,7 @@ class NftRulesetTest {
         Matcher x = Pattern.compile("chain redirect_tcp_8080_198_18_0_20 \\{\\n([^}]*)\\}").matcher(text);
         assertTrue(x.find(), text);
         // legacy first, one counter, forwarded in the same rule
-        assertTrue(x.group(1).startsWith("\t\ttcp doff 8 @th,248,8 0-255 tcp option 253 missing counter name legacy_x "), x.group(1));
+        assertTrue(x.group(1).startsWith("\t\t@th,96,4 8 @th,248,8 >= 0 tcp option 253 missing counter name legacy_x "), x.group(1));
         // y's return ports differ per family (10005 is on its IPv4 VIP only): one set each
         assertTrue(text.contains("\tset served_y_v4 {\n\t\ttypeof meta l4proto . th sport\n\t\tflags interval\n\t\telements = {\n"
                 + "\t\t\ttcp . 10005,\n\t\t\tudp . 10005\n"), text);
@@ -259,21 +259,22 @@ class NftRulesetTest {
         assertFalse(text.contains("daddr . meta l4proto . th dport : verdict\n\t\tflags interval"), "no interval service map");
         assertTrue(text.contains("\t\t\t198.18.0.10 . udp . 5000 : goto java_udp_redirect"), text);
         assertTrue(text.contains("\t\t\t198.18.0.10 . tcp . 8080 : goto redirect_tcp_8080"), text);
-        assertTrue(text.contains("\t\ttcp doff 8 @th,248,8 0-255 tcp option 253 missing counter name legacy_a ether daddr set 02:00:00:00:0a:01 "), text);
-        assertTrue(text.contains("\t\ttcp doff 5 @th,152,8 0-255 counter name rule_legacy_default goto srv_d\n"), text);
+        assertTrue(text.contains("\t\t@th,96,4 8 @th,248,8 >= 0 tcp option 253 missing counter name legacy_a @ll,0,96 set 0x020000000a01"), text);
+        assertTrue(text.contains("\t\t@th,96,4 5 @th,152,8 >= 0 counter name rule_legacy_default goto srv_d\n"), text);
         // rule 1 checks the TCP header is whole: the last byte its data offset names loads
-        assertTrue(text.contains("\tchain service_tcp_a {\n\t\ttcp doff 8 @th,248,8 0-255 counter name service_a ether daddr set "), text);
-        assertTrue(text.contains("\t\ttcp doff 15 @th,472,8 0-255 counter name service_a ether daddr set "), text);
-        assertTrue(text.contains("\tchain service_udp_b {\n\t\t@th,56,8 0-255 goto l3_service_b\n"), text);
+        assertTrue(text.contains("\tchain service_tcp_a {\n\t\t@th,96,4 8 @th,248,8 >= 0 counter name service_a @ll,0,96 set 0x"), text);
+        assertTrue(text.contains("\t\t@th,96,4 15 @th,472,8 >= 0 counter name service_a @ll,0,96 set 0x"), text);
+        assertTrue(text.contains("\tchain service_udp_b {\n\t\t@th,56,8 >= 0 goto l3_service_b\n"), text);
         // the fast path: our MAC, no IPv4 fragment past the first (nft would load its payload as ports), one lookup
-        Matcher fast = Pattern.compile("\\n\\t\\tether daddr ([0-9a-f:]{17}) meta protocol ip ip frag-off & 0x1fff 0 ip daddr \\. meta l4proto "
+        Matcher fast = Pattern.compile("\\n\\t\\t@ll,0,48 0x([0-9a-f]{12}) meta protocol ip ip frag-off & 0x1fff 0 ip daddr \\. meta l4proto "
                 + "\\. th dport vmap @ports_v4\\n").matcher(text);
         assertTrue(fast.find(), text);
         assertTrue(text.contains("\tchain from_network {\n\t\ttype filter hook ingress device \"net0\" priority filter; policy accept;\n"
-                + "\t\tether daddr " + fast.group(1) + " meta protocol ip ip frag-off"), "first rule of the network side");
-        // modes: raw forwards unchanged, l2 sets MACs, l3 only for the VIP the server answers for
+                + "\t\t@ll,0,48 0x" + fast.group(1) + " meta protocol ip ip frag-off"), "first rule of the network side");
+        // modes: raw forwards unchanged, l2 sets MACs (both in one write, spelled out in the comment), l3 only for the VIP the server answers for
+        assertTrue(text.contains("\t# a: l2 via sa, frames to 02:00:00:00:0a:01 from 02:00:00:00:0a:00\n"), text);
         assertTrue(text.contains("\tchain srv_c {\n\t\tcounter name fwd_c fwd to \"sc\"\n\t}\n"), text);
-        assertTrue(text.contains("\t\tcounter name fwd_a ether daddr set 02:00:00:00:0a:01 ether saddr set 02:00:00:00:0a:00 fwd to \"sa\"\n"), text);
+        assertTrue(text.contains("\t\tcounter name fwd_a @ll,0,96 set 0x020000000a01020000000a00 fwd to \"sa\"\n"), text);
         assertTrue(text.contains("\t\tmeta protocol ip ip daddr 198.18.0.10 counter name fwd_b ip daddr set 198.18.2.2 "), text);
         assertTrue(text.contains("\tchain srv_e {"), text);
         assertTrue(text.contains("\tchain quote_service_b {\n\t\tcounter name rule_icmp_error_service_port counter name java_l3_icmp_quote accept\n"), text);
