@@ -9,6 +9,7 @@ import io.portredirect.clientagent.negotiate.Resolver;
 import io.portredirect.clientagent.negotiate.VipPolicy;
 import io.portredirect.clientagent.probe.CaptureDispatcher;
 import io.portredirect.clientagent.probe.ProbeLink;
+import io.portredirect.clientagent.probe.UdpProbe;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
 import io.portredirect.protocol.packet.Bytes;
@@ -331,8 +332,8 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
         int current = s.target;
         VipPolicy policy = resolver.policy(listener.vip());
         if (ext.isConfirm() && (current == NEGOTIATING || current == REFUSED) && p.srcPort() == x) {
-            int y = ext.port() == 0 ? x : ext.port();
-            if (y != x && (policy == null || !policy.allowsService(y))) {
+            int y = UdpProbe.confirmedPort(ext, x, policy);
+            if (y < 0) {
                 stats.inc(Counter.UDP_NOTICES_IGNORED);
                 stats.inc(Counter.IGNORED_REDIRECTS);
                 return true;
