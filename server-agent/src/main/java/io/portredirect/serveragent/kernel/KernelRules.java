@@ -30,6 +30,10 @@ import java.util.stream.Collectors;
  * kernel 6.18: a plain {@code add element} of an existing element keeps its old expiry, hence the
  * add/delete/add transaction; once the refreshes stop, a SYN to a closed port gets its RST within
  * the timeout.
+ *
+ * <p>UDP: the kernel never answers a datagram, so only the empty ones that carry a surplus area
+ * (the client agent's own REDIRECT datagram in transparent mode) are dropped, so the application
+ * on the redirect port does not receive them; the capture has answered them already.
  */
 public final class KernelRules {
     /** The set whose element keeps the drop rule alive. */
@@ -69,6 +73,18 @@ public final class KernelRules {
                 sb.append("    meta l4proto @" + ALIVE_SET + " ip6 daddr { ").append(join(v6)).append(" } tcp dport { ").append(ports)
                         .append(" } tcp flags & (fin | syn | rst | ack) == syn ").append(option)
                         .append(" counter drop comment \"REDIRECT SYN: answered by redirect-server-agent\"\n");
+            }
+        }
+        if (c.udp()) {
+            // a client agent in transparent mode negotiates with an empty datagram of its own: the
+            // capture answers it, the application on the redirect port need not see it (not leased:
+            // dropped or not, a dead agent sends no notice)
+            String empty = " udp dport { " + ports + " } udp length 8 counter drop comment \"empty REDIRECT datagram: a client agent's probe\"\n";
+            if (!v4.isEmpty()) {
+                sb.append("    ip daddr { ").append(join(v4)).append(" } ip hdrlength 5 ip length > 28").append(empty);
+            }
+            if (!v6.isEmpty()) {
+                sb.append("    ip6 daddr { ").append(join(v6)).append(" } ip6 nexthdr udp ip6 length > 8").append(empty);
             }
         }
         sb.append("  }\n");

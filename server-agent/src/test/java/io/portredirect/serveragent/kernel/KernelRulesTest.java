@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KernelRulesTest {
     @Test
-    void dropsOnlyRedirectSynsToTheVipsRedirectPorts() throws Exception {
+    void dropsOnlyRedirectSynsAndEmptyRedirectDatagramsToTheVipsRedirectPorts() throws Exception {
         ServerAgentConfig c = ConfigLoader.parse(Path.of("t.yaml"),
                 "interface: eth0\nvips: [198.18.0.10, 2001:2::10]\nredirect-ports: [8000, 8100]\nservice-ports: [8001]\n");
         String rules = KernelRules.render(c);
@@ -21,7 +21,12 @@ class KernelRulesTest {
         assertTrue(rules.contains("meta l4proto @agent_alive ip daddr { 198.18.0.10 } tcp dport { 8000, 8100 } tcp flags & (fin | syn | rst | ack) == syn "
                 + "tcp option @253,8,8 { 5, 7 } tcp option @253,16,16 0x5244 counter drop"), rules);
         assertTrue(rules.contains("meta l4proto @agent_alive ip6 daddr { 2001:2:0:0:0:0:0:10 }"), rules);
-        assertFalse(rules.contains("udp"), "UDP needs no rule: the kernel never answers a datagram");
+        assertTrue(rules.contains("    ip daddr { 198.18.0.10 } ip hdrlength 5 ip length > 28 udp dport { 8000, 8100 } udp length 8 counter drop"), rules);
+        assertTrue(rules.contains("    ip6 daddr { 2001:2:0:0:0:0:0:10 } ip6 nexthdr udp ip6 length > 8 udp dport { 8000, 8100 } udp length 8 counter drop"),
+                rules);
+        ServerAgentConfig tcpOnly = ConfigLoader.parse(Path.of("t.yaml"),
+                "interface: eth0\nvips: [198.18.0.10]\nredirect-ports: [8000]\nservice-ports: [8001]\nprotocols: [tcp]\n");
+        assertFalse(KernelRules.render(tcpOnly).contains("udp"), "UDP off: no UDP rule");
     }
 
     @Test

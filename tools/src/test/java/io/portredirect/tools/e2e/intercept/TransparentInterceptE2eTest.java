@@ -193,6 +193,14 @@ class TransparentInterceptE2eTest {
         assertTrue(byPort.size() >= 2, "spread over the group: " + byPort);
         // what went to VIP:9000 were the agent's own empty REDIRECT datagrams (refreshes)
         assertTrue(up.stream().filter(d -> d.dstPort() == 9000).allMatch(d -> d.payloadLength() == 0 && d.redirect()), cap.dump());
+        // ... which the server agents answered and their kernels kept from the applications on 9000
+        long kept = 0;
+        for (int n = 1; n <= 3; n++) {
+            Matcher m = Pattern.compile("udp length 8 counter packets (\\d+)")
+                    .matcher(lab.run("s" + n, 5, "nft", "list", "chain", "inet", "portredirect_server", "input").output());
+            kept += m.find() ? Long.parseLong(m.group(1)) : 0;
+        }
+        assertTrue(kept >= SPREAD, "empty REDIRECT datagrams dropped before the applications: " + kept);
     }
 
     @Test
