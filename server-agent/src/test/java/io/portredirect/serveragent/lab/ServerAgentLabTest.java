@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -320,6 +321,18 @@ class ServerAgentLabTest {
             app.receive(first);
             assertEquals("first", new String(first.getData(), 0, first.getLength(), StandardCharsets.UTF_8),
                     "the application on the redirect port gets exactly the payload");
+
+            // a transparent client agent's own REDIRECT datagram is empty: answered, and kept from the application
+            FrameCollector again = new FrameCollector();
+            try (RawPort p = clientPort("udp and src port " + REDIRECT, again)) {
+                p.send(CraftedPacket.builder().ethernet(clientMac, serverMac)
+                        .src(InetAddress.getByName(CLIENT_IP), 5353).dst(InetAddress.getByName(VIP), REDIRECT).udp()
+                        .payload(new byte[0]).redirect(RedirectExtension.redirect()).build().encode());
+                assertNotNull(again.next(Duration.ofSeconds(2)), "a notice answers the empty REDIRECT datagram too");
+            }
+            app.setSoTimeout(500);
+            assertThrows(java.net.SocketTimeoutException.class, () -> app.receive(new DatagramPacket(new byte[100], 100)),
+                    "the server's kernel drops the empty REDIRECT datagram before the application");
         }
     }
 
