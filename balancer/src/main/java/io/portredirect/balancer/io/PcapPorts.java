@@ -1,6 +1,7 @@
 package io.portredirect.balancer.io;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.portredirect.balancer.table.InterfaceMacs;
 import io.portredirect.protocol.log.EventLog;
@@ -148,34 +149,65 @@ public final class PcapPorts {
         }
     }
 
-    /** pcap_next_ex / pcap_sendpacket through {@link LibPcap}: no allocation per packet. */
+    /**
+     * pcap_next_ex / pcap_sendpacket through {@link LibPcap}: no allocation per packet. The
+     * {@code pcap_t} is non-blocking: {@link #receiveNow} drains the ring without a syscall per
+     * frame and says {@link #AGAIN} when it is empty, so the reader sends its batch before it
+     * {@link #await}s in poll.
+     */
     static final class DirectPort extends Base {
         private static final ThreadLocal<Memory> SEND_BUFFER = ThreadLocal.withInitial(() -> new Memory(PcapPorts.SNAPLEN));
 
         private final Pointer pcapT;
+        private final int ifIndex;
         // reused by the single reader thread: out-parameters and a movable view of native memory
         private final long[] headerAddress = new long[1];
         private final long[] dataAddress = new long[1];
         private final Pointer view = new Pointer(0);
-        /** Null without busy polling. */
         private final ReadyPoll ready;
-        /** A frame was read last: poll for the next before sleeping in pcap_next_ex. */
+        private final long busyPollNanos;
+        /** A frame was read since the last wait: poll for the next before sleeping. */
         private boolean busy;
 
-        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, long busyPollNanos) {
+        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, long busyPollNanos) throws IOException {
             super(name, handle, admitFilter);
             this.pcapT = pcapT;
-            this.ready = busyPollNanos > 0 ? new ReadyPoll(LibPcap.pcap_fileno(pcapT), busyPollNanos) : null;
+            this.busyPollNanos = busyPollNanos;
+            this.ifIndex = PacketSocket.ifIndex(name);
+            byte[] errbuf = new byte[256];
+            if (LibPcap.pcap_setnonblock(pcapT, 1, errbuf) != 0) {
+                handle.close();
+                throw new IOException("pcap_setnonblock on " + name + ": " + Native.toString(errbuf));
+            }
+            try {
+                this.ready = new ReadyPoll(LibPcap.pcap_fileno(pcapT));
+            } catch (RuntimeException e) {
+                handle.close();
+                throw new IOException("cannot wait on " + name + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int ifIndex() {
+            return ifIndex;
         }
 
         @Override
         public int receive(byte[] buf) throws IOException {
+            int n = receiveNow(buf);
+            if (n != AGAIN) {
+                return n;
+            }
+            await();
+            n = receiveNow(buf);
+            return n == AGAIN ? TIMEOUT : n;
+        }
+
+        @Override
+        public int receiveNow(byte[] buf) throws IOException {
             while (true) {
                 if (stopped) {
                     return STOPPED;
-                }
-                if (busy && ready != null) {
-                    busy = ready.spin();
                 }
                 int rc = LibPcap.pcap_next_ex(pcapT, headerAddress, dataAddress);
                 if (rc == 1) {
@@ -194,13 +226,25 @@ public final class PcapPorts {
                     return caplen;
                 }
                 if (rc == 0) {
-                    return TIMEOUT;
+                    return AGAIN;
                 }
                 if (rc == -2 || stopped) {
                     return STOPPED;
                 }
                 throw new IOException("pcap_next_ex on " + name + ": " + LibPcap.pcap_geterr(pcapT));
             }
+        }
+
+        @Override
+        public void await() {
+            if (stopped) {
+                return;
+            }
+            if (busy && busyPollNanos > 0 && ready.spin(busyPollNanos)) {
+                return;
+            }
+            busy = false;
+            ready.await(READ_TIMEOUT_MILLIS);
         }
 
         @Override
@@ -224,7 +268,14 @@ public final class PcapPorts {
         @Override
         public void wakeUp() {
             stopped = true;
+            ready.wake();
             LibPcap.pcap_breakloop(pcapT);
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            ready.close();
         }
     }
 
