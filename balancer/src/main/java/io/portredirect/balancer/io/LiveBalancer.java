@@ -482,7 +482,7 @@ public final class LiveBalancer implements AutoCloseable {
             }
             reading = read;
             if (read && thread == null) {
-                SendBatch tx = new SendBatch(Boolean.getBoolean("portredirect.qdiscBypass"));
+                SendBatch tx = new SendBatch(capture.qdiscBypass());
                 Runnable loop = network ? new NetworkLoop(port, live, counters, responder(), tx) : new ServerLoop(port, live, counters, tx);
                 thread = new Thread(() -> run(loop), (network ? "net-" : "srv-") + port.name());
                 thread.setDaemon(true);

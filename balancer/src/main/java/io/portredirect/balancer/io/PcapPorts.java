@@ -55,7 +55,7 @@ public final class PcapPorts {
         EventLog.info("capture_opened", "interface", ifName, "promiscuous", false, "filter", filter,
                 "ignore_outgoing", ignoreOutgoing == null ? "set" : "not set: " + ignoreOutgoing);
         return switch (capture.mode()) {
-            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter, capture.busyPollNanos());
+            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter, capture);
             case PCAP4J -> new Pcap4jPort(ifName, handle, filter);
         };
     }
@@ -165,14 +165,12 @@ public final class PcapPorts {
         private final long[] dataAddress = new long[1];
         private final Pointer view = new Pointer(0);
         private final ReadyPoll ready;
-        private final long busyPollNanos;
-        /** A frame was read since the last wait: poll for the next before sleeping. */
-        private boolean busy;
+        private final SpinPolicy spin;
 
-        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, long busyPollNanos) throws IOException {
+        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, CaptureOptions capture) throws IOException {
             super(name, handle, admitFilter);
             this.pcapT = pcapT;
-            this.busyPollNanos = busyPollNanos;
+            this.spin = new SpinPolicy(capture.busyPollNanos(), capture.busyPollGapNanos());
             this.ifIndex = PacketSocket.ifIndex(name);
             byte[] errbuf = new byte[256];
             if (LibPcap.pcap_setnonblock(pcapT, 1, errbuf) != 0) {
@@ -211,7 +209,9 @@ public final class PcapPorts {
                 }
                 int rc = LibPcap.pcap_next_ex(pcapT, headerAddress, dataAddress);
                 if (rc == 1) {
-                    busy = true;
+                    if (spin.enabled()) {
+                        spin.frame(System.nanoTime());
+                    }
                     Pointer.nativeValue(view, headerAddress[0]);
                     int caplen = view.getInt(LibPcap.PKTHDR_CAPLEN_OFFSET);
                     int wireLen = view.getInt(LibPcap.PKTHDR_LEN_OFFSET);
@@ -240,10 +240,10 @@ public final class PcapPorts {
             if (stopped) {
                 return;
             }
-            if (busy && busyPollNanos > 0 && ready.spin(busyPollNanos)) {
+            long spinNanos = spin.spinBeforeWait();
+            if (spinNanos > 0 && ready.spin(spinNanos)) {
                 return;
             }
-            busy = false;
             ready.await(READ_TIMEOUT_MILLIS);
         }
 
