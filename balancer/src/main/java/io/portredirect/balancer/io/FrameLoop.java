@@ -13,9 +13,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * side of the balancer becomes.
  */
 abstract class FrameLoop implements Runnable {
-    /** Below this average gap between frames the reader batches its sends (one frame of 1500 B at 480 Mbit/s). */
-    static final long SPARSE_GAP_NANOS = 25_000;
-
     final FramePort port;
     final AtomicReference<LiveBalancer.Snapshot> live;
     final PinnedTables pinned = new PinnedTables();
@@ -23,8 +20,6 @@ abstract class FrameLoop implements Runnable {
     final byte[] buf = new byte[PcapPorts.SNAPLEN];
     /** What {@link #forward} sends; flushed before the reader waits for more frames. */
     final SendBatch tx;
-    /** Frames under load are batched; while they come sparsely each is sent at once. */
-    private final SpinPolicy gaps = new SpinPolicy(0, SPARSE_GAP_NANOS);
 
     FrameLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters, SendBatch tx) {
         this.port = port;
@@ -39,12 +34,7 @@ abstract class FrameLoop implements Runnable {
             while (true) {
                 int n = port.receiveNow(buf);
                 if (n > 0) {
-                    gaps.frame(System.nanoTime());
                     forward(n);
-                    if (tx.pending() > 0 && gaps.sparse()) {
-                        // a lone frame (a SYN, a request) leaves now, not after one more look at the ring
-                        tx.flush();
-                    }
                     continue;
                 }
                 // nothing more to read now: what this batch forwards leaves before we sleep

@@ -7,8 +7,7 @@ package io.portredirect.balancer.io;
  * ones whose latency the sleep dominates (a SYN, a request), and there the spin costs a core the
  * host has spare; under load the gaps are short, the reader sleeps in poll and each wake-up
  * reads a batch, so spinning would only take CPU from the applications the frames are for (on 2
- * vCPUs it cost a third of TCP throughput). {@link FrameLoop} uses the same average to send a
- * sparse frame at once instead of batching it. Pure logic: the clock comes in as arguments.
+ * vCPUs it cost a third of TCP throughput). Pure logic: the clock comes in as arguments.
  */
 final class SpinPolicy {
     /** Gaps longer than this count as this long: one idle second must not hide the next burst. */
@@ -39,14 +38,9 @@ final class SpinPolicy {
 
     /** The reader found nothing to read: how long to poll before it sleeps (0: sleep now). */
     long spinBeforeWait() {
-        boolean spin = spinNanos > 0 && framesSinceWait && sparse();
+        boolean spin = spinNanos > 0 && framesSinceWait && gapAverage >= minGapNanos;
         framesSinceWait = false;
         return spin ? spinNanos : 0;
-    }
-
-    /** True while frames come sparsely (the average gap is at least the minimum gap). */
-    boolean sparse() {
-        return gapAverage >= minGapNanos;
     }
 
     /** The average gap between frames now, in nanoseconds. */

@@ -60,23 +60,6 @@ class SpinPolicyTest {
     }
 
     @Test
-    void sparseFollowsTheAverageGap() {
-        SpinPolicy p = new SpinPolicy(0, 25 * US);
-        assertEquals(true, p.sparse(), "idle at start");
-        long t = 0;
-        for (int i = 0; i < 60; i++) {
-            t += 5 * US;
-            p.frame(t);
-        }
-        assertEquals(false, p.sparse(), "a frame every 5 us");
-        for (int i = 0; i < 60; i++) {
-            t += 200 * US;
-            p.frame(t);
-        }
-        assertEquals(true, p.sparse(), "a frame every 200 us");
-    }
-
-    @Test
     void gapZeroSpinsAfterEveryFrameAndSpinZeroNever() {
         SpinPolicy always = new SpinPolicy(50 * US, 0);
         SpinPolicy never = new SpinPolicy(0, 0);
