@@ -138,8 +138,21 @@ public final class RunCommand implements Callable<Integer> {
                     + "before it sleeps (0: sleeps at once). Waking a sleeping reader is most of what a frame through "
                     + "Java waits for (measured in the lab on a virtual machine: 34 us a hop, 11 us with 100 here). "
                     + "Polling costs CPU instead, up to a core per reader while frames keep coming less than US apart: "
-                    + "for a gateway with cores to spare. Default: ${DEFAULT-VALUE}.")
+                    + "for a gateway with cores to spare. Only while frames come sparsely: see --busy-poll-gap-us. "
+                    + "Default: ${DEFAULT-VALUE}.")
     int busyPollUs;
+
+    @Option(names = "--busy-poll-gap-us", paramLabel = "US", defaultValue = "25",
+            description = "pcap path, with --busy-poll-us: poll only while frames come at least this many microseconds "
+                    + "apart on average (over about 8 frames), i.e. when the reader is nearly idle and a frame's latency is "
+                    + "mostly its wake-up; under load it sleeps in poll and reads a batch per wake-up. 0: poll after every "
+                    + "frame. Default: ${DEFAULT-VALUE}.")
+    int busyPollGapUs;
+
+    @Option(names = "--qdisc-bypass",
+            description = "pcap path: forwarded frames skip the egress interface's qdisc (PACKET_QDISC_BYPASS). They then "
+                    + "also skip the taps, so tcpdump on the balancer's own interfaces no longer shows them.")
+    boolean qdiscBypass;
 
     @Option(names = "--return-path", paramLabel = "WHICH", defaultValue = "auto",
             description = "Server interfaces to read replies from: auto (those with l3 or raw servers), all "
@@ -180,6 +193,10 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (busyPollUs < 0 || busyPollUs > 100_000) {
             EventLog.error("bad_option", "option", "--busy-poll-us", "value", busyPollUs, "error", "expected 0..100000");
+            return 2;
+        }
+        if (busyPollGapUs < 0 || busyPollGapUs > 1_000) {
+            EventLog.error("bad_option", "option", "--busy-poll-gap-us", "value", busyPollGapUs, "error", "expected 0..1000");
             return 2;
         }
         Duration withdraw;
@@ -247,7 +264,8 @@ public final class RunCommand implements Callable<Integer> {
         BalancerCounters counters = new BalancerCounters();
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger exit = new AtomicInteger(0);
-        LiveBalancer live = new LiveBalancer(dataplane, new CaptureOptions(io, bufferMb * 1024 * 1024, busyPollUs * 1000L), returnPath, counters, e -> {
+        LiveBalancer live = new LiveBalancer(dataplane, new CaptureOptions(io, bufferMb * 1024 * 1024, busyPollUs * 1000L,
+                busyPollGapUs * 1000L, qdiscBypass), returnPath, counters, e -> {
             exit.compareAndSet(0, 1);
             stop.countDown();
         });
@@ -285,7 +303,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         try {
             EventLog.info("starting", "config", config.toAbsolutePath(), "dataplane", dataplane.name().toLowerCase(), "io", io.name().toLowerCase(),
-                    "buffer_mb", bufferMb, "return_path", returnPath.name().toLowerCase(), "pid", ProcessHandle.current().pid());
+                    "buffer_mb", bufferMb, "busy_poll_us", busyPollUs, "busy_poll_gap_us", busyPollGapUs, "qdisc_bypass", qdiscBypass,
+                    "return_path", returnPath.name().toLowerCase(), "pid", ProcessHandle.current().pid());
             for (ConfigProblem w : warnings) {
                 EventLog.warn("config_deprecated", "file", w.file(), "line", w.line(), "key", w.key(), "warning", w.what());
             }

@@ -18,27 +18,40 @@ abstract class FrameLoop implements Runnable {
     final PinnedTables pinned = new PinnedTables();
     final PacketProcessor processor;
     final byte[] buf = new byte[PcapPorts.SNAPLEN];
+    /** What {@link #forward} sends; flushed before the reader waits for more frames. */
+    final SendBatch tx;
 
-    FrameLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters) {
+    FrameLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters, SendBatch tx) {
         this.port = port;
         this.live = live;
         this.processor = new PacketProcessor(pinned, counters);
+        this.tx = tx;
     }
 
     @Override
     public final void run() {
         try {
             while (true) {
-                int n = port.receive(buf);
+                int n = port.receiveNow(buf);
+                if (n > 0) {
+                    forward(n);
+                    continue;
+                }
+                // nothing more to read now: what this batch forwards leaves before we sleep
+                if (tx.pending() > 0) {
+                    tx.flush();
+                }
                 if (n == FramePort.STOPPED) {
                     return;
                 }
-                if (n > 0) {
-                    forward(n);
+                if (n == FramePort.AGAIN) {
+                    port.await();
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            tx.close();
         }
     }
 

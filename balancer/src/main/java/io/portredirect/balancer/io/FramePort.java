@@ -12,6 +12,8 @@ public interface FramePort extends AutoCloseable {
     int TIMEOUT = 0;
     /** Result of {@link #receive} after {@link #wakeUp()} or close: stop reading. */
     int STOPPED = -1;
+    /** Result of {@link #receiveNow} when no frame is ready: {@link #await} one. */
+    int AGAIN = -2;
 
     /** The interface name. */
     String name();
@@ -22,6 +24,29 @@ public interface FramePort extends AutoCloseable {
      * counted and skipped: forwarding a truncated frame would corrupt it.
      */
     int receive(byte[] buf) throws IOException;
+
+    /**
+     * Like {@link #receive}, but returns {@link #AGAIN} instead of sleeping when no frame is
+     * ready, so the reader can send what it queued first. By default it is {@link #receive}.
+     */
+    default int receiveNow(byte[] buf) throws IOException {
+        return receive(buf);
+    }
+
+    /**
+     * After {@link #AGAIN}: waits until a frame may be ready, a {@link #wakeUp()} or the read
+     * timeout. By default nothing ({@link #receiveNow} never returns {@code AGAIN}).
+     */
+    default void await() throws IOException {
+    }
+
+    /**
+     * The interface's index, for a {@link SendBatch} to send to; 0 when frames must go through
+     * {@link #send}.
+     */
+    default int ifIndex() {
+        return 0;
+    }
 
     /** Sends {@code buf[0, length)} as one frame; false (and counted) when the kernel refused it. */
     boolean send(byte[] buf, int length);

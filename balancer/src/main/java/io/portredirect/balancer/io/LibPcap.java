@@ -37,6 +37,13 @@ final class LibPcap {
      */
     static native int pcap_sendpacket(Pointer p, Pointer buf, int size);
 
+    /**
+     * {@code int pcap_setnonblock(pcap_t *p, int nonblock, char *errbuf)}: in non-blocking mode
+     * pcap_next_ex returns 0 at once when the ring is empty (after one poll with timeout 0)
+     * instead of sleeping in poll, so the reader decides when and how to wait.
+     */
+    static native int pcap_setnonblock(Pointer p, int nonblock, byte[] errbuf);
+
     /** {@code void pcap_breakloop(pcap_t *p)}: wakes a blocked pcap_next_ex (eventfd on Linux). */
     static native void pcap_breakloop(Pointer p);
 

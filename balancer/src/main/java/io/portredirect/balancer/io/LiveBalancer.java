@@ -482,7 +482,8 @@ public final class LiveBalancer implements AutoCloseable {
             }
             reading = read;
             if (read && thread == null) {
-                Runnable loop = network ? new NetworkLoop(port, live, counters, responder()) : new ServerLoop(port, live, counters);
+                SendBatch tx = new SendBatch(capture.qdiscBypass());
+                Runnable loop = network ? new NetworkLoop(port, live, counters, responder(), tx) : new ServerLoop(port, live, counters, tx);
                 thread = new Thread(() -> run(loop), (network ? "net-" : "srv-") + port.name());
                 thread.setDaemon(true);
                 thread.start();

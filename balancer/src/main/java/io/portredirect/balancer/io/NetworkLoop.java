@@ -13,8 +13,9 @@ final class NetworkLoop extends FrameLoop {
     private final NeighborResponder neighbors;
     private FramePort[] mtuFor;
 
-    NetworkLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters, NeighborResponder neighbors) {
-        super(port, live, counters);
+    NetworkLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters, NeighborResponder neighbors,
+                SendBatch tx) {
+        super(port, live, counters, tx);
         this.neighbors = neighbors;
     }
 
@@ -40,7 +41,7 @@ final class NetworkLoop extends FrameLoop {
         }
         int server = processor.fromNetwork(buf, 0, n);
         if (server >= 0) {
-            s.serverPorts[server].send(buf, n);
+            tx.add(s.serverPorts[server], buf, n);
         } else if (server == PacketProcessor.TOO_BIG) {
             s.network.send(processor.reply(), processor.replyLength());
         }

@@ -26,6 +26,8 @@ final class PacketSocket {
         int setsockopt(int fd, int level, int name, int[] value, int length) throws LastErrorException;
 
         int getsockopt(int fd, int level, int name, int[] value, int[] length) throws LastErrorException;
+
+        int if_nametoindex(String name);
     }
 
     private static final class Holder {
@@ -48,6 +50,15 @@ final class PacketSocket {
             return "errno " + e.getErrorCode() + " (kernel before 4.20?)";
         } catch (RuntimeException | LinkageError e) {
             return e.toString();
+        }
+    }
+
+    /** The index of interface {@code name} in this process's namespace, 0 when unknown. */
+    static int ifIndex(String name) {
+        try {
+            return Holder.LIBC.if_nametoindex(name);
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
         }
     }
 

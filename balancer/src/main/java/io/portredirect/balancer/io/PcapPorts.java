@@ -1,6 +1,7 @@
 package io.portredirect.balancer.io;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.portredirect.balancer.table.InterfaceMacs;
 import io.portredirect.protocol.log.EventLog;
@@ -54,7 +55,7 @@ public final class PcapPorts {
         EventLog.info("capture_opened", "interface", ifName, "promiscuous", false, "filter", filter,
                 "ignore_outgoing", ignoreOutgoing == null ? "set" : "not set: " + ignoreOutgoing);
         return switch (capture.mode()) {
-            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter, capture.busyPollNanos());
+            case DIRECT -> new DirectPort(ifName, handle, pcapT, filter, capture);
             case PCAP4J -> new Pcap4jPort(ifName, handle, filter);
         };
     }
@@ -148,38 +149,69 @@ public final class PcapPorts {
         }
     }
 
-    /** pcap_next_ex / pcap_sendpacket through {@link LibPcap}: no allocation per packet. */
+    /**
+     * pcap_next_ex / pcap_sendpacket through {@link LibPcap}: no allocation per packet. The
+     * {@code pcap_t} is non-blocking: {@link #receiveNow} drains the ring without a syscall per
+     * frame and says {@link #AGAIN} when it is empty, so the reader sends its batch before it
+     * {@link #await}s in poll.
+     */
     static final class DirectPort extends Base {
         private static final ThreadLocal<Memory> SEND_BUFFER = ThreadLocal.withInitial(() -> new Memory(PcapPorts.SNAPLEN));
 
         private final Pointer pcapT;
+        private final int ifIndex;
         // reused by the single reader thread: out-parameters and a movable view of native memory
         private final long[] headerAddress = new long[1];
         private final long[] dataAddress = new long[1];
         private final Pointer view = new Pointer(0);
-        /** Null without busy polling. */
         private final ReadyPoll ready;
-        /** A frame was read last: poll for the next before sleeping in pcap_next_ex. */
-        private boolean busy;
+        private final SpinPolicy spin;
 
-        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, long busyPollNanos) {
+        DirectPort(String name, PcapHandle handle, Pointer pcapT, String admitFilter, CaptureOptions capture) throws IOException {
             super(name, handle, admitFilter);
             this.pcapT = pcapT;
-            this.ready = busyPollNanos > 0 ? new ReadyPoll(LibPcap.pcap_fileno(pcapT), busyPollNanos) : null;
+            this.spin = new SpinPolicy(capture.busyPollNanos(), capture.busyPollGapNanos());
+            this.ifIndex = PacketSocket.ifIndex(name);
+            byte[] errbuf = new byte[256];
+            if (LibPcap.pcap_setnonblock(pcapT, 1, errbuf) != 0) {
+                handle.close();
+                throw new IOException("pcap_setnonblock on " + name + ": " + Native.toString(errbuf));
+            }
+            try {
+                this.ready = new ReadyPoll(LibPcap.pcap_fileno(pcapT));
+            } catch (RuntimeException e) {
+                handle.close();
+                throw new IOException("cannot wait on " + name + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public int ifIndex() {
+            return ifIndex;
         }
 
         @Override
         public int receive(byte[] buf) throws IOException {
+            int n = receiveNow(buf);
+            if (n != AGAIN) {
+                return n;
+            }
+            await();
+            n = receiveNow(buf);
+            return n == AGAIN ? TIMEOUT : n;
+        }
+
+        @Override
+        public int receiveNow(byte[] buf) throws IOException {
             while (true) {
                 if (stopped) {
                     return STOPPED;
                 }
-                if (busy && ready != null) {
-                    busy = ready.spin();
-                }
                 int rc = LibPcap.pcap_next_ex(pcapT, headerAddress, dataAddress);
                 if (rc == 1) {
-                    busy = true;
+                    if (spin.enabled()) {
+                        spin.frame(System.nanoTime());
+                    }
                     Pointer.nativeValue(view, headerAddress[0]);
                     int caplen = view.getInt(LibPcap.PKTHDR_CAPLEN_OFFSET);
                     int wireLen = view.getInt(LibPcap.PKTHDR_LEN_OFFSET);
@@ -194,13 +226,25 @@ public final class PcapPorts {
                     return caplen;
                 }
                 if (rc == 0) {
-                    return TIMEOUT;
+                    return AGAIN;
                 }
                 if (rc == -2 || stopped) {
                     return STOPPED;
                 }
                 throw new IOException("pcap_next_ex on " + name + ": " + LibPcap.pcap_geterr(pcapT));
             }
+        }
+
+        @Override
+        public void await() {
+            if (stopped) {
+                return;
+            }
+            long spinNanos = spin.spinBeforeWait();
+            if (spinNanos > 0 && ready.spin(spinNanos)) {
+                return;
+            }
+            ready.await(READ_TIMEOUT_MILLIS);
         }
 
         @Override
@@ -224,7 +268,14 @@ public final class PcapPorts {
         @Override
         public void wakeUp() {
             stopped = true;
+            ready.wake();
             LibPcap.pcap_breakloop(pcapT);
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            ready.close();
         }
     }
 

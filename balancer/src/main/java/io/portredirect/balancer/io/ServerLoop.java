@@ -18,8 +18,8 @@ final class ServerLoop extends FrameLoop {
     /** Answers to the health checker's probes (null: no health-checked server here). */
     private ProbeAnswers probeAnswers;
 
-    ServerLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters) {
-        super(port, live, counters);
+    ServerLoop(FramePort port, AtomicReference<LiveBalancer.Snapshot> live, BalancerCounters counters, SendBatch tx) {
+        super(port, live, counters, tx);
     }
 
     @Override
@@ -41,7 +41,7 @@ final class ServerLoop extends FrameLoop {
         }
         pinned.tables = t;
         if (processor.fromServer(serverIndex, buf, 0, n) == PacketProcessor.TO_NETWORK) {
-            s.network.send(buf, n);
+            tx.add(s.network, buf, n);
         }
     }
 }
