@@ -63,6 +63,8 @@ public final class RawPort implements AutoCloseable {
 
     private final String ifName;
     private final PcapHandle handle;
+    /** Null: frames come through pcap4j's own (slower) call. */
+    private final PcapNext next;
     private final LinkType linkType;
     private final byte[] mac;
     private final AtomicLong received = new AtomicLong();
@@ -75,6 +77,7 @@ public final class RawPort implements AutoCloseable {
     private RawPort(String ifName, PcapHandle handle, LinkType linkType, byte[] mac) {
         this.ifName = ifName;
         this.handle = handle;
+        this.next = PcapNext.of(handle);
         this.linkType = linkType;
         this.mac = mac;
     }
@@ -199,7 +202,7 @@ public final class RawPort implements AutoCloseable {
         while (running) {
             byte[] frame;
             try {
-                frame = handle.getNextRawPacket();
+                frame = next != null ? next.next() : handle.getNextRawPacket();
             } catch (NotOpenException e) {
                 return;
             }
