@@ -16,9 +16,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Receives the capture's frames and routes each, on the probe loop, to whoever it concerns: an
- * answer to a probe, a mid-connection redirect on an established flow, or a UDP notice. Parsing
- * happens once, on the loop, into a reused {@link ParsedPacket}.
+ * Receives the capture's frames and routes each to whoever it concerns: an answer to a probe, a
+ * mid-connection redirect on an established flow, or a UDP notice, on the probe loop; an upstream
+ * connection's SYN-ACK (the start of its receive window, thread-safe {@link MidFlowWatcher#onHandshake})
+ * on the capture thread itself, so the warm path wakes no probe loop. Frames are parsed into reused
+ * {@link ParsedPacket}s, one per thread.
  */
 public final class CaptureDispatcher implements RawPort.FrameHandler {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureDispatcher.class);
@@ -34,7 +36,12 @@ public final class CaptureDispatcher implements RawPort.FrameHandler {
     private final ProbeEngine probes;
     private final MidFlowWatcher midFlow;
     private final AgentStats stats;
+    private static final int SYN_ACK = TcpView.SYN | TcpView.ACK;
+
+    /** Parsed on the loop. */
     private final ParsedPacket parsed = new ParsedPacket();
+    /** Parsed on the capture thread. */
+    private final ParsedPacket onCapture = new ParsedPacket();
     private volatile UdpNoticeHandler[] udp = new UdpNoticeHandler[0];
 
     public CaptureDispatcher(Executor loop, boolean ethernet, ProbeEngine probes, MidFlowWatcher midFlow, AgentStats stats) {
@@ -54,6 +61,14 @@ public final class CaptureDispatcher implements RawPort.FrameHandler {
 
     @Override
     public void frame(byte[] frame, int length) {
+        // an upstream connection's SYN-ACK (one per connection) is noted here, on the capture thread:
+        // handing it to the probe loop cost a thread switch per connection on the warm path
+        ParsedPacket h = ethernet ? PacketParser.parseFrame(frame, 0, length, onCapture) : PacketParser.parseIp(frame, 0, length, onCapture);
+        if (h.ok() && h.isTcp() && (h.tcpFlags() & SYN_ACK) == SYN_ACK && !probes.wants(h)) {
+            stats.inc(Counter.CAPTURED);
+            midFlow.onHandshake(h);
+            return;
+        }
         byte[] copy = Arrays.copyOf(frame, length);
         try {
             loop.execute(() -> {

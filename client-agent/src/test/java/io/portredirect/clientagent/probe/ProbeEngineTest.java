@@ -392,4 +392,21 @@ class ProbeEngineTest {
         assertEquals(1, stats.get(Counter.MID_FLOW_NO_HANDSHAKE));
         assertEquals(0, stats.get(Counter.MID_FLOW_REDIRECTS));
     }
+    @Test
+    void anUpstreamSynAckIsNotedOnTheCaptureThreadWithoutWakingTheProbeLoop() throws Exception {
+        ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
+        FlowRegistry flows = new FlowRegistry();
+        java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
+        CaptureDispatcher d = new CaptureDispatcher(task -> handedOver.incrementAndGet(), false, e,
+                new MidFlowWatcher(flows, resolver(e), stats), stats);
+        FlowRegistry.Flow flow = new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001);
+        flows.register(40000, flow);
+        capture(d, CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.SYN | TcpView.ACK).seq(4).ack(1).mss(1460).build());
+        assertEquals(0, handedOver.get(), "no hand-off to the probe loop for a connection's SYN-ACK");
+        assertEquals(5, flow.window().next(), "the flow's receive window starts after the server's ISN");
+        assertEquals(1, stats.get(Counter.CAPTURED));
+        // a SYN-ACK to a probe port is a probe's answer: that one goes to the loop
+        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, 61003).tcp(TcpView.SYN | TcpView.ACK).seq(9).ack(1).mss(1460).build());
+        assertEquals(1, handedOver.get());
+    }
 }
