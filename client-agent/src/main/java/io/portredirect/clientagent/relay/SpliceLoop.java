@@ -386,10 +386,13 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
             }
             stats.add(d.counter, n);
             d.received(n);
+            boolean drained = b.hasRemaining();
             b.flip();
             d.buf = b;
             flush(d);
-            if (d.buf != null) {
+            if (d.buf != null || drained) {
+                // a short read emptied the socket: another read would only say EAGAIN (level-triggered
+                // readiness brings the loop back for what arrives later)
                 break;
             }
         }
