@@ -6,6 +6,11 @@ and time and prints one JSON line (times in microseconds).
   netbench.py rtt HOST PORT COUNT            connect() to a CLOSED port COUNT times: SYN out, RST back
   netbench.py setup HOST PORT COUNT          COUNT sequential new connections: connect + 1-byte echo
                                              (the set-up time an application sees), then RST-close
+  netbench.py setup-ab HOST:PORT HOST:PORT COUNT [WARMUP]
+                                             the same, alternating between two targets connection by
+                                             connection (a direct path and a proxied one, say), so
+                                             load drift on a shared machine hits both alike; WARMUP
+                                             connections to the second target first, not counted
   netbench.py rate HOST PORT SECONDS THREADS new connections (connect, 1-byte echo, RST-close) for
                                              SECONDS from THREADS threads: connections per second
   netbench.py hold HOST PORT N READY_FILE MAX_SECONDS
@@ -104,6 +109,29 @@ def cmd_setup(host, port, count):
         except OSError:
             errors += 1
     print(json.dumps(summary(us, {"errors": errors})))
+
+
+def cmd_setup_ab(a, b, count, warmup):
+    (ha, pa), (hb, pb) = [(t.rsplit(":", 1)[0], int(t.rsplit(":", 1)[1])) for t in (a, b)]
+    for _ in range(warmup):
+        try:
+            one_echo(hb, pb)
+        except OSError:
+            pass
+    us = {"a": [], "b": []}
+    errors = {"a": 0, "b": 0}
+    for i in range(count + 10):
+        order = (("a", ha, pa), ("b", hb, pb)) if i % 2 == 0 else (("b", hb, pb), ("a", ha, pa))
+        for k, h, p in order:
+            try:
+                t = one_echo(h, p)
+                if i >= 10:
+                    us[k].append(t)
+            except OSError:
+                errors[k] += 1
+    sa, sb = summary(us["a"], {"errors": errors["a"]}), summary(us["b"], {"errors": errors["b"]})
+    added = sb["p50"] - sa["p50"] if sa["p50"] is not None and sb["p50"] is not None else None
+    print(json.dumps({"a": sa, "b": sb, "added_p50": added}))
 
 
 def cmd_rate(host, port, seconds, threads):
@@ -210,6 +238,8 @@ def main(argv):
         cmd_rtt(a[0], int(a[1]), int(a[2]))
     elif mode == "setup":
         cmd_setup(a[0], int(a[1]), int(a[2]))
+    elif mode == "setup-ab":
+        cmd_setup_ab(a[0], a[1], int(a[2]), int(a[3]) if len(a) > 3 else 0)
     elif mode == "rate":
         cmd_rate(a[0], int(a[1]), float(a[2]), int(a[3]))
     elif mode == "hold":
