@@ -9,4 +9,12 @@ public interface Prober {
      * @param previousPort 0, or the port being moved away from (sent as REDIRECT_OPT in the SYN)
      */
     CompletableFuture<ProbeOutcome> probe(InetAddress vip, int port, int previousPort);
+
+    /**
+     * True when {@link #probe} to {@code vip} returns without waiting (its path is known), so a
+     * caller on an event loop may start it in place instead of handing it to another thread.
+     */
+    default boolean probesWithoutWaiting(InetAddress vip) {
+        return false;
+    }
 }

@@ -52,6 +52,11 @@ public final class Resolver {
         return cache;
     }
 
+    /** True when a cache miss for {@code vip} starts its probe without waiting ({@link Prober#probesWithoutWaiting}). */
+    public boolean resolvesWithoutWaiting(InetAddress vip) {
+        return prober.probesWithoutWaiting(vip);
+    }
+
     public VipPolicy policy(InetAddress vip) {
         return policies.get(vip);
     }

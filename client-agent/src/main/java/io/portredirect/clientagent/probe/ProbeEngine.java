@@ -121,6 +121,11 @@ public final class ProbeEngine implements Prober {
     }
 
     @Override
+    public boolean probesWithoutWaiting(InetAddress vip) {
+        return link.cached(vip) != null;
+    }
+
+    @Override
     public CompletableFuture<ProbeOutcome> probe(InetAddress vip, int port, int previousPort) {
         CompletableFuture<ProbeOutcome> f = new CompletableFuture<>();
         stats.inc(Counter.PROBES);
@@ -359,11 +364,12 @@ public final class ProbeEngine implements Prober {
             case TIMED_OUT -> Counter.PROBE_TIMED_OUT;
             case NOT_SENT -> Counter.PROBE_NOT_SENT;
         });
+        // the waiting connection first: the log line costs the loop a write to stderr
+        completions.execute(() -> p.result.complete(o));
         int retries = p.current().retriesUsed();
         LOG.info("probe {}:{} from port {} -> {}{} after {} retr{}{}", s.vip().getHostAddress(), s.port(), port, o.result(),
                 o.port() != 0 ? " " + o.port() : "", retries, retries == 1 ? "y" : "ies",
                 p.tries.size() > 1 ? " (" + p.tries.size() + " source ports)" : "");
-        completions.execute(() -> p.result.complete(o));
     }
 
     /** Resets a SYN-ACK no probe waits for: seq = its ack, as TCP does for an unacceptable SYN-ACK. */

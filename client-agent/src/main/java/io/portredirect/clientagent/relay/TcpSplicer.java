@@ -29,8 +29,8 @@ import java.util.concurrent.RejectedExecutionException;
  * here blocks the caller or an event loop:
  * <pre>
  *   accept (on a loop) or serve (any thread)
- *   --cache fresh--> resolve inline --------\
- *         --cache miss---> resolve on the negotiation executor (a probe may wait for ARP)
+ *   --cache fresh, or a miss whose probe starts at once--> resolve inline --\
+ *         --cache miss, path to the VIP unknown---> resolve on the negotiation executor (a probe may wait for ARP)
  *                                           \--> loop: connect (non-blocking) --up--> register flow, splice
  *                                                       |--refused/timeout, negotiated port--> forget it, mark the
  *                                                       |     server failed, resolve once more, connect again
@@ -95,7 +95,9 @@ public final class TcpSplicer {
 
     private void resolve(Attempt a, boolean retried) {
         RedirectCache.Key key = new RedirectCache.Key(ListenerProtocol.TCP, a.vip(), a.redirectPort());
-        if (resolver.cache().lookup(key) != null) {
+        // a cache hit, or a miss whose probe starts without waiting (the path to the VIP is known):
+        // in place, on the loop that accepted; a miss that may wait for ARP goes to the executor
+        if (resolver.cache().lookup(key) != null || resolver.resolvesWithoutWaiting(a.vip())) {
             whenResolved(a, resolver.resolve(a.vip(), a.redirectPort()), retried);
             return;
         }

@@ -151,6 +151,43 @@ class TcpSplicerTest {
     }
 
     @Test
+    void aMissWhoseProbeStartsAtOnceStaysOnTheLoopThatAccepted() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger handedOff = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean pathKnown = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Prober known = new Prober() {
+            @Override
+            public CompletableFuture<ProbeOutcome> probe(InetAddress vip, int port, int previousPort) {
+                return CompletableFuture.completedFuture(answers.removeFirst());
+            }
+
+            @Override
+            public boolean probesWithoutWaiting(InetAddress vip) {
+                return pathKnown.get();
+            }
+        };
+        VipPolicy policy = new VipPolicy(new VipConfig(VIP, List.of(new PortRange(1024, 65535))), Set.of(X));
+        // no cache: every connection is a miss, a probe each
+        Resolver r = new Resolver(new RedirectCache(Duration.ZERO), known, Map.of(VIP, policy), FallbackPolicy.PLAIN, 3, stats);
+        loops = new SpliceLoops(2, 64 * 1024, stats);
+        TcpSplicer s = new TcpSplicer(r, flows, loops, task -> {
+            handedOff.incrementAndGet();
+            negotiations.execute(task);
+        }, Duration.ofSeconds(5), stats);
+        int y = bannerServer();
+        for (int i = 0; i < 3; i++) {
+            if (i == 2) {
+                pathKnown.set(false);
+            }
+            answers.add(ProbeOutcome.of(ProbeOutcome.Result.REDIRECTED, y));
+            try (Socket c = client(s)) {
+                assertEquals("served-by " + y, lines(c).readLine());
+            }
+        }
+        assertEquals(3, stats.get(Counter.CACHE_MISSES));
+        assertEquals(1, handedOff.get(), "only the miss whose path was unknown (it may wait for ARP) left the loop");
+    }
+
+    @Test
     void aServicePortThatRefusesIsForgottenAndTheConnectionResolvedOnceMore() throws Exception {
         TcpSplicer s = splicer(FallbackPolicy.PLAIN);
         int y = bannerServer();
