@@ -115,7 +115,7 @@ public final class ClientAgent implements AutoCloseable {
         }
         UdpProbe udpProbe = null;
         if (udp) {
-            udpProbe = new UdpProbe(runtime.link(), runtime.resolver()::policy, config.probe().timeout(), config.probe().retries(), stats);
+            udpProbe = new UdpProbe(runtime.link(), config.probe().sourcePorts(), runtime.resolver()::policy, config.probe().timeout(), config.probe().retries(), stats);
             runtime.dispatcher().addUdpHandler(udpProbe);
             relays.add(udpProbe);
         }

@@ -5,6 +5,7 @@ import io.portredirect.clientagent.negotiate.Prober;
 import io.portredirect.clientagent.negotiate.VipPolicy;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
+import io.portredirect.protocol.config.PortRange;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.ParsedPacket;
@@ -30,7 +31,8 @@ import java.util.function.Function;
 /**
  * Negotiates a UDP redirect port with a datagram of the agent's own: an empty datagram to VIP:X
  * carrying REDIRECT in its surplus area, sent raw from the port of a kernel socket the probe holds
- * (so the notice's empty datagram lands in that socket, not in an ICMP port unreachable), and
+ * in the probe port range (so the notice's empty datagram lands in that socket, not in an ICMP
+ * port unreachable), and
  * answered by the server agent's notice, REDIRECT_CONFIRM + REDIRECT_OPT=Y, which the capture
  * hands to {@link #onNotice}. No application datagram is held or spent on it.
  *
@@ -56,6 +58,9 @@ public final class UdpProbe implements Prober, CaptureDispatcher.UdpNoticeHandle
     private final AgentStats stats;
     private final ScheduledExecutorService timer;
     private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+    private final PortRange ports;
+    /** Where the next bind starts in the range (probes come from one thread, the interceptor's). */
+    private int next;
     private volatile boolean closed;
 
     private static final class Pending {
@@ -81,11 +86,14 @@ public final class UdpProbe implements Prober, CaptureDispatcher.UdpNoticeHandle
     }
 
     /**
+     * @param ports    the probe source ports (reserved from the kernel's ephemeral range)
      * @param policies the VIP's policy (which service ports a notice may name), or null for an unknown VIP
      * @param timeout  the first wait for a notice; each retry doubles it
      */
-    public UdpProbe(ProbeLink link, Function<InetAddress, VipPolicy> policies, Duration timeout, int retries, AgentStats stats) {
+    public UdpProbe(ProbeLink link, PortRange ports, Function<InetAddress, VipPolicy> policies, Duration timeout, int retries,
+                    AgentStats stats) {
         this.link = link;
+        this.ports = ports;
         this.policies = policies;
         this.timeoutNanos = timeout.toNanos();
         this.retries = retries;
@@ -104,8 +112,7 @@ public final class UdpProbe implements Prober, CaptureDispatcher.UdpNoticeHandle
         try {
             ProbeLink.Path path = link.prepare(vip);
             socket = DatagramChannel.open(path.source() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            socket.bind(new InetSocketAddress(path.source(), 0));
-            int local = ((InetSocketAddress) socket.getLocalAddress()).getPort();
+            int local = bindInRange(socket, path.source());
             CraftedPacket datagram = CraftedPacket.builder().udp()
                     .src(path.source(), local)
                     .dst(vip, port)
@@ -123,6 +130,26 @@ public final class UdpProbe implements Prober, CaptureDispatcher.UdpNoticeHandle
             stats.inc(Counter.PROBE_NOT_SENT);
             return CompletableFuture.completedFuture(ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
         }
+    }
+
+    /**
+     * Binds {@code socket} to a free port of the probe range, which the probe guard reserves from
+     * the kernel's ephemeral ports. Not an ephemeral port: the notice leaves a conntrack entry
+     * (VIP:X to that port) behind, and an application socket given the same port later would send
+     * to VIP:X as that entry's reply, past the DNAT of the nat hook.
+     */
+    private int bindInRange(DatagramChannel socket, InetAddress source) throws IOException {
+        int size = ports.size();
+        for (int i = 0; i < size; i++) {
+            int port = ports.first() + Math.floorMod(next++, size);
+            try {
+                socket.bind(new InetSocketAddress(source, port));
+                return port;
+            } catch (java.net.BindException e) {
+                // in use (a lingering probe, or a TCP-only neighbour's UDP socket): the next one
+            }
+        }
+        throw new IOException("no free UDP port in the probe range " + ports.first() + "-" + ports.last());
     }
 
     private void send(Pending p) {

@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UdpProbeTest {
     static final InetAddress LOCAL = ProbeEngineTest.addr("127.0.0.1");
     static final InetAddress VIP = ProbeEngineTest.addr("198.18.53.10");
+    /** Probe ports (the agent's are reserved from the kernel's ephemeral range). */
+    static final PortRange RANGE = new PortRange(47300, 47399);
     static final VipPolicy POLICY = new VipPolicy(new VipConfig(VIP, List.of(new PortRange(20000, 20099))), Set.of(53));
 
     final AgentStats stats = new AgentStats();
@@ -49,7 +51,7 @@ class UdpProbeTest {
     UdpProbe probe;
 
     UdpProbe probe(Duration timeout, int retries) {
-        probe = new UdpProbe(link, v -> v.equals(VIP) ? POLICY : null, timeout, retries, stats);
+        probe = new UdpProbe(link, RANGE, v -> v.equals(VIP) ? POLICY : null, timeout, retries, stats);
         return probe;
     }
 
@@ -123,7 +125,19 @@ class UdpProbeTest {
         for (int i = 0; i < 8; i++) {
             p.probe(VIP, 53, 0);
         }
-        assertEquals(8, sent.stream().mapToInt(CraftedPacket::srcPort).distinct().count());
+        assertEquals(8, sent.stream().mapToInt(CraftedPacket::srcPort).distinct().count(),
+                sent.stream().map(d -> Integer.toString(d.srcPort())).toList() + " " + stats.get(Counter.PROBE_NOT_SENT));
+        assertTrue(sent.stream().allMatch(d -> RANGE.contains(d.srcPort())), "from the probe range only, never an ephemeral port");
         assertEquals(8, p.waiting());
+    }
+
+    @Test
+    void aUsedUpRangeSendsNothing() throws Exception {
+        try (UdpProbe two = new UdpProbe(link, new PortRange(47410, 47411), v -> POLICY, Duration.ofSeconds(5), 0, stats)) {
+            two.probe(VIP, 53, 0);
+            two.probe(VIP, 53, 0);
+            assertEquals(ProbeOutcome.Result.NOT_SENT, two.probe(VIP, 53, 0).get(1, TimeUnit.SECONDS).result(), "both ports are held");
+            assertEquals(2, sent.size());
+        }
     }
 }
