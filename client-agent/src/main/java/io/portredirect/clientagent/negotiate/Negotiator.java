@@ -141,8 +141,7 @@ public final class Negotiator {
 
     private ProbeStep onTcp(ParsedPacket p) {
         byte[] b = p.buffer();
-        if (p.addrLength() != vip.length || !Bytes.equal(b, p.srcAddrOffset(), vip, 0, vip.length)
-                || !Bytes.equal(b, p.dstAddrOffset(), local, 0, local.length) || p.srcPort() != spec.port()) {
+        if (!p.between(vip, local) || p.srcPort() != spec.port()) {
             return ProbeStep.ignored(IgnoreReason.WRONG_SOURCE, null);
         }
         int flags = p.tcpFlags();

@@ -6,7 +6,6 @@ import io.portredirect.clientagent.negotiate.VipPolicy;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
 import io.portredirect.protocol.config.PortRange;
-import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.wire.RedirectExtension;
@@ -213,12 +212,7 @@ public final class UdpProbe implements Prober, CaptureDispatcher.UdpNoticeHandle
 
     /** The notice comes from VIP:X to our source address. */
     private static boolean from(ParsedPacket packet, Pending p) {
-        byte[] b = packet.buffer();
-        byte[] vip = p.vip.getAddress();
-        byte[] local = p.source.getAddress();
-        return packet.srcPort() == p.port && packet.addrLength() == vip.length && local.length == vip.length
-                && Bytes.equal(b, packet.srcAddrOffset(), vip, 0, vip.length)
-                && Bytes.equal(b, packet.dstAddrOffset(), local, 0, local.length);
+        return packet.srcPort() == p.port && packet.between(p.vip.getAddress(), p.source.getAddress());
     }
 
     /**

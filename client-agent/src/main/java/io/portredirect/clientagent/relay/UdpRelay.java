@@ -12,7 +12,6 @@ import io.portredirect.clientagent.probe.ProbeLink;
 import io.portredirect.clientagent.probe.UdpProbe;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
-import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.CraftedPacket;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.protocol.wire.RedirectExtension;
@@ -320,11 +319,7 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
         if (s == null) {
             return false;
         }
-        byte[] b = p.buffer();
-        byte[] vip = listener.vip().getAddress();
-        byte[] local = s.path.source().getAddress();
-        if (p.addrLength() != vip.length || !Bytes.equal(b, p.srcAddrOffset(), vip, 0, vip.length)
-                || !Bytes.equal(b, p.dstAddrOffset(), local, 0, local.length)) {
+        if (!p.between(listener.vip().getAddress(), s.path.source().getAddress())) {
             return false;
         }
         RedirectOptionScan ext = p.redirect();

@@ -111,6 +111,16 @@ public final class ParsedPacket {
         return addrLength;
     }
 
+    /**
+     * True when this packet goes from {@code src} to {@code dst}: addresses of its IP version, in
+     * network order (as {@code InetAddress.getAddress()} gives them). No allocation.
+     */
+    public boolean between(byte[] src, byte[] dst) {
+        int n = addrLength();
+        return src.length == n && dst.length == n && Bytes.equal(buffer(), srcAddrOffset(), src, 0, n)
+                && Bytes.equal(buffer(), dstAddrOffset(), dst, 0, n);
+    }
+
     public int srcAddrOffset() {
         return srcAddrOffset;
     }

@@ -258,6 +258,15 @@ class PacketParserTest {
         return CraftedPacket.builder().src(VIP4, 0).dst(CLIENT4, 0).icmp(8, 0, 0x12340001).payload(new byte[8]).build().encode();
     }
 
+    @Test
+    void betweenMatchesBothAddressesOfThePacketsOwnVersion() {
+        byte[] v4 = CraftedPacket.builder().src(CLIENT4, 40000).dst(VIP4, 9000).udp().payload(new byte[0]).build().encode();
+        ParsedPacket p = PacketParser.parseIp(v4, 0, v4.length, new ParsedPacket());
+        org.junit.jupiter.api.Assertions.assertTrue(p.between(CLIENT4.getAddress(), VIP4.getAddress()));
+        org.junit.jupiter.api.Assertions.assertFalse(p.between(VIP4.getAddress(), CLIENT4.getAddress()), "direction counts");
+        org.junit.jupiter.api.Assertions.assertFalse(p.between(CLIENT6.getAddress(), VIP6.getAddress()), "another IP version");
+    }
+
     private static byte[] icmpEcho6() {
         return CraftedPacket.builder().src(VIP6, 0).dst(CLIENT6, 0).icmp(128, 0, 0x12340001).payload(new byte[8]).build().encode();
     }
