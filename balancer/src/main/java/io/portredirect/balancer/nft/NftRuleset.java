@@ -464,11 +464,7 @@ public final class NftRuleset {
     }
 
     private static String hexMac(byte[] mac) {
-        StringBuilder h = new StringBuilder(12);
-        for (byte x : mac) {
-            h.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
-        }
-        return h.toString();
+        return Bytes.hex(mac, 0, mac.length);
     }
 
     // ------------------------------------------------------------------ redirect chains
