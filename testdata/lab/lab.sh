@@ -23,10 +23,10 @@
 #   2001:2:0:2::/64 behind the router. MACs are fixed (02:00:00:00:..) so the lab config is static.
 #
 # Servers (LAB_SERVERS=0 to skip): HTTP on 80 and 800N answering "sN" (python3 http.server),
-# UDP echo on 9000 and 900N (socat). The balancer is not started here: see testdata/lab/README.md.
+# UDP echo on 9000 and 900N (py/udp_echo_server.py). The balancer is not started here: see testdata/lab/README.md.
 #
 # Environment: LAB_ROUTER=1 adds the router namespace (client link MTU 1280: ICMP frag-needed lab),
-# LAB_SERVERS=0 skips the servers. Needs root, iproute2, nftables, ethtool, python3, socat.
+# LAB_SERVERS=0 skips the servers. Needs root, iproute2, nftables, ethtool, python3.
 #
 # LAB_REPLICAS=2 (2-4): balancer replicas behind ECMP. Namespaces PREFIX-client, -rt, -gw1..gwN,
 # -sw (the switch: one bridge per LAN), -s1..s3; every replica runs the same balancer.yaml.
@@ -69,6 +69,7 @@ VIP4=198.18.0.10
 VIP6=2001:2::10
 RUN=/run/portredirect-lab/$P
 NFT_TABLE=portredirect_lab
+PYDIR=$(cd -P -- "$(dirname -- "$0")" && pwd)/py   # the servers' UDP echo
 SERVERS=(1 2 3)
 MODES=(l2 l2 l3)   # s1 s2 s3
 REPLICAS=${LAB_REPLICAS:-1}
@@ -499,10 +500,10 @@ start_servers() {
     start_bg "http-80-$s" "$s" "$py" -m http.server 80 --bind :: --directory "$www"
     start_bg "http-800$i-$s" "$s" "$py" -m http.server "800$i" --bind :: --directory "$www"
     # l2 servers must answer from the VIP: bind it (a wildcard socket would answer from eth0's address)
-    local bind=""
-    [ "$mode" = l2 ] && bind=",bind=$VIP4"
-    start_bg "udp-9000-$s" "$s" socat "UDP4-RECVFROM:9000$bind,fork,reuseaddr" PIPE
-    start_bg "udp-900$i-$s" "$s" socat "UDP4-RECVFROM:900$i$bind,fork,reuseaddr" PIPE
+    local bind=0.0.0.0
+    [ "$mode" = l2 ] && bind=$VIP4
+    start_bg "udp-9000-$s" "$s" "$py" "$PYDIR/udp_echo_server.py" "$bind" 9000
+    start_bg "udp-900$i-$s" "$s" "$py" "$PYDIR/udp_echo_server.py" "$bind" "900$i"
   done
   # wait until every HTTP server listens (bounded)
   for i in "${SERVERS[@]}"; do
