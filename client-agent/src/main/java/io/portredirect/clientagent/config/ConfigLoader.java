@@ -105,7 +105,7 @@ public final class ConfigLoader {
 
         Map<InetAddress, Integer> vipLines = new HashMap<>();
         List<VipConfig> vips = vips(root, probe == null ? null : probe.sourcePorts(), vipLines);
-        InterceptConfig intercept = intercept(root, vipLines);
+        InterceptConfig intercept = intercept(root, vipLines, ttl.isZero());
         List<ListenerConfig> listeners = listeners(root, vipLines, intercept.enabled());
         r.finish();
         return new LoadedConfig<>(new AgentConfig(file, probe, ttl, fallback, maxChain, udpIdle, vips, listeners, negative, idleTimeout,
@@ -197,8 +197,12 @@ public final class ConfigLoader {
         return vips;
     }
 
-    /** {@code intercept: [VIP:PORT, VIP:PORT/udp, ...]} (each VIP declared) and {@code intercept-spread}. */
-    private static InterceptConfig intercept(ConfigMapping root, Map<InetAddress, Integer> vipLines) {
+    /**
+     * {@code intercept: [VIP:PORT, VIP:PORT/udp, ...]} (each VIP declared) and {@code intercept-spread}.
+     * With a zero cache ttl every TCP connection takes the miss path and is negotiated itself; UDP
+     * has no miss path, so a UDP target would never be negotiated and is refused.
+     */
+    private static InterceptConfig intercept(ConfigMapping root, Map<InetAddress, Integer> vipLines, boolean zeroTtl) {
         int spread = root.integer("intercept-spread", 1, 64, InterceptConfig.NONE.spread());
         ConfigValue list = root.get("intercept");
         List<Intercept> targets = new ArrayList<>();
@@ -217,6 +221,9 @@ public final class ConfigLoader {
             }
             if (!vipLines.containsKey(i.vip())) {
                 item.problem("VIP " + i.vip().getHostAddress() + " is not declared under 'vips'");
+            } else if (zeroTtl && i.udp()) {
+                item.problem(text + ": UDP interception needs a cache ttl above 0 (UDP has no miss path: with ttl 0 "
+                        + "nothing would ever be negotiated)");
             } else if (lines.putIfAbsent(i, item.line()) != null) {
                 item.problem(i + " is already intercepted at line " + lines.get(i));
             } else {

@@ -100,8 +100,8 @@ public final class Interceptor implements AutoCloseable {
                     "result", o == null ? "error" : o.result());
             return;
         }
+        // pushed by the next tick: the outcomes of a refresh burst share one transaction
         dirty = true;
-        push();
     }
 
     private void push() {

@@ -22,7 +22,8 @@ import java.util.Map;
  *   FRESH    --ttl over---------------------------> EMPTY (gone from the kernel by its timeout)
  * </pre>
  * Each probe leaves from its own source port, so each slot lands, by the balancer's hash, on a
- * server of its own; connections pick a slot at random in the kernel.
+ * server of its own; connections pick a slot at random in the kernel. A zero ttl (the agent's
+ * "negotiate every connection") keeps no slots: every connection misses and is negotiated itself.
  */
 public final class SpreadSlots {
     /** One slot of one destination. */
@@ -46,15 +47,15 @@ public final class SpreadSlots {
     private final long retry;
 
     /**
-     * @param ttl     how long a negotiated port stays in the kernel
-     * @param refresh probe again when less than this is left (less than ttl)
+     * @param ttl     how long a negotiated port stays in the kernel (zero: no slots at all)
+     * @param refresh probe again when less than this is left (less than a non-zero ttl)
      * @param retry   wait after a failed probe of an empty slot
      */
     public SpreadSlots(List<Intercept> intercepts, int spread, Duration ttl, Duration refresh, Duration retry) {
-        if (refresh.compareTo(ttl) >= 0) {
+        if (!ttl.isZero() && refresh.compareTo(ttl) >= 0) {
             throw new IllegalArgumentException("refresh " + refresh + " must be shorter than ttl " + ttl);
         }
-        for (Intercept i : intercepts) {
+        for (Intercept i : ttl.isZero() ? List.<Intercept>of() : intercepts) {
             for (int s = 0; s < spread; s++) {
                 slots.put(new Ref(i, s), new Slot());
             }

@@ -228,6 +228,17 @@ public class ConfigLoaderTest {
     }
 
     @Test
+    void aZeroTtlInterceptsTcpButRefusesUdpWhichHasNoMissPath() throws Exception {
+        String zero = TRANSPARENT.replace("ttl: 2m", "ttl: 0s");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(zero));
+        assertEquals(java.util.List.of("agent.yaml:16: intercept[2]: 198.18.53.10:53/udp: UDP interception needs a cache ttl above 0 "
+                + "(UDP has no miss path: with ttl 0 nothing would ever be negotiated)"), e.problems(), e.getMessage());
+        AgentConfig tcpOnly = parse(zero.replace(", 198.18.53.10:53/udp]", "]"));
+        assertEquals(2, tcpOnly.intercept().targets().size());
+        assertTrue(tcpOnly.cacheTtl().isZero());
+    }
+
+    @Test
     void unreadableFile(@org.junit.jupiter.api.io.TempDir Path dir) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir.resolve("missing.yaml")));
         assertTrue(e.getMessage().contains("missing.yaml"), e.getMessage());

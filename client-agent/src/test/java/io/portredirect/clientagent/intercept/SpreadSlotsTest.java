@@ -30,6 +30,13 @@ class SpreadSlotsTest {
     }
 
     @Test
+    void aZeroTtlKeepsNoSlotsSoEveryConnectionIsNegotiatedOnTheMissPath() {
+        SpreadSlots s = new SpreadSlots(List.of(WEB), 3, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1));
+        assertEquals(List.of(), s.due(0), "nothing to probe ahead");
+        assertEquals(List.of(), s.elements(0), "nothing in the kernel's map");
+    }
+
+    @Test
     void aFreshSlotIsRefreshedBeforeItRunsOutAndKeepsItsPortMeanwhile() {
         SpreadSlots s = slots();
         SpreadSlots.Ref r = s.due(0).get(0);
