@@ -36,8 +36,13 @@ class RestartLabTest {
 
     @Test
     void restartingTheBalancerBreaksNoEstablishedConnection() throws Exception {
-        lab.start("s2", List.of("iperf3", "-s", "-p", "5202", "-B", BalancerLab.VIP4), null);
-        lab.start("s3", List.of("iperf3", "-s", "-p", "5203"), null);
+        lab.start("s2", List.of("iperf3", "-s", "-p", "5202", "-B", BalancerLab.VIP4), lab.work.resolve("iperf-s2.log").toFile());
+        lab.start("s3", List.of("iperf3", "-s", "-p", "5203"), lab.work.resolve("iperf-s3.log").toFile());
+        // who resets, should one be reset (seen once in CI on the l3 flow, not reproduced since)
+        List<BalancerLab.Capture> resets = new java.util.ArrayList<>();
+        for (String ns : List.of("client", "s1", "s2", "s3")) {
+            resets.add(lab.capture(ns, "eth0", "tcp[tcpflags] & tcp-rst != 0"));
+        }
         Thread.sleep(500);
         LabProcess first = lab.startBalancer(lab.labConfig());
 
@@ -58,13 +63,20 @@ class RestartLabTest {
         assertTrue(lab.balancerLog(1).contains("event=stopped exit=0"), lab.balancerLog(1));
 
         assertTrue(l2.waitFor(SECONDS + 20, TimeUnit.SECONDS) && l3.waitFor(SECONDS + 20, TimeUnit.SECONDS), "iperf3 finished");
-        check("l2 (s2)", l2.exitValue(), Files.readString(l2Out.toPath()));
-        check("l3 (s3)", l3.exitValue(), Files.readString(l3Out.toPath()));
+        StringBuilder seen = new StringBuilder();
+        for (int i = 0; i < resets.size(); i++) {
+            seen.append("\nRSTs on ").append(List.of("client", "s1", "s2", "s3").get(i)).append(" eth0: ").append(resets.get(i).stop());
+        }
+        for (String s : List.of("s2", "s3")) {
+            seen.append("\niperf3 server on ").append(s).append(":\n").append(Files.readString(lab.work.resolve("iperf-" + s + ".log")));
+        }
+        check("l2 (s2)", l2.exitValue(), Files.readString(l2Out.toPath()), seen);
+        check("l3 (s3)", l3.exitValue(), Files.readString(l3Out.toPath()), seen);
     }
 
-    private static void check(String what, int exit, String json) throws Exception {
+    private static void check(String what, int exit, String json, CharSequence seen) throws Exception {
         JsonNode root = new ObjectMapper().readTree(json);
-        assertFalse(root.has("error"), what + ": iperf3 reported " + root.path("error").asText());
+        assertFalse(root.has("error"), what + ": iperf3 reported " + root.path("error").asText() + seen);
         assertEquals(0, exit, what + ": iperf3 exit status");
         JsonNode intervals = root.path("intervals");
         StringBuilder sb = new StringBuilder(what + " Mbit/s per second:");
