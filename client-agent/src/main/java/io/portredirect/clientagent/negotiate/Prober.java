@@ -3,7 +3,11 @@ package io.portredirect.clientagent.negotiate;
 import java.net.InetAddress;
 import java.util.concurrent.CompletableFuture;
 
-/** Runs one probe against VIP:port and completes with its outcome; never completes exceptionally. */
+/**
+ * Runs one probe against VIP:port and completes with its outcome; never completes exceptionally.
+ * The future may complete on the prober's own event thread, so its dependents must not block
+ * (a connection's upstream connect is started right there: no thread hand-off on the cold path).
+ */
 public interface Prober {
     /**
      * @param previousPort 0, or the port being moved away from (sent as REDIRECT_OPT in the SYN)

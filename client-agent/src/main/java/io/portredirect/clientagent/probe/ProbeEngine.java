@@ -57,7 +57,9 @@ public final class ProbeEngine implements Prober {
     private final Map<InetAddress, VipPolicy> policies;
     private final ProbeLink link;
     private final ScheduledExecutorService loop;
+    /** Prepares probes asked for on the loop whose path may wait for ARP (see {@link #probe}). */
     private final Executor completions;
+    private volatile Thread loopThread;
     private final AgentStats stats;
     private final int mss4;
     private final int mss6;
@@ -96,7 +98,8 @@ public final class ProbeEngine implements Prober {
 
     /**
      * @param loop        single-threaded: every probe event runs here
-     * @param completions where outcome futures complete (their dependents may block, the loop must not)
+     * @param completions where a probe asked for on the loop (by an outcome's dependent: a chained
+     *                    probe) is prepared when its path may wait for ARP; outcomes complete on the loop
      * @param interfaceMtu MTU of the probe interface, for the MSS when the config leaves it at 0
      */
     public ProbeEngine(ProbeConfig config, Map<InetAddress, VipPolicy> policies, ProbeLink link, ScheduledExecutorService loop,
@@ -118,6 +121,7 @@ public final class ProbeEngine implements Prober {
         this.ports = new ProbePortPool(config.sourcePorts());
         this.failed = failed;
         this.routes = new ProbeRoutes(config.sourcePorts());
+        loop.execute(() -> loopThread = Thread.currentThread());
     }
 
     @Override
@@ -127,6 +131,10 @@ public final class ProbeEngine implements Prober {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(InetAddress vip, int port, int previousPort) {
+        if (Thread.currentThread() == loopThread && link.cached(vip) == null) {
+            // asked for by an outcome's dependent on the loop, which must not wait for ARP
+            return CompletableFuture.supplyAsync(() -> probe(vip, port, previousPort), completions).thenCompose(f -> f);
+        }
         CompletableFuture<ProbeOutcome> f = new CompletableFuture<>();
         stats.inc(Counter.PROBES);
         VipPolicy policy = policies.get(vip);
@@ -364,8 +372,9 @@ public final class ProbeEngine implements Prober {
             case TIMED_OUT -> Counter.PROBE_TIMED_OUT;
             case NOT_SENT -> Counter.PROBE_NOT_SENT;
         });
-        // the waiting connection first: the log line costs the loop a write to stderr
-        completions.execute(() -> p.result.complete(o));
+        // the waiting connection first (its upstream connect starts right here, on the loop, with
+        // no hand-off to another thread): the log line costs the loop a write to stderr
+        p.result.complete(o);
         int retries = p.current().retriesUsed();
         LOG.info("probe {}:{} from port {} -> {}{} after {} retr{}{}", s.vip().getHostAddress(), s.port(), port, o.result(),
                 o.port() != 0 ? " " + o.port() : "", retries, retries == 1 ? "y" : "ies",

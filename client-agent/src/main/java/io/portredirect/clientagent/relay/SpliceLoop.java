@@ -134,12 +134,7 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
     public void connect(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
         SocketChannel ch = null;
         try {
-            ch = SocketChannel.open(target.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            ch.configureBlocking(false);
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            if (trafficClass != 0) {
-                ch.setOption(StandardSocketOptions.IP_TOS, trafficClass);
-            }
+            ch = upstreamSocket(target, trafficClass);
             if (ch.connect(target)) {
                 cb.connected(ch);
                 return;
@@ -148,6 +143,56 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
         } catch (IOException e) {
             closeQuietly(ch);
             cb.failed(new IOException("connect to " + target + " failed: " + e.getMessage(), e));
+        }
+    }
+
+    /**
+     * As {@link #connect(InetSocketAddress, Duration, int, ConnectCallback)} from any thread: the
+     * non-blocking connect (the SYN) is issued on the calling thread at once, and only its
+     * completion is handed to the loop, so the loop's wake-up overlaps the handshake instead of
+     * preceding it. The callback runs on the loop.
+     */
+    public void connectNow(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
+        if (Thread.currentThread() == thread) {
+            connect(target, timeout, trafficClass, cb);
+            return;
+        }
+        SocketChannel ch = null;
+        try {
+            ch = upstreamSocket(target, trafficClass);
+            boolean up = ch.connect(target);
+            SocketChannel started = ch;
+            execute(() -> {
+                if (up) {
+                    cb.connected(started);
+                    return;
+                }
+                try {
+                    started.register(selector, SelectionKey.OP_CONNECT, new Connecting(started, target, now + timeout.toNanos(), cb));
+                } catch (IOException e) {
+                    closeQuietly(started);
+                    cb.failed(new IOException("connect to " + target + " failed: " + e.getMessage(), e));
+                }
+            });
+        } catch (IOException e) {
+            closeQuietly(ch);
+            IOException why = new IOException("connect to " + target + " failed: " + e.getMessage(), e);
+            execute(() -> cb.failed(why));
+        }
+    }
+
+    private static SocketChannel upstreamSocket(InetSocketAddress target, int trafficClass) throws IOException {
+        SocketChannel ch = SocketChannel.open(target.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        try {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (trafficClass != 0) {
+                ch.setOption(StandardSocketOptions.IP_TOS, trafficClass);
+            }
+            return ch;
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw e;
         }
     }
 

@@ -31,7 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
  *   accept (on a loop) or serve (any thread)
  *   --cache fresh, or a miss whose probe starts at once--> resolve inline --\
  *         --cache miss, path to the VIP unknown---> resolve on the negotiation executor (a probe may wait for ARP)
- *                                           \--> loop: connect (non-blocking) --up--> register flow, splice
+ *                                           \--> connect (non-blocking, where resolved) --up, on the loop--> register flow, splice
  *                                                       |--refused/timeout, negotiated port--> forget it, mark the
  *                                                       |     server failed, resolve once more, connect again
  *                                                       \--refused/timeout otherwise--> reset the application
@@ -109,19 +109,20 @@ public final class TcpSplicer {
     }
 
     private void whenResolved(Attempt a, CompletableFuture<Resolution> f, boolean retried) {
-        // a cache hit on the loop that accepted: connect right away, no queue, no wake-up
-        f.whenComplete((r, e) -> a.loop().runOnLoop(() -> {
+        // wherever the resolution completes (a cache hit on the loop that accepted, a probe's answer
+        // on the probe loop), the upstream SYN leaves from there: no queue, no wake-up before it
+        f.whenComplete((r, e) -> {
             if (e != null || !r.connects()) {
-                fail(a.app(), e != null ? e.toString() : "no service port negotiated for " + a.vip().getHostAddress() + ":"
-                        + a.redirectPort() + " and fallback is 'fail'");
+                a.loop().runOnLoop(() -> fail(a.app(), e != null ? e.toString() : "no service port negotiated for "
+                        + a.vip().getHostAddress() + ":" + a.redirectPort() + " and fallback is 'fail'"));
                 return;
             }
             connect(a, r, retried);
-        }));
+        });
     }
 
     private void connect(Attempt a, Resolution r, boolean retried) {
-        a.loop().connect(new InetSocketAddress(a.vip(), r.port()), connectTimeout, trafficClass, new SpliceLoop.ConnectCallback() {
+        a.loop().connectNow(new InetSocketAddress(a.vip(), r.port()), connectTimeout, trafficClass, new SpliceLoop.ConnectCallback() {
             @Override
             public void connected(SocketChannel upstream) {
                 established(a, r, upstream);

@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +62,42 @@ class SpliceLoopTest {
 
     static byte[] sha(byte[] b) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(b);
+    }
+
+    @Test
+    void aConnectStartedOffTheLoopIsUpBeforeTheLoopHearsOfItAndEndsOnTheLoop() throws Exception {
+        SpliceLoop loop = loops.next();
+        CompletableFuture<Thread> loopThread = new CompletableFuture<>();
+        CompletableFuture<Thread> calledOn = new CompletableFuture<>();
+        CountDownLatch hold = new CountDownLatch(1);
+        loop.execute(() -> {
+            loopThread.complete(Thread.currentThread());
+            try {
+                hold.await(); // the loop is busy: the SYN must not wait for it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        loop.connectNow(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), java.time.Duration.ofSeconds(5), 0,
+                new SpliceLoop.ConnectCallback() {
+                    @Override
+                    public void connected(SocketChannel upstream) {
+                        calledOn.complete(Thread.currentThread());
+                        SpliceLoop.closeQuietly(upstream);
+                    }
+
+                    @Override
+                    public void failed(java.io.IOException why) {
+                        calledOn.completeExceptionally(why);
+                    }
+                });
+        server.setSoTimeout(5000);
+        try (Socket accepted = server.accept()) {
+            // the handshake completed while the loop was still held
+            assertFalse(calledOn.isDone(), "the callback waits for the loop");
+            hold.countDown();
+            assertSame(loopThread.get(5, java.util.concurrent.TimeUnit.SECONDS), calledOn.get(5, java.util.concurrent.TimeUnit.SECONDS));
+        }
     }
 
     @Test
