@@ -16,10 +16,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Receives the capture's frames and routes each to whoever it concerns: an answer to a probe, a
- * mid-connection redirect on an established flow, or a UDP notice, on the probe loop; an upstream
- * connection's SYN-ACK (the start of its receive window, thread-safe {@link MidFlowWatcher#onHandshake})
- * on the capture thread itself, so the warm path wakes no probe loop. Frames are parsed into reused
+ * Receives the capture's frames and routes each to whoever it concerns: a mid-connection redirect
+ * on an established flow or a UDP notice on the probe loop; an answer to a probe ({@link ProbeEngine}
+ * is thread-safe) and an upstream connection's SYN-ACK (the start of its receive window,
+ * thread-safe {@link MidFlowWatcher#onHandshake}) on the capture thread itself, so neither a cold
+ * connection's probe nor the warm path waits for the probe loop to wake up. Frames are parsed into reused
  * {@link ParsedPacket}s, one per thread.
  */
 public final class CaptureDispatcher implements RawPort.FrameHandler {
@@ -64,7 +65,18 @@ public final class CaptureDispatcher implements RawPort.FrameHandler {
         // an upstream connection's SYN-ACK (one per connection) is noted here, on the capture thread:
         // handing it to the probe loop cost a thread switch per connection on the warm path
         ParsedPacket h = ethernet ? PacketParser.parseFrame(frame, 0, length, onCapture) : PacketParser.parseIp(frame, 0, length, onCapture);
-        if (h.ok() && h.isTcp() && (h.tcpFlags() & SYN_ACK) == SYN_ACK && !probes.wants(h)) {
+        if (h.ok() && probes.wants(h)) {
+            // an answer to a probe, here too: a cold connection's upstream connect starts from it
+            stats.inc(Counter.CAPTURED);
+            try {
+                probes.onPacket(h);
+            } catch (RuntimeException e) {
+                stats.inc(Counter.CAPTURE_ERRORS);
+                LOG.warn("captured packet not handled: {}", e.toString());
+            }
+            return;
+        }
+        if (h.ok() && h.isTcp() && (h.tcpFlags() & SYN_ACK) == SYN_ACK) {
             stats.inc(Counter.CAPTURED);
             midFlow.onHandshake(h);
             return;

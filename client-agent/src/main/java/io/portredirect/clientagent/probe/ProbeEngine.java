@@ -40,8 +40,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs {@link Negotiator}s live: takes a reserved probe port, sends the SYN through a
  * {@link ProbeLink}, feeds captured answers and timeouts to the negotiator and carries out its steps.
- * All probe state lives on one single-threaded loop (the same loop the capture dispatcher feeds), so
- * there are no locks. A SYN-ACK to a probe port with no probe waiting is reset, so no half-open
+ * Probe state is guarded by the engine's lock, and each event runs on the thread that has it: a
+ * probe starts on its caller's thread, an answer is handled on the capture's, a timeout on the
+ * loop's. So neither the SYN nor the outcome waits for another thread to wake up (two hand-offs
+ * per cold connection). Outcomes complete under the lock: their dependents must not block. A SYN-ACK to a probe port with no probe waiting is reset, so no half-open
  * connection is left behind on a server even when its answer comes late.
  *
  * <p>Failed servers: a probe that gets no answer moves to a new source port (a new hash on the
@@ -57,9 +59,10 @@ public final class ProbeEngine implements Prober {
     private final Map<InetAddress, VipPolicy> policies;
     private final ProbeLink link;
     private final ScheduledExecutorService loop;
-    /** Prepares probes asked for on the loop whose path may wait for ARP (see {@link #probe}). */
+    /** Prepares probes asked for under the engine's lock whose path may wait for ARP (see {@link #probe}). */
     private final Executor completions;
-    private volatile Thread loopThread;
+    /** Guarded by this. */
+    private boolean closed;
     private final AgentStats stats;
     private final int mss4;
     private final int mss6;
@@ -97,7 +100,7 @@ public final class ProbeEngine implements Prober {
     }
 
     /**
-     * @param loop        single-threaded: every probe event runs here
+     * @param loop        runs the retry timers
      * @param completions where a probe asked for on the loop (by an outcome's dependent: a chained
      *                    probe) is prepared when its path may wait for ARP; outcomes complete on the loop
      * @param interfaceMtu MTU of the probe interface, for the MSS when the config leaves it at 0
@@ -121,7 +124,6 @@ public final class ProbeEngine implements Prober {
         this.ports = new ProbePortPool(config.sourcePorts());
         this.failed = failed;
         this.routes = new ProbeRoutes(config.sourcePorts());
-        loop.execute(() -> loopThread = Thread.currentThread());
     }
 
     @Override
@@ -131,8 +133,8 @@ public final class ProbeEngine implements Prober {
 
     @Override
     public CompletableFuture<ProbeOutcome> probe(InetAddress vip, int port, int previousPort) {
-        if (Thread.currentThread() == loopThread && link.cached(vip) == null) {
-            // asked for by an outcome's dependent on the loop, which must not wait for ARP
+        if (Thread.holdsLock(this) && link.cached(vip) == null) {
+            // asked for by an outcome's dependent (a chained probe), which must not wait for ARP
             return CompletableFuture.supplyAsync(() -> probe(vip, port, previousPort), completions).thenCompose(f -> f);
         }
         CompletableFuture<ProbeOutcome> f = new CompletableFuture<>();
@@ -148,10 +150,12 @@ public final class ProbeEngine implements Prober {
             LOG.warn("probe to {}:{} not sent: {}", vip.getHostAddress(), port, e.getMessage());
             return notSent(f);
         }
-        try {
-            loop.execute(() -> begin(vip, port, previousPort, policy, path, f));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            return notSent(f);
+        // the SYN leaves from the caller's thread: no wake-up of the loop before it
+        synchronized (this) {
+            if (closed) {
+                return notSent(f);
+            }
+            begin(vip, port, previousPort, policy, path, f);
         }
         return f;
     }
@@ -161,15 +165,10 @@ public final class ProbeEngine implements Prober {
      * shut down. Their SYN-ACKs, if any come, meet the kernel (the guard is being removed) and are
      * reset by it.
      */
-    public void close() {
-        try {
-            loop.submit(() -> {
-                for (Pending p : List.copyOf(pending.values())) {
-                    finish(p, p.current(), ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
-                }
-            }).get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // the loop is gone already: nothing is waiting on it
+    public synchronized void close() {
+        closed = true;
+        for (Pending p : List.copyOf(pending.values())) {
+            finish(p, p.current(), ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
         }
     }
 
@@ -213,7 +212,16 @@ public final class ProbeEngine implements Prober {
 
     private void arm(Pending p, long millis) {
         Negotiator n = p.current();
-        p.timer = loop.schedule(() -> onTimeout(p, n), millis, TimeUnit.MILLISECONDS);
+        try {
+            p.timer = loop.schedule(() -> timedOut(p, n), millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the loop is shut down: nothing would ever end this probe
+            finish(p, n, ProbeOutcome.of(ProbeOutcome.Result.NOT_SENT, 0));
+        }
+    }
+
+    private synchronized void timedOut(Pending p, Negotiator n) {
+        onTimeout(p, n);
     }
 
     private void onTimeout(Pending p, Negotiator n) {
@@ -284,8 +292,8 @@ public final class ProbeEngine implements Prober {
         return p.isIcmpError() && p.quoted().hasPorts() && p.quoted().protocol() == IpProtocol.TCP && ports.contains(p.quoted().srcPort());
     }
 
-    /** Handles a captured packet on the loop thread. */
-    public void onPacket(ParsedPacket p) {
+    /** Handles a captured packet, on whichever thread captured it (the capture's, in the agent). */
+    public synchronized void onPacket(ParsedPacket p) {
         int port = p.isTcp() ? p.dstPort() : p.quoted().srcPort();
         Pending pr = pending.get(port);
         Negotiator n = pr == null ? null : pr.at(port);
@@ -413,8 +421,8 @@ public final class ProbeEngine implements Prober {
         }
     }
 
-    /** Probes waiting for an answer (for tests and stats; call on the loop). */
-    int pendingCount() {
+    /** Probes waiting for an answer (for tests and stats). */
+    synchronized int pendingCount() {
         return pending.size();
     }
 }

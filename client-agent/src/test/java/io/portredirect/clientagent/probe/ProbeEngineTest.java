@@ -393,7 +393,7 @@ class ProbeEngineTest {
         assertEquals(0, stats.get(Counter.MID_FLOW_REDIRECTS));
     }
     @Test
-    void anUpstreamSynAckIsNotedOnTheCaptureThreadWithoutWakingTheProbeLoop() throws Exception {
+    void anUpstreamSynAckAndAProbesAnswerAreHandledOnTheCaptureThreadWithoutWakingTheProbeLoop() throws Exception {
         ProbeEngine e = engine(new PortRange(61000, 61009), Duration.ofSeconds(5), 0);
         FlowRegistry flows = new FlowRegistry();
         java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
@@ -405,8 +405,18 @@ class ProbeEngineTest {
         assertEquals(0, handedOver.get(), "no hand-off to the probe loop for a connection's SYN-ACK");
         assertEquals(5, flow.window().next(), "the flow's receive window starts after the server's ISN");
         assertEquals(1, stats.get(Counter.CAPTURED));
-        // a SYN-ACK to a probe port is a probe's answer: that one goes to the loop
-        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, 61003).tcp(TcpView.SYN | TcpView.ACK).seq(9).ack(1).mss(1460).build());
-        assertEquals(1, handedOver.get());
+        // a probe started on the caller's thread sends its SYN at once, and its answer completes it
+        // on the capture thread: a cold connection wakes no probe loop either
+        CompletableFuture<ProbeOutcome> f = e.probe(VIP, 80, 0);
+        CraftedPacket syn = link.sent.poll();
+        assertTrue(syn != null && syn.tcpFlags() == TcpView.SYN, "the SYN left before probe() returned");
+        Thread capturing = Thread.currentThread();
+        CompletableFuture<Thread> completedOn = f.thenApply(o -> Thread.currentThread());
+        capture(d, CraftedPacket.builder().src(VIP, 80).dst(LOCAL, syn.srcPort()).tcp(TcpView.SYN | TcpView.ACK)
+                .seq(1).ack(seq(syn) + 1).redirect(RedirectExtension.confirm(20005)).build());
+        assertTrue(f.isDone(), "completed by the captured answer itself");
+        assertEquals(20005, f.get().port());
+        assertEquals(capturing, completedOn.get());
+        assertEquals(0, handedOver.get(), "nothing handed to the probe loop");
     }
 }
