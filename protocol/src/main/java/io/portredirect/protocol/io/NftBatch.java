@@ -75,6 +75,7 @@ public final class NftBatch {
     private Op[] ops = new Op[16];
     private String[] tables = new String[16];
     private String[] sets = new String[16];
+    private int[] counts = new int[16];
     private boolean begun;
     private boolean finished;
 
@@ -159,6 +160,7 @@ public final class NftBatch {
             endNest(d);
         }
         endNest(el);
+        counts[seq - 1 - firstSeq]++;
         return this;
     }
 
@@ -214,6 +216,25 @@ public final class NftBatch {
         return ops[i] == Op.BATCH ? "nf_tables batch" : ops[i].text + " inet " + tables[i] + " " + sets[i];
     }
 
+    /** The messages so far, e.g. {@code flush set inet t s; add element inet t s (2 elements)}. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i < seq - firstSeq; i++) {
+            if (ops[i] == Op.BATCH) {
+                continue;
+            }
+            if (b.length() > 0) {
+                b.append("; ");
+            }
+            b.append(describe(firstSeq + i));
+            if (ops[i] != Op.FLUSH) {
+                b.append(" (").append(counts[i]).append(counts[i] == 1 ? " element)" : " elements)");
+            }
+        }
+        return b.toString();
+    }
+
     /** A concatenated key or value: each field in its own 4-byte register slot, zero-padded (as nft does). */
     public static byte[] concat(byte[]... fields) {
         int n = 0;
@@ -263,7 +284,9 @@ public final class NftBatch {
             ops = Arrays.copyOf(ops, i * 2);
             tables = Arrays.copyOf(tables, i * 2);
             sets = Arrays.copyOf(sets, i * 2);
+            counts = Arrays.copyOf(counts, i * 2);
         }
+        counts[i] = 0;
         ops[i] = op;
         tables[i] = table;
         sets[i] = set;
