@@ -108,7 +108,9 @@ public final class NftNetlink implements AutoCloseable {
     }
 
     /**
-     * Sends the batch from {@link #begin} and waits for every message's ack.
+     * Sends the batch from {@link #begin} and waits for every message's ack. Each ack is a socket
+     * buffer of its own in the receive queue (~300 fit the default rmem): keep a batch to a few
+     * hundred messages (elements are many per message, so that is thousands of elements).
      *
      * @throws IOException naming the failed operation, table, set and the kernel's errno text; the
      *                     kernel then applied nothing of the batch
