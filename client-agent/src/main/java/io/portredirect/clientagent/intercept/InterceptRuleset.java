@@ -1,6 +1,7 @@
 package io.portredirect.clientagent.intercept;
 
 import io.portredirect.protocol.io.Nft;
+import io.portredirect.protocol.io.NftBatch;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,30 +103,92 @@ public final class InterceptRuleset {
 
     /**
      * One transaction that replaces every negotiated element with {@code elements}, each with its
-     * remaining freshness as its timeout (nft 1.0.6 cannot renew an element's timeout in place).
+     * remaining freshness as its timeout (nft 1.0.6 cannot renew an element's timeout in place), as
+     * nft text. The agent sends the same transaction over netlink ({@link #negotiatedUpdate(NftBatch, List)}).
      */
     public static String negotiatedUpdate(List<Element> elements) {
         StringBuilder b = new StringBuilder();
-        for (boolean v4 : new boolean[] {true, false}) {
-            for (String l4 : new String[] {"tcp", "udp"}) {
-                String map = negotiatedMap(l4, v4);
+        List<String> items = new ArrayList<>();
+        negotiated(elements, new Sink() {
+            @Override
+            public void map(String map) {
                 b.append("flush map inet ").append(TABLE).append(' ').append(map).append('\n');
-                List<String> items = new ArrayList<>();
-                for (Element e : elements) {
-                    if (e.intercept().ipv4() != v4 || e.intercept().udp() != l4.equals("udp") || e.remaining().toMillis() < 1) {
-                        continue;
-                    }
-                    String vip = address(e.intercept());
-                    items.add(vip + " . " + e.intercept().port() + " . " + e.slot() + " timeout " + e.remaining().toMillis() + "ms : "
-                            + vip + " . " + e.target());
-                }
+                items.clear();
+            }
+
+            @Override
+            public void element(Element e, long timeoutMillis) {
+                String vip = address(e.intercept());
+                items.add(vip + " . " + e.intercept().port() + " . " + e.slot() + " timeout " + timeoutMillis + "ms : "
+                        + vip + " . " + e.target());
+            }
+
+            @Override
+            public void mapDone(String map) {
                 if (!items.isEmpty()) {
                     b.append("add element inet ").append(TABLE).append(' ').append(map).append(" { ").append(String.join(", ", items))
                             .append(" }\n");
                 }
             }
-        }
+        });
         return b.toString();
+    }
+
+    /**
+     * The same transaction as {@link #negotiatedUpdate(List)} written into {@code batch} (begun,
+     * not yet committed): flush each negotiated map, then add its elements with key
+     * {@code VIP . port . slot} and value {@code VIP . target}, as nft encodes them.
+     */
+    public static void negotiatedUpdate(NftBatch batch, List<Element> elements) {
+        negotiated(elements, new Sink() {
+            private boolean opened;
+
+            @Override
+            public void map(String map) {
+                batch.flush(TABLE, map);
+                opened = false;
+            }
+
+            @Override
+            public void element(Element e, long timeoutMillis) {
+                if (!opened) {
+                    batch.add(TABLE, negotiatedMap(e.intercept().udp() ? "udp" : "tcp", e.intercept().ipv4()));
+                    opened = true;
+                }
+                byte[] vip = NftBatch.address(e.intercept().vip());
+                batch.element(NftBatch.concat(vip, NftBatch.port(e.intercept().port()), NftBatch.hostU32(e.slot())), timeoutMillis,
+                        NftBatch.concat(vip, NftBatch.port(e.target())));
+            }
+
+            @Override
+            public void mapDone(String map) {
+            }
+        });
+    }
+
+    /** What one negotiated update does, map by map, written once for both encodings. */
+    private interface Sink {
+        void map(String map);
+
+        void element(Element e, long timeoutMillis);
+
+        void mapDone(String map);
+    }
+
+    private static void negotiated(List<Element> elements, Sink sink) {
+        for (boolean v4 : new boolean[] {true, false}) {
+            for (String l4 : new String[] {"tcp", "udp"}) {
+                String map = negotiatedMap(l4, v4);
+                sink.map(map);
+                for (Element e : elements) {
+                    if (e.intercept().ipv4() != v4 || e.intercept().udp() != l4.equals("udp") || e.remaining().toMillis() < 1) {
+                        continue;
+                    }
+                    sink.element(e, e.remaining().toMillis());
+                }
+                sink.mapDone(map);
+            }
+        }
     }
 
     /** The negotiated map of one transport ({@code tcp}, {@code udp}) and IP version. */
@@ -137,7 +200,7 @@ public final class InterceptRuleset {
         return i.vip().getHostAddress().replaceAll("%.*$", "");
     }
 
-    /** Renews the alive element ({@link Nft#renewalScript}). */
+    /** Renews the alive element ({@link Nft#renewalScript}); the agent does the same over netlink ({@code NftNetlink#renew}). */
     public static String aliveRenewal() {
         return Nft.renewalScript(TABLE, ALIVE_SET, "tcp");
     }

@@ -4,13 +4,12 @@ import io.portredirect.clientagent.config.InterceptConfig;
 import io.portredirect.clientagent.negotiate.ProbeOutcome;
 import io.portredirect.clientagent.negotiate.Prober;
 import io.portredirect.protocol.io.GuardLease;
-import io.portredirect.protocol.io.HostCommand;
 import io.portredirect.protocol.io.Nft;
+import io.portredirect.protocol.io.NftNetlink;
 import io.portredirect.protocol.log.EventLog;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * Runs transparent interception: installs {@link InterceptRuleset}'s table (replacing one a killed
  * agent left), renews its alive element, and keeps every slot of every destination negotiated
  * ({@link SpreadSlots}) by probes on one scheduler thread, off the connections' path: the kernel
- * DNATs a hit itself, and a miss reaches the loopback listener the caller opened for it.
+ * DNATs a hit itself, and a miss reaches the loopback listener the caller opened for it. The table
+ * is loaded with {@code nft -f}; renewals and negotiated updates go over one netlink socket
+ * ({@link NftNetlink}), with no process forked every 250 ms.
  */
 public final class Interceptor implements AutoCloseable {
     private static final Duration TICK = Duration.ofMillis(200);
@@ -30,19 +31,21 @@ public final class Interceptor implements AutoCloseable {
     private final Prober udp;
     private final SpreadSlots slots;
     private final Nft table;
+    private final NftNetlink netlink;
     private final ScheduledExecutorService timer;
     private final GuardLease lease;
     private boolean dirty;
     private volatile long pushes;
     private volatile long probes;
 
-    private Interceptor(Prober tcp, Prober udp, SpreadSlots slots, Nft table, ScheduledExecutorService timer) {
+    private Interceptor(Prober tcp, Prober udp, SpreadSlots slots, Nft table, NftNetlink netlink, ScheduledExecutorService timer) {
         this.tcp = tcp;
         this.udp = udp;
         this.slots = slots;
         this.table = table;
+        this.netlink = netlink;
         this.timer = timer;
-        this.lease = new GuardLease(() -> HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.aliveRenewal()),
+        this.lease = new GuardLease(() -> netlink.renew(InterceptRuleset.TABLE, InterceptRuleset.ALIVE_SET, NftNetlink.INET_PROTO_TCP),
                 System::nanoTime, InterceptRuleset.ALIVE_TIMEOUT.toMillis(), System.nanoTime());
     }
 
@@ -55,15 +58,23 @@ public final class Interceptor implements AutoCloseable {
     public static Interceptor start(InterceptConfig config, Duration ttl, Prober tcp, Prober udp, Map<Intercept, Integer> listeners)
             throws IOException {
         Nft table = Nft.install(InterceptRuleset.TABLE, InterceptRuleset.body(listeners, config.spread()));
+        NftNetlink netlink;
+        try {
+            netlink = NftNetlink.open();
+        } catch (IOException e) {
+            table.close();
+            throw e;
+        }
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "intercept");
             t.setDaemon(true);
             return t;
         });
         try {
-            HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.aliveRenewal());
+            netlink.renew(InterceptRuleset.TABLE, InterceptRuleset.ALIVE_SET, NftNetlink.INET_PROTO_TCP);
             Duration refresh = ttl.dividedBy(3);
-            Interceptor i = new Interceptor(tcp, udp, new SpreadSlots(config.targets(), config.spread(), ttl, refresh, RETRY), table, timer);
+            Interceptor i = new Interceptor(tcp, udp, new SpreadSlots(config.targets(), config.spread(), ttl, refresh, RETRY), table,
+                    netlink, timer);
             long quarter = InterceptRuleset.ALIVE_TIMEOUT.toMillis() / 4;
             timer.scheduleWithFixedDelay(i.lease::renew, quarter, quarter, TimeUnit.MILLISECONDS);
             timer.scheduleWithFixedDelay(i::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
@@ -72,6 +83,7 @@ public final class Interceptor implements AutoCloseable {
             return i;
         } catch (IOException | RuntimeException e) {
             timer.shutdownNow();
+            netlink.close();
             table.close();
             throw e;
         }
@@ -109,10 +121,12 @@ public final class Interceptor implements AutoCloseable {
             return;
         }
         try {
-            HostCommand.run(List.of("nft", "-f", "-"), InterceptRuleset.negotiatedUpdate(slots.elements(System.nanoTime())));
+            InterceptRuleset.negotiatedUpdate(netlink.begin(), slots.elements(System.nanoTime()));
+            netlink.commit();
             dirty = false;
             pushes++;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // a throw out of a scheduled task would cancel every later tick
             EventLog.warn("intercept_update_failed", "error", e.getMessage());
         }
     }
@@ -136,6 +150,13 @@ public final class Interceptor implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        try {
+            // a renewal or update may be mid-batch on the timer thread: let it finish before the socket goes
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        netlink.close();
         table.close();
         EventLog.info("intercept_removed", "table", "inet " + InterceptRuleset.TABLE);
     }

@@ -1,8 +1,12 @@
 package io.portredirect.clientagent.intercept;
 
+import io.portredirect.protocol.io.NftBatch;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +62,38 @@ class InterceptRulesetTest {
                 + "add element inet portredirect_intercept negotiated_tcp_v6 { 2001:2:0:0:0:0:0:10 . 80 . 1 timeout 2000ms : 2001:2:0:0:0:0:0:10 . 8003 }\n"
                 + "flush map inet portredirect_intercept negotiated_udp_v6\n", t);
         assertFalse(InterceptRuleset.negotiatedUpdate(List.of()).contains("add element"));
+    }
+
+    @Test
+    void theNetlinkUpdateIsTheSameTransactionAsTheText() {
+        List<InterceptRuleset.Element> elements = List.of(
+                new InterceptRuleset.Element(WEB, 0, 8001, Duration.ofMillis(5500)),
+                new InterceptRuleset.Element(WEB, 3, 8002, Duration.ofSeconds(60)),
+                new InterceptRuleset.Element(WEB6, 1, 8003, Duration.ofSeconds(2)),
+                new InterceptRuleset.Element(DNS, 1, 5301, Duration.ofSeconds(3)),
+                new InterceptRuleset.Element(WEB, 2, 8003, Duration.ZERO));
+        NftBatch b = new NftBatch().begin(1);
+        InterceptRuleset.negotiatedUpdate(b, elements);
+        String t = "inet portredirect_intercept negotiated_";
+        assertEquals("flush set " + t + "tcp_v4; add element " + t + "tcp_v4 (2 elements); "
+                + "flush set " + t + "udp_v4; add element " + t + "udp_v4 (1 element); "
+                + "flush set " + t + "tcp_v6; add element " + t + "tcp_v6 (1 element); "
+                + "flush set " + t + "udp_v6", b.toString());
+        // key 198.18.0.10 . 80 . slot 3 (host order) and value 198.18.0.10 . 8002, each field in a 4-byte slot
+        byte[] slot3 = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(3).array();
+        assertTrue(contains(b.end().buffer(), new byte[] {(byte) 198, 18, 0, 10, 0, 80, 0, 0, slot3[0], slot3[1], slot3[2], slot3[3]}));
+        assertTrue(contains(b.buffer(), new byte[] {(byte) 198, 18, 0, 10, 0x1f, 0x42, 0, 0}));
+    }
+
+    private static boolean contains(ByteBuffer buf, byte[] want) {
+        byte[] all = new byte[buf.remaining()];
+        buf.get(all);
+        for (int i = 0; i + want.length <= all.length; i++) {
+            if (Arrays.equals(all, i, i + want.length, want, 0, want.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -43,7 +43,9 @@ public final class Nft implements AutoCloseable {
      * One transaction that renews {@code element} of timeout set {@code set} in {@code inet <table>}:
      * add, delete, add. On nft 1.0.6 / kernel 6.18 a plain add of an existing element keeps its old
      * expiry; the first add makes the delete safe when the element has expired already, the last one
-     * starts a fresh timeout. For leases: rules that match only while the element is there.
+     * starts a fresh timeout. For leases: rules that match only while the element is there. The
+     * agents send this transaction over netlink ({@link NftNetlink#renew}); the text is for tests
+     * and by-hand checks.
      */
     public static String renewalScript(String table, String set, String element) {
         checkName(table);

@@ -18,6 +18,12 @@
  *       {@code table inet <table> { body }} with {@code nft -f -} atomically (replacing a leftover),
  *       {@code close()} and a shutdown hook (SIGTERM/SIGINT/normal exit) delete it;
  *       {@code Nft.exists(table)} for checks.</li>
+ *   <li>{@link io.portredirect.protocol.io.NftNetlink} — set-element transactions with no fork:
+ *       {@code NftNetlink.open()} (one NETLINK_NETFILTER socket), {@code begin()} gives the reused
+ *       {@link io.portredirect.protocol.io.NftBatch} ({@code flush}, {@code add}/{@code delete} +
+ *       {@code element(key, timeoutMillis, data)}), {@code commit()} sends it as one batch and reads
+ *       every ack (IOException naming operation, table, set and errno; nothing applied then);
+ *       {@code renew(table, set, key)} is a lease renewal.</li>
  *   <li>{@link io.portredirect.protocol.io.LocalPortReservation} — {@code reserve(from, to)} or
  *       {@code reserve(ports)} adds to {@code /proc/sys/net/ipv4/ip_local_reserved_ports};
  *       {@code close()} and a shutdown hook remove exactly the ports it added.</li>

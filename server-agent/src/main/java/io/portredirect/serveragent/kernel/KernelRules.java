@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  *
  * <p>The drop is a lease: it matches only while set {@value #ALIVE_SET} holds its one element
  * ({@code tcp}), which expires {@code guard-timeout} after it was last added. The agent re-adds it
- * every quarter of that ({@link #refreshScript}); an agent killed by SIGKILL stops refreshing, the
+ * every quarter of that ({@link #refreshScript}, sent over netlink); an agent killed by SIGKILL stops refreshing, the
  * element expires and the kernel answers REDIRECT SYNs again (RST or a plain SYN-ACK), so clients
  * fall back instead of waiting on a blackhole until the agent restarts. Checked by hand on nft 1.0.6 /
  * kernel 6.18: a plain {@code add element} of an existing element keeps its old expiry, hence the
@@ -42,7 +42,10 @@ public final class KernelRules {
     private KernelRules() {
     }
 
-    /** Renews the lease in one nft transaction ({@link Nft#renewalScript}). */
+    /**
+     * Renews the lease in one nft transaction ({@link Nft#renewalScript}) as text; the agent sends the
+     * same transaction over netlink ({@code NftNetlink#renew}).
+     */
     public static String refreshScript(String table) {
         return Nft.renewalScript(table, ALIVE_SET, "tcp");
     }

@@ -1,0 +1,193 @@
+package io.portredirect.protocol.io;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Changes nf_tables set elements over netlink, with no process started: one
+ * {@code socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER)} opened once, one batch per
+ * {@link #commit} ({@link NftBatch}), which the kernel applies whole or not at all. Replaces
+ * forking {@code nft -f -} for periodic updates (a lease renewal every 250 ms, the negotiated
+ * maps); tables themselves are still loaded from text by {@link Nft#install}. The socket belongs to
+ * the network namespace of the thread that {@link #open}s it. Needs CAP_NET_ADMIN. Not thread-safe:
+ * one thread at a time.
+ */
+public final class NftNetlink implements AutoCloseable {
+    private static final int AF_NETLINK = 16;
+    private static final int SOCK_RAW = 3;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int NETLINK_NETFILTER = 12;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVTIMEO = 20;
+    private static final int SOL_NETLINK = 270;
+    private static final int NETLINK_CAP_ACK = 10;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int EAGAIN = 11;
+    private static final int NLMSG_ERROR = 2;
+    /** A renewed or flushed element: one key byte, IPPROTO_TCP, for an {@code inet_proto} set. */
+    public static final byte[] INET_PROTO_TCP = {6};
+
+    interface LibC extends Library {
+        int socket(int domain, int type, int protocol) throws LastErrorException;
+
+        int setsockopt(int fd, int level, int name, byte[] value, int len) throws LastErrorException;
+
+        NativeLong send(int fd, Pointer buf, NativeLong len, int flags) throws LastErrorException;
+
+        NativeLong recv(int fd, Pointer buf, NativeLong len, int flags) throws LastErrorException;
+
+        int close(int fd);
+
+        String strerror(int errnum);
+    }
+
+    private static final class Holder {
+        static final LibC C = Native.load("c", LibC.class);
+    }
+
+    private final LibC c;
+    private final int fd;
+    private final NftBatch batch = new NftBatch();
+    // with NETLINK_CAP_ACK an ack is 36 bytes, so this holds the answers to ~1800 messages per read
+    private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.nativeOrder());
+    private final Pointer inAddress = Native.getDirectBufferPointer(in);
+    private final NativeLong inLength = new NativeLong(in.capacity());
+    private ByteBuffer out;
+    private Pointer outAddress;
+    private int seq = 1;
+    private boolean closed;
+
+    private NftNetlink(LibC c, int fd) {
+        this.c = c;
+        this.fd = fd;
+    }
+
+    /**
+     * Opens the socket in the calling thread's network namespace.
+     *
+     * @throws IOException when no netlink socket can be had (no nf_tables, no JNA, not permitted)
+     */
+    public static NftNetlink open() throws IOException {
+        LibC c;
+        try {
+            c = Holder.C;
+        } catch (LinkageError e) {
+            throw new IOException("nf_tables netlink: cannot load libc through JNA: " + e, e);
+        }
+        int fd;
+        try {
+            fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        } catch (LastErrorException e) {
+            throw new IOException("nf_tables netlink socket: " + c.strerror(e.getErrorCode()) + " (errno " + e.getErrorCode() + ")", e);
+        }
+        try {
+            // errors quote only the failed message's header, not the whole batch back
+            c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array(), 4);
+            // the kernel answers during send(); the timeout only keeps a lost answer from hanging a thread
+            c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(2).putLong(0).array(), 16);
+        } catch (LastErrorException e) {
+            c.close(fd);
+            throw new IOException("nf_tables netlink setsockopt: " + c.strerror(e.getErrorCode()), e);
+        }
+        return new NftNetlink(c, fd);
+    }
+
+    /** Starts a transaction in the one reused batch; fill it, then {@link #commit}. */
+    public NftBatch begin() {
+        int first = seq;
+        // room for any batch: sequence numbers only need to differ from the last few batches'
+        seq = seq > 1 << 30 ? 1 : seq + (1 << 16);
+        return batch.begin(first);
+    }
+
+    /**
+     * Sends the batch from {@link #begin} and waits for every message's ack. Each ack is a socket
+     * buffer of its own in the receive queue (~300 fit the default rmem): keep a batch to a few
+     * hundred messages (elements are many per message, so that is thousands of elements).
+     *
+     * @throws IOException naming the failed operation, table, set and the kernel's errno text; the
+     *                     kernel then applied nothing of the batch
+     */
+    public void commit() throws IOException {
+        if (closed) {
+            throw new IOException("nf_tables netlink socket is closed");
+        }
+        batch.end();
+        if (batch.raw() != out) {
+            // the batch grew into a new buffer
+            out = batch.raw();
+            outAddress = Native.getDirectBufferPointer(out);
+        }
+        try {
+            c.send(fd, outAddress, new NativeLong(out.position()), 0);
+        } catch (LastErrorException e) {
+            throw new IOException("nf_tables netlink send: " + c.strerror(e.getErrorCode()) + " (errno " + e.getErrorCode() + ")", e);
+        }
+        int expected = batch.acked();
+        int acks = 0;
+        String failure = null;
+        while (acks < expected || failure != null) {
+            int n;
+            try {
+                // after a failure the rest is already queued (the batch runs inside send()): drain it
+                n = c.recv(fd, inAddress, inLength, failure != null ? MSG_DONTWAIT : 0).intValue();
+            } catch (LastErrorException e) {
+                if (failure != null && e.getErrorCode() == EAGAIN) {
+                    break;
+                }
+                throw new IOException("nf_tables netlink: no answer to the batch (" + acks + " of " + expected + " acks): "
+                        + c.strerror(e.getErrorCode()), e);
+            }
+            for (int at = 0; at + NftBatch.NLMSG_HDRLEN <= n; ) {
+                int len = in.getInt(at);
+                int type = in.getShort(at + 4) & 0xFFFF;
+                if (len < NftBatch.NLMSG_HDRLEN || at + len > n) {
+                    break;
+                }
+                if (type == NLMSG_ERROR && len >= NftBatch.NLMSG_HDRLEN + 4 + NftBatch.NLMSG_HDRLEN) {
+                    int errno = -in.getInt(at + NftBatch.NLMSG_HDRLEN);
+                    int origSeq = in.getInt(at + NftBatch.NLMSG_HDRLEN + 4 + 8);
+                    String what = batch.describe(origSeq);
+                    if (what != null) {
+                        // answers to an earlier, abandoned batch have other numbers and are skipped
+                        acks++;
+                        if (errno != 0 && failure == null) {
+                            failure = what + ": " + c.strerror(errno) + " (errno " + errno + ")";
+                        }
+                    }
+                }
+                at += NftBatch.align(len);
+            }
+        }
+        if (failure != null) {
+            throw new IOException(failure);
+        }
+    }
+
+    /**
+     * Renews a lease element in one transaction: add, delete, add (the same as
+     * {@link Nft#renewalScript}; the last add starts the set's timeout afresh).
+     */
+    public void renew(String table, String set, byte[] key) throws IOException {
+        begin().add(table, set).element(key, 0, null)
+                .delete(table, set).element(key, 0, null)
+                .add(table, set).element(key, 0, null);
+        commit();
+    }
+
+    /** Closes the socket. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            c.close(fd);
+        }
+    }
+}
