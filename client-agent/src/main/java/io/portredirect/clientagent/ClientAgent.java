@@ -2,7 +2,7 @@ package io.portredirect.clientagent;
 
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ListenerConfig;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.intercept.Intercept;
 import io.portredirect.clientagent.intercept.InterceptRuleset;
 import io.portredirect.clientagent.intercept.Interceptor;
@@ -108,7 +108,7 @@ public final class ClientAgent implements AutoCloseable {
                 continue;
             }
             InetAddress loopback = InetAddress.getByName(i.ipv4() ? "127.0.0.1" : "::1");
-            TcpRelay r = new TcpRelay(new ListenerConfig(ListenerProtocol.TCP, new InetSocketAddress(loopback, 0), i.vip(), i.port()),
+            TcpRelay r = new TcpRelay(new ListenerConfig(TransportProtocol.TCP, new InetSocketAddress(loopback, 0), i.vip(), i.port()),
                     marked).start();
             relays.add(r);
             ports.put(i, r.localAddress().getPort());

@@ -1,5 +1,6 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.TransportProtocol;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;

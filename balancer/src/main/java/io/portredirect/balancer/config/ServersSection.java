@@ -1,5 +1,6 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.ConfigMapping;
 import io.portredirect.protocol.config.ConfigValue;
 

@@ -1,5 +1,6 @@
 package io.portredirect.balancer.config;
 
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.PortRange;
 
 import java.util.EnumSet;
@@ -17,19 +18,17 @@ public record ServicePortRange(PortRange range, Set<TransportProtocol> protocols
     /** Parses the YAML spelling; throws IllegalArgumentException saying what is wrong. */
     public static ServicePortRange parse(String text) {
         String t = text.trim();
-        int slash = t.indexOf('/');
-        String ports = slash < 0 ? t : t.substring(0, slash);
+        TransportProtocol.Suffixed spec;
+        try {
+            spec = TransportProtocol.split(t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + t + "': " + e.getMessage());
+        }
+        String ports = spec.body();
         if (!ports.matches("\\d{1,5}(-\\d{1,5})?")) {
             throw new IllegalArgumentException("'" + t + "' is not a port spec: PORT, FIRST-LAST, optionally /tcp or /udp");
         }
-        Set<TransportProtocol> protos = EnumSet.allOf(TransportProtocol.class);
-        if (slash >= 0) {
-            TransportProtocol p = TransportProtocol.byName(t.substring(slash + 1));
-            if (p == null) {
-                throw new IllegalArgumentException("'" + t + "': protocol must be tcp or udp");
-            }
-            protos = EnumSet.of(p);
-        }
+        Set<TransportProtocol> protos = spec.transport() == null ? EnumSet.allOf(TransportProtocol.class) : EnumSet.of(spec.transport());
         try {
             return new ServicePortRange(PortRange.parse(ports), protos);
         } catch (IllegalArgumentException e) {

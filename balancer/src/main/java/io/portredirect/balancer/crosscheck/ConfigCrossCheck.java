@@ -5,11 +5,11 @@ import io.portredirect.balancer.config.ForwardingMode;
 import io.portredirect.balancer.config.RedirectPortConfig;
 import io.portredirect.balancer.config.ServerConfig;
 import io.portredirect.balancer.config.ServicePortRange;
-import io.portredirect.balancer.config.TransportProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.config.AgentConfig;
 import io.portredirect.clientagent.config.ListenerConfig;
 import io.portredirect.clientagent.intercept.Intercept;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.protocol.config.ConfigProblem;
 import io.portredirect.protocol.config.HostPort;
@@ -197,8 +197,8 @@ public final class ConfigCrossCheck {
     }
 
     /** A destination the client agent sends to must be a redirect port (or a service port) of the balancer there. */
-    private void target(AgentFile.Client a, String key, InetAddress vip, int port, ListenerProtocol protocol) {
-        TransportProtocol p = protocol == ListenerProtocol.UDP ? TransportProtocol.UDP : TransportProtocol.TCP;
+    private void target(AgentFile.Client a, String key, InetAddress vip, int port, TransportProtocol protocol) {
+        TransportProtocol p = protocol == TransportProtocol.UDP ? TransportProtocol.UDP : TransportProtocol.TCP;
         boolean redirect = balancer.redirectPorts().stream()
                 .anyMatch(r -> r.port() == port && r.protocols().contains(p) && r.on(vip));
         if (!redirect && routes(p, port).stream().noneMatch(s -> s.servesOn(vip))) {

@@ -8,7 +8,7 @@ import io.portredirect.balancer.config.Policies;
 import io.portredirect.balancer.config.RedirectPortConfig;
 import io.portredirect.balancer.config.ServerConfig;
 import io.portredirect.balancer.config.ServicePortRange;
-import io.portredirect.balancer.config.TransportProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.packet.Bytes;
 import io.portredirect.protocol.packet.IpProtocol;

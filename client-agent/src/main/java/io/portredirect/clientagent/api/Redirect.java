@@ -91,7 +91,7 @@ public final class Redirect implements AutoCloseable {
     private Socket track(SocketChannel ch, InetAddress vip, int redirectPort, int port) throws IOException {
         FlowRegistry flows = runtime.flows();
         int localPort = ((InetSocketAddress) ch.getLocalAddress()).getPort();
-        FlowRegistry.Flow flow = new FlowRegistry.Flow(io.portredirect.clientagent.config.ListenerProtocol.TCP, vip, redirectPort, port);
+        FlowRegistry.Flow flow = new FlowRegistry.Flow(io.portredirect.protocol.config.TransportProtocol.TCP, vip, redirectPort, port);
         flows.register(localPort, flow);
         return new TrackedSocket(ch, flow.window(), () -> flows.unregister(localPort, flow));
     }

@@ -1,5 +1,6 @@
 package io.portredirect.clientagent.config;
 
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.ConfigMapping;
 import io.portredirect.protocol.config.ConfigReader;
@@ -252,7 +253,7 @@ public final class ConfigLoader {
             l.keys("listen", "target", "protocol");
             ConfigValue pv = l.get("protocol");
             String pn = pv == null ? "tcp" : pv.choice("tcp", "udp");
-            ListenerProtocol proto = pn == null ? ListenerProtocol.TCP : ListenerProtocol.valueOf(pn.toUpperCase(Locale.ROOT));
+            TransportProtocol proto = pn == null ? TransportProtocol.TCP : TransportProtocol.byName(pn);
             ConfigValue listenAt = l.required("listen", null);
             InetSocketAddress listen = listenAt == null ? null : listenAt.hostPort();
             if (listen != null) {

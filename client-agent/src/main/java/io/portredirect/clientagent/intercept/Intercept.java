@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.intercept;
 
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.HostPort;
 
 import java.net.Inet4Address;
@@ -11,7 +11,7 @@ import java.net.InetSocketAddress;
  * One intercepted destination: connections (TCP) or datagrams (UDP) of unmodified applications to
  * {@code vip:port} (a redirect port of the balancer).
  */
-public record Intercept(InetAddress vip, int port, ListenerProtocol protocol) {
+public record Intercept(InetAddress vip, int port, TransportProtocol protocol) {
     public Intercept {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
@@ -23,7 +23,7 @@ public record Intercept(InetAddress vip, int port, ListenerProtocol protocol) {
 
     /** A TCP destination. */
     public Intercept(InetAddress vip, int port) {
-        this(vip, port, ListenerProtocol.TCP);
+        this(vip, port, TransportProtocol.TCP);
     }
 
     /**
@@ -31,20 +31,9 @@ public record Intercept(InetAddress vip, int port, ListenerProtocol protocol) {
      * (TCP when no protocol is named).
      */
     public static Intercept parse(String text) {
-        ListenerProtocol protocol = ListenerProtocol.TCP;
-        String hostPort = text;
-        int slash = text.lastIndexOf('/');
-        if (slash >= 0) {
-            String name = text.substring(slash + 1);
-            protocol = switch (name) {
-                case "tcp" -> ListenerProtocol.TCP;
-                case "udp" -> ListenerProtocol.UDP;
-                default -> throw new IllegalArgumentException("protocol '" + name + "' is not tcp or udp");
-            };
-            hostPort = text.substring(0, slash);
-        }
-        InetSocketAddress a = HostPort.parse(hostPort);
-        return new Intercept(a.getAddress(), a.getPort(), protocol);
+        TransportProtocol.Suffixed spec = TransportProtocol.split(text);
+        InetSocketAddress a = HostPort.parse(spec.body());
+        return new Intercept(a.getAddress(), a.getPort(), spec.transport() == null ? TransportProtocol.TCP : spec.transport());
     }
 
     public boolean ipv4() {
@@ -52,7 +41,7 @@ public record Intercept(InetAddress vip, int port, ListenerProtocol protocol) {
     }
 
     public boolean udp() {
-        return protocol == ListenerProtocol.UDP;
+        return protocol == TransportProtocol.UDP;
     }
 
     /** {@code VIP:PORT} for TCP, {@code VIP:PORT/udp} for UDP: the form {@link #parse} reads. */

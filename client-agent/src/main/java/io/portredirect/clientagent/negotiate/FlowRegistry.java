@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.negotiate;
 
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 
 import java.net.InetAddress;
 import java.util.Map;
@@ -25,9 +25,9 @@ public final class FlowRegistry {
     }
 
     /** What the flow was opened for, and its receive window (for mid-connection redirects). */
-    public record Flow(ListenerProtocol protocol, InetAddress vip, int redirectPort, int servicePort, ReceiveWindow window) {
+    public record Flow(TransportProtocol protocol, InetAddress vip, int redirectPort, int servicePort, ReceiveWindow window) {
         /** A flow with a new, untracked window. */
-        public Flow(ListenerProtocol protocol, InetAddress vip, int redirectPort, int servicePort) {
+        public Flow(TransportProtocol protocol, InetAddress vip, int redirectPort, int servicePort) {
             this(protocol, vip, redirectPort, servicePort, new ReceiveWindow());
         }
     }

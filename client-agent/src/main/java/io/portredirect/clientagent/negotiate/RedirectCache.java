@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.negotiate;
 
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 
 import java.net.InetAddress;
 import java.time.Duration;
@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
  */
 public final class RedirectCache {
     /** Cache key. */
-    public record Key(ListenerProtocol protocol, InetAddress vip, int port) {
+    public record Key(TransportProtocol protocol, InetAddress vip, int port) {
     }
 
     /** Where an entry came from. */

@@ -1,7 +1,7 @@
 package io.portredirect.clientagent.negotiate;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
 
@@ -63,7 +63,7 @@ public final class Resolver {
 
     /** Resolves a TCP connection to VIP:port; the future never completes exceptionally. */
     public CompletableFuture<Resolution> resolve(InetAddress vip, int port) {
-        RedirectCache.Key key = new RedirectCache.Key(ListenerProtocol.TCP, vip, port);
+        RedirectCache.Key key = new RedirectCache.Key(TransportProtocol.TCP, vip, port);
         Resolution hit = cached(key);
         if (hit != null) {
             return CompletableFuture.completedFuture(hit);
@@ -116,7 +116,7 @@ public final class Resolver {
      * A segment with REDIRECT + REDIRECT_OPT=newPort arrived on an established flow of VIP:port:
      * new connections move there, the old one is left alone. Returns true when applied.
      */
-    public boolean onMidFlowRedirect(ListenerProtocol protocol, InetAddress vip, int port, int newPort) {
+    public boolean onMidFlowRedirect(TransportProtocol protocol, InetAddress vip, int port, int newPort) {
         VipPolicy p = policies.get(vip);
         if (p == null || !p.allowsService(newPort)) {
             stats.inc(Counter.MID_FLOW_IGNORED);

@@ -1,7 +1,7 @@
 package io.portredirect.clientagent.relay;
 
 import io.portredirect.clientagent.config.ListenerConfig;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.HostPort;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +24,7 @@ public final class TcpRelay implements AutoCloseable {
     private ServerSocketChannel server;
 
     public TcpRelay(ListenerConfig listener, TcpSplicer splicer) {
-        if (listener.protocol() != ListenerProtocol.TCP) {
+        if (listener.protocol() != TransportProtocol.TCP) {
             throw new IllegalArgumentException("not a TCP listener: " + listener);
         }
         this.listener = listener;

@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.relay;
 
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
 import io.portredirect.clientagent.negotiate.ReceiveWindow;
 import io.portredirect.clientagent.negotiate.RedirectCache;
@@ -94,7 +94,7 @@ public final class TcpSplicer {
     }
 
     private void resolve(Attempt a, boolean retried) {
-        RedirectCache.Key key = new RedirectCache.Key(ListenerProtocol.TCP, a.vip(), a.redirectPort());
+        RedirectCache.Key key = new RedirectCache.Key(TransportProtocol.TCP, a.vip(), a.redirectPort());
         // a cache hit, or a miss whose probe starts without waiting (the path to the VIP is known):
         // in place, on the loop that accepted; a miss that may wait for ARP goes to the executor
         if (resolver.cache().lookup(key) != null || resolver.resolvesWithoutWaiting(a.vip())) {
@@ -135,7 +135,7 @@ public final class TcpSplicer {
                     return;
                 }
                 stats.inc(Counter.UPSTREAM_RETRIES);
-                resolver.forget(new RedirectCache.Key(ListenerProtocol.TCP, a.vip(), a.redirectPort()));
+                resolver.forget(new RedirectCache.Key(TransportProtocol.TCP, a.vip(), a.redirectPort()));
                 if (r.port() != a.redirectPort()) {
                     resolver.serverFailed(a.vip(), r.port());
                 }
@@ -155,7 +155,7 @@ public final class TcpSplicer {
             return;
         }
         ReceiveWindow window = new ReceiveWindow();
-        FlowRegistry.Flow flow = new FlowRegistry.Flow(ListenerProtocol.TCP, a.vip(), a.redirectPort(), r.port(), window);
+        FlowRegistry.Flow flow = new FlowRegistry.Flow(TransportProtocol.TCP, a.vip(), a.redirectPort(), r.port(), window);
         flows.register(localPort, flow);
         LOG.debug("{}:{} via port {} ({})", a.vip().getHostAddress(), a.redirectPort(), r.port(), r.kind());
         a.loop().splice(a.app(), upstream, window, () -> {

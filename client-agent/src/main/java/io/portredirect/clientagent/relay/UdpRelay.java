@@ -2,7 +2,7 @@ package io.portredirect.clientagent.relay;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
 import io.portredirect.clientagent.config.ListenerConfig;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.negotiate.RedirectCache;
 import io.portredirect.clientagent.negotiate.Resolution;
 import io.portredirect.clientagent.negotiate.Resolver;
@@ -95,7 +95,7 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
      */
     public UdpRelay(ListenerConfig listener, Resolver resolver, ProbeLink link, FallbackPolicy fallback, Duration noticeWait,
                     Duration idle, int mtu, AgentStats stats) {
-        if (listener.protocol() != ListenerProtocol.UDP) {
+        if (listener.protocol() != TransportProtocol.UDP) {
             throw new IllegalArgumentException("not a UDP listener: " + listener);
         }
         this.listener = listener;
@@ -106,7 +106,7 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
         this.idleNanos = idle.toNanos();
         this.mtu = mtu;
         this.stats = stats;
-        this.key = new RedirectCache.Key(ListenerProtocol.UDP, listener.vip(), listener.redirectPort());
+        this.key = new RedirectCache.Key(TransportProtocol.UDP, listener.vip(), listener.redirectPort());
     }
 
     public UdpRelay start() throws IOException {
@@ -340,7 +340,7 @@ public final class UdpRelay implements CaptureDispatcher.UdpNoticeHandler, AutoC
             return true;
         }
         if (ext.isRedirect() && !ext.isConfirm() && ext.port() != 0 && current > 0 && p.srcPort() == current) {
-            if (resolver.onMidFlowRedirect(ListenerProtocol.UDP, listener.vip(), x, ext.port())) {
+            if (resolver.onMidFlowRedirect(TransportProtocol.UDP, listener.vip(), x, ext.port())) {
                 s.target = ext.port();
                 stats.inc(Counter.UDP_NOTICES);
             }

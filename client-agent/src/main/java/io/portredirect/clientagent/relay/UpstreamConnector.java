@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.relay;
 
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.negotiate.RedirectCache;
 import io.portredirect.clientagent.negotiate.Resolution;
 import io.portredirect.clientagent.negotiate.Resolver;
@@ -58,7 +58,7 @@ public final class UpstreamConnector {
                 throw e;
             }
             stats.inc(Counter.UPSTREAM_RETRIES);
-            resolver.forget(new RedirectCache.Key(ListenerProtocol.TCP, vip, redirectPort));
+            resolver.forget(new RedirectCache.Key(TransportProtocol.TCP, vip, redirectPort));
             if (r.port() != redirectPort) {
                 resolver.serverFailed(vip, r.port());
             }

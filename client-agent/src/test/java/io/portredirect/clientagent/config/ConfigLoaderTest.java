@@ -1,5 +1,6 @@
 package io.portredirect.clientagent.config;
 
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.Durations;
 import io.portredirect.protocol.config.PortRange;
@@ -69,12 +70,12 @@ public class ConfigLoaderTest {
         assertTrue(v6.allows(30000));
         assertFalse(v6.allows(20010));
         ListenerConfig tcp = c.listeners().get(0);
-        assertEquals(ListenerProtocol.TCP, tcp.protocol());
+        assertEquals(TransportProtocol.TCP, tcp.protocol());
         assertEquals(new InetSocketAddress("127.0.0.1", 8080), tcp.listen());
         assertEquals(InetAddress.getByName("198.18.53.10"), tcp.vip());
         assertEquals(80, tcp.redirectPort());
         ListenerConfig udp = c.listeners().get(1);
-        assertEquals(ListenerProtocol.UDP, udp.protocol());
+        assertEquals(TransportProtocol.UDP, udp.protocol());
         assertEquals(53, udp.redirectPort());
     }
 
@@ -204,7 +205,7 @@ public class ConfigLoaderTest {
         AgentConfig c = parse(TRANSPARENT);
         assertEquals(java.util.List.of(io.portredirect.clientagent.intercept.Intercept.parse("198.18.53.10:80"),
                 io.portredirect.clientagent.intercept.Intercept.parse("[2001:2:0:1::10]:443"),
-                new io.portredirect.clientagent.intercept.Intercept(java.net.InetAddress.getByName("198.18.53.10"), 53, ListenerProtocol.UDP)),
+                new io.portredirect.clientagent.intercept.Intercept(java.net.InetAddress.getByName("198.18.53.10"), 53, TransportProtocol.UDP)),
                 c.intercept().targets());
         assertEquals(8, c.intercept().spread());
         assertEquals(java.util.List.of(), c.listeners());

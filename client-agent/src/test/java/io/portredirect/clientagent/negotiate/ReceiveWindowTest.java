@@ -46,7 +46,7 @@ class ReceiveWindowTest {
         InetAddress vip = InetAddress.getByName("198.18.53.10");
         r.handshake(40000, vip, 20001, 77);
         assertEquals(1, r.memoSize());
-        FlowRegistry.Flow f = new FlowRegistry.Flow(io.portredirect.clientagent.config.ListenerProtocol.TCP, vip, 80, 20001);
+        FlowRegistry.Flow f = new FlowRegistry.Flow(io.portredirect.protocol.config.TransportProtocol.TCP, vip, 80, 20001);
         r.register(40000, f);
         assertEquals(78, f.window().next());
         assertEquals(0, r.memoSize());

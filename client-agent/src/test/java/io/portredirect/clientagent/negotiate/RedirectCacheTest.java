@@ -1,6 +1,6 @@
 package io.portredirect.clientagent.negotiate;
 
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** TTL and chain bookkeeping with a hand-driven clock. */
 class RedirectCacheTest {
     final AtomicLong now = new AtomicLong(1_000_000_000L);
-    final RedirectCache.Key key = new RedirectCache.Key(ListenerProtocol.TCP, InetAddress.getLoopbackAddress(), 80);
+    final RedirectCache.Key key = new RedirectCache.Key(TransportProtocol.TCP, InetAddress.getLoopbackAddress(), 80);
 
     @Test
     void freshUntilTheTtlRunsOut() {
@@ -34,8 +34,8 @@ class RedirectCacheTest {
     void keysAreSeparateByProtocolAndPort() {
         RedirectCache c = new RedirectCache(Duration.ofSeconds(10), now::get);
         c.put(key, 20001, RedirectCache.Kind.NEGOTIATED, 0);
-        assertNull(c.lookup(new RedirectCache.Key(ListenerProtocol.UDP, key.vip(), 80)));
-        assertNull(c.lookup(new RedirectCache.Key(ListenerProtocol.TCP, key.vip(), 81)));
+        assertNull(c.lookup(new RedirectCache.Key(TransportProtocol.UDP, key.vip(), 80)));
+        assertNull(c.lookup(new RedirectCache.Key(TransportProtocol.TCP, key.vip(), 81)));
     }
 
     @Test

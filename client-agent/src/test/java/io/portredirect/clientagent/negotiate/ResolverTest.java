@@ -1,7 +1,7 @@
 package io.portredirect.clientagent.negotiate;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.stats.AgentStats;
 import io.portredirect.clientagent.stats.Counter;
@@ -100,7 +100,7 @@ class ResolverTest {
         prober.answers.add(o(ProbeOutcome.Result.REDIRECTED, 20003));
         assertEquals(new Resolution(Resolution.Kind.NEGOTIATED, 20003), r.resolve(VIP, 80).join());
         assertEquals(List.of("80", "81<80", "82<81"), prober.probed);
-        assertEquals(2, r.cache().lookup(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80)).chain());
+        assertEquals(2, r.cache().lookup(new RedirectCache.Key(TransportProtocol.TCP, VIP, 80)).chain());
     }
 
     @Test
@@ -153,12 +153,12 @@ class ResolverTest {
         Resolver r = resolver(FallbackPolicy.PLAIN, 2);
         prober.answers.add(o(ProbeOutcome.Result.REDIRECTED, 20001));
         r.resolve(VIP, 80).join();
-        assertTrue(r.onMidFlowRedirect(ListenerProtocol.TCP, VIP, 80, 20007));
+        assertTrue(r.onMidFlowRedirect(TransportProtocol.TCP, VIP, 80, 20007));
         assertEquals(new Resolution(Resolution.Kind.CACHED, 20007), r.resolve(VIP, 80).join());
-        assertFalse(r.onMidFlowRedirect(ListenerProtocol.TCP, VIP, 80, 40000), "outside the service ports");
+        assertFalse(r.onMidFlowRedirect(TransportProtocol.TCP, VIP, 80, 40000), "outside the service ports");
         assertEquals(1, stats.get(Counter.MID_FLOW_IGNORED));
-        assertTrue(r.onMidFlowRedirect(ListenerProtocol.TCP, VIP, 80, 20008));
-        assertFalse(r.onMidFlowRedirect(ListenerProtocol.TCP, VIP, 80, 20009), "third move beyond max-chain 2");
+        assertTrue(r.onMidFlowRedirect(TransportProtocol.TCP, VIP, 80, 20008));
+        assertFalse(r.onMidFlowRedirect(TransportProtocol.TCP, VIP, 80, 20009), "third move beyond max-chain 2");
         assertEquals(1, stats.get(Counter.CHAIN_TOO_LONG));
         prober.answers.add(o(ProbeOutcome.Result.REDIRECTED, 20001));
         assertEquals(Resolution.Kind.NEGOTIATED, r.resolve(VIP, 80).join().kind(), "a cut chain is probed afresh");
@@ -170,7 +170,7 @@ class ResolverTest {
         prober.answers.add(o(ProbeOutcome.Result.REDIRECTED, 20001));
         prober.answers.add(o(ProbeOutcome.Result.REDIRECTED, 20002));
         r.resolve(VIP, 80).join();
-        r.forget(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80));
+        r.forget(new RedirectCache.Key(TransportProtocol.TCP, VIP, 80));
         assertEquals(20002, r.resolve(VIP, 80).join().port());
     }
 }

@@ -1,7 +1,7 @@
 package io.portredirect.clientagent.probe;
 
 import io.portredirect.clientagent.config.FallbackPolicy;
-import io.portredirect.clientagent.config.ListenerProtocol;
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.clientagent.config.ProbeConfig;
 import io.portredirect.clientagent.config.VipConfig;
 import io.portredirect.clientagent.negotiate.FlowRegistry;
@@ -359,7 +359,7 @@ class ProbeEngineTest {
         Resolver r = resolver(e);
         FlowRegistry flows = new FlowRegistry();
         CaptureDispatcher d = dispatcher(e, r, flows);
-        FlowRegistry.Flow flow = new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001);
+        FlowRegistry.Flow flow = new FlowRegistry.Flow(TransportProtocol.TCP, VIP, 80, 20001);
         // the kernel's SYN-ACK (isn 4) comes through the capture before the connect has completed
         capture(d, CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.SYN | TcpView.ACK).seq(4).ack(1).mss(1460).build());
         loop.submit(() -> { }).get();
@@ -370,7 +370,7 @@ class ProbeEngineTest {
         capture(d, seg.seq(5).redirect(RedirectExtension.redirectTo(20007)).build());
         capture(d, seg.dst(LOCAL, 40001).build()); // not one of our flows
         loop.submit(() -> { }).get();
-        RedirectCache.Entry entry = r.cache().lookup(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80));
+        RedirectCache.Entry entry = r.cache().lookup(new RedirectCache.Key(TransportProtocol.TCP, VIP, 80));
         assertNotNull(entry);
         assertEquals(20007, entry.target());
         assertEquals(1, stats.get(Counter.MID_FLOW_REDIRECTS));
@@ -384,11 +384,11 @@ class ProbeEngineTest {
         Resolver r = resolver(e);
         FlowRegistry flows = new FlowRegistry();
         CaptureDispatcher d = dispatcher(e, r, flows);
-        flows.register(40000, new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001));
+        flows.register(40000, new FlowRegistry.Flow(TransportProtocol.TCP, VIP, 80, 20001));
         capture(d, CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.ACK).seq(5).ack(6)
                 .redirect(RedirectExtension.redirectTo(20007)).build());
         loop.submit(() -> { }).get();
-        assertEquals(null, r.cache().lookup(new RedirectCache.Key(ListenerProtocol.TCP, VIP, 80)));
+        assertEquals(null, r.cache().lookup(new RedirectCache.Key(TransportProtocol.TCP, VIP, 80)));
         assertEquals(1, stats.get(Counter.MID_FLOW_NO_HANDSHAKE));
         assertEquals(0, stats.get(Counter.MID_FLOW_REDIRECTS));
     }
@@ -399,7 +399,7 @@ class ProbeEngineTest {
         java.util.concurrent.atomic.AtomicInteger handedOver = new java.util.concurrent.atomic.AtomicInteger();
         CaptureDispatcher d = new CaptureDispatcher(task -> handedOver.incrementAndGet(), false, e,
                 new MidFlowWatcher(flows, resolver(e), stats), stats);
-        FlowRegistry.Flow flow = new FlowRegistry.Flow(ListenerProtocol.TCP, VIP, 80, 20001);
+        FlowRegistry.Flow flow = new FlowRegistry.Flow(TransportProtocol.TCP, VIP, 80, 20001);
         flows.register(40000, flow);
         capture(d, CraftedPacket.builder().src(VIP, 20001).dst(LOCAL, 40000).tcp(TcpView.SYN | TcpView.ACK).seq(4).ack(1).mss(1460).build());
         assertEquals(0, handedOver.get(), "no hand-off to the probe loop for a connection's SYN-ACK");

@@ -1,5 +1,6 @@
 package io.portredirect.serveragent.config;
 
+import io.portredirect.protocol.config.TransportProtocol;
 import io.portredirect.protocol.config.ConfigException;
 import io.portredirect.protocol.config.ConfigMapping;
 import io.portredirect.protocol.config.ConfigReader;
@@ -216,25 +217,25 @@ public final class ConfigLoader {
         Integer port;
         if (m == null) {
             String text = v.text();
-            int slash = text == null ? -1 : text.indexOf('/');
-            if (slash < 0) {
+            if (text == null || text.indexOf('/') < 0) {
                 port = v.integer(1, 65535);
             } else {
-                name = text.substring(slash + 1);
+                TransportProtocol.Suffixed spec;
                 try {
-                    port = Integer.parseInt(text.substring(0, slash));
+                    spec = TransportProtocol.split(text);
+                    port = Integer.parseInt(spec.body());
                 } catch (NumberFormatException e) {
                     v.problem(text + " is not PORT, PORT/tcp or PORT/udp");
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    v.problem(text + ": " + e.getMessage());
                     return null;
                 }
                 if (port < 1 || port > 65535) {
                     v.problem("port " + port + " is out of range 1-65535");
                     return null;
                 }
-                if (!name.equals("tcp") && !name.equals("udp")) {
-                    v.problem(text + ": protocol '" + name + "' is not tcp or udp");
-                    return null;
-                }
+                name = spec.transport().yamlName();
             }
         } else {
             port = port(m, v);

@@ -1,4 +1,0 @@
-package io.portredirect.clientagent.config;
-
-/** Transport a listener relays. */
-public enum ListenerProtocol { TCP, UDP }
