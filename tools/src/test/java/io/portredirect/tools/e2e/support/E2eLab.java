@@ -97,12 +97,12 @@ public final class E2eLab implements LabFixture {
 
     /**
      * Skips the calling test class with a one-line reason unless this host can run the lab (root,
-     * ip netns, libpcap) and has the tools (lab.sh's own: nft, ethtool, python3, socat, tcpdump; plus
+     * ip netns, libpcap) and has the tools (lab.sh's own: nft, ethtool, python3, tcpdump; plus
      * {@code tools}); fails, not skips, when a program jar is missing.
      */
     public static void assumeLab(String... tools) {
         LabSupport.assumeLab();
-        for (String t : Stream.concat(Stream.of("nft", "ethtool", "python3", "socat", "tcpdump"), Arrays.stream(tools)).toList()) {
+        for (String t : Stream.concat(Stream.of("nft", "ethtool", "python3", "tcpdump"), Arrays.stream(tools)).toList()) {
             LabSupport.assumeTool(t);
         }
         Jars.requireAll();
