@@ -159,7 +159,10 @@ class DrainAndRegroupE2eTest {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.output().contains("1 told to move"), r.output());
         assertTrue(inFlight, "the drain happened while the transfer was in flight");
-        assertEquals(moves + 1, cached.awaitStat("mid_flow_redirects", v -> v > moves), "the client agent applied the move\n" + cached.currentLog());
+        long applied = cached.awaitStat("mid_flow_redirects", v -> v > moves);
+        assertEquals(moves + 1, applied, () -> "the client agent applied the move; why not, by its counters: ignored "
+                + cached.stat("mid_flow_ignored") + ", out of window " + cached.stat("mid_flow_out_of_window") + ", no handshake "
+                + cached.stat("mid_flow_no_handshake") + "\n" + cached.currentLog());
 
         List<Http.Reply> fresh = Http.many(lab, "client", "127.0.0.1", CACHED, 5, 1);
         assertTrue(fresh.stream().allMatch(x -> x.ok() && x.body().equals("s" + m)),
