@@ -43,8 +43,9 @@ import java.util.concurrent.TimeUnit;
  * Probe state is guarded by the engine's lock, and each event runs on the thread that has it: a
  * probe starts on its caller's thread, an answer is handled on the capture's, a timeout on the
  * loop's. So neither the SYN nor the outcome waits for another thread to wake up (two hand-offs
- * per cold connection). Outcomes complete under the lock: their dependents must not block. A SYN-ACK to a probe port with no probe waiting is reset, so no half-open
- * connection is left behind on a server even when its answer comes late.
+ * per cold connection). Outcomes complete under the lock: their dependents must not block. A
+ * SYN-ACK to a probe port with no probe waiting is reset, so no half-open connection is left
+ * behind on a server even when its answer comes late.
  *
  * <p>Failed servers: a probe that gets no answer moves to a new source port (a new hash on the
  * balancer) when the config asks for it; the ports it used keep taking a late answer until it is
@@ -101,8 +102,9 @@ public final class ProbeEngine implements Prober {
 
     /**
      * @param loop        runs the retry timers
-     * @param completions where a probe asked for on the loop (by an outcome's dependent: a chained
-     *                    probe) is prepared when its path may wait for ARP; outcomes complete on the loop
+     * @param completions where a probe asked for under the engine's lock (by an outcome's dependent:
+     *                    a chained probe) is prepared when its path may wait for ARP; outcomes
+     *                    complete on the thread that decided them
      * @param interfaceMtu MTU of the probe interface, for the MSS when the config leaves it at 0
      */
     public ProbeEngine(ProbeConfig config, Map<InetAddress, VipPolicy> policies, ProbeLink link, ScheduledExecutorService loop,
@@ -380,8 +382,8 @@ public final class ProbeEngine implements Prober {
             case TIMED_OUT -> Counter.PROBE_TIMED_OUT;
             case NOT_SENT -> Counter.PROBE_NOT_SENT;
         });
-        // the waiting connection first (its upstream connect starts right here, on the loop, with
-        // no hand-off to another thread): the log line costs the loop a write to stderr
+        // the waiting connection first (its upstream connect starts right here, on this thread, with
+        // no hand-off to another): the log line costs a write to stderr
         p.result.complete(o);
         int retries = p.current().retriesUsed();
         LOG.info("probe {}:{} from port {} -> {}{} after {} retr{}{}", s.vip().getHostAddress(), s.port(), port, o.result(),

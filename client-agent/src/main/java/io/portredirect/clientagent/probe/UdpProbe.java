@@ -31,9 +31,9 @@ import java.util.function.Function;
  * Negotiates a UDP redirect port with a datagram of the agent's own: an empty datagram to VIP:X
  * carrying REDIRECT in its surplus area, sent raw from the port of a kernel socket the probe holds
  * in the probe port range (so the notice's empty datagram lands in that socket, not in an ICMP
- * port unreachable), and
- * answered by the server agent's notice, REDIRECT_CONFIRM + REDIRECT_OPT=Y, which the capture
- * hands to {@link #onNotice}. No application datagram is held or spent on it.
+ * port unreachable), and answered by the server agent's notice, REDIRECT_CONFIRM +
+ * REDIRECT_OPT=Y, which the capture hands to {@link #onNotice}. No application datagram is held
+ * or spent on it.
  *
  * <pre>
  *   probe() --send--> WAITING --notice CONFIRM, Y allowed--> REDIRECTED (Y) / CONFIRMED_HERE (Y = X)

@@ -123,46 +123,19 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
     }
 
     /**
-     * Opens a non-blocking connection to {@code target}; the callback runs on the loop once it is up,
-     * refused, or not up within {@code timeout}. Call on the loop.
+     * Opens a non-blocking connection to {@code target}, the socket's IP_TOS set first (0: left).
+     * Any thread: the connect (the SYN) is issued on the calling thread at once, and only its
+     * completion goes to the loop, so the loop's wake-up overlaps the handshake instead of
+     * preceding it. The callback runs on the loop once the connection is up, refused, or not up
+     * within {@code timeout}.
      */
-    public void connect(InetSocketAddress target, Duration timeout, ConnectCallback cb) {
-        connect(target, timeout, 0, cb);
-    }
-
-    /** As {@link #connect(InetSocketAddress, Duration, ConnectCallback)}, the socket's IP_TOS set first (0: left). */
     public void connect(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
-        SocketChannel ch = null;
-        try {
-            ch = upstreamSocket(target, trafficClass);
-            if (ch.connect(target)) {
-                cb.connected(ch);
-                return;
-            }
-            ch.register(selector, SelectionKey.OP_CONNECT, new Connecting(ch, target, now + timeout.toNanos(), cb));
-        } catch (IOException e) {
-            closeQuietly(ch);
-            cb.failed(new IOException("connect to " + target + " failed: " + e.getMessage(), e));
-        }
-    }
-
-    /**
-     * As {@link #connect(InetSocketAddress, Duration, int, ConnectCallback)} from any thread: the
-     * non-blocking connect (the SYN) is issued on the calling thread at once, and only its
-     * completion is handed to the loop, so the loop's wake-up overlaps the handshake instead of
-     * preceding it. The callback runs on the loop.
-     */
-    public void connectNow(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
-        if (Thread.currentThread() == thread) {
-            connect(target, timeout, trafficClass, cb);
-            return;
-        }
         SocketChannel ch = null;
         try {
             ch = upstreamSocket(target, trafficClass);
             boolean up = ch.connect(target);
             SocketChannel started = ch;
-            execute(() -> {
+            runOnLoop(() -> {
                 if (up) {
                     cb.connected(started);
                     return;
@@ -177,7 +150,7 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
         } catch (IOException e) {
             closeQuietly(ch);
             IOException why = new IOException("connect to " + target + " failed: " + e.getMessage(), e);
-            execute(() -> cb.failed(why));
+            runOnLoop(() -> cb.failed(why));
         }
     }
 

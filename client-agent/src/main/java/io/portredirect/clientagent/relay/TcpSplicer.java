@@ -122,7 +122,7 @@ public final class TcpSplicer {
     }
 
     private void connect(Attempt a, Resolution r, boolean retried) {
-        a.loop().connectNow(new InetSocketAddress(a.vip(), r.port()), connectTimeout, trafficClass, new SpliceLoop.ConnectCallback() {
+        a.loop().connect(new InetSocketAddress(a.vip(), r.port()), connectTimeout, trafficClass, new SpliceLoop.ConnectCallback() {
             @Override
             public void connected(SocketChannel upstream) {
                 established(a, r, upstream);

@@ -78,7 +78,7 @@ class SpliceLoopTest {
                 Thread.currentThread().interrupt();
             }
         });
-        loop.connectNow(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), java.time.Duration.ofSeconds(5), 0,
+        loop.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), java.time.Duration.ofSeconds(5), 0,
                 new SpliceLoop.ConnectCallback() {
                     @Override
                     public void connected(SocketChannel upstream) {
