@@ -35,8 +35,8 @@ import java.util.function.Function;
  *
  * <p>On the {@link Dataplane#NFT} dataplane the kernel forwards: each snapshot's tables are
  * loaded as an nftables ruleset first (a ruleset nft refuses fails the apply), the interfaces of
- * the config are opened only to send, and one reader serves the Java path, the veth over which
- * nft hands over what it cannot decide.
+ * the config are opened only to send ({@link SendOnlyPort}: no capture), and one reader serves
+ * the Java path, the veth over which nft hands over what it cannot decide.
  */
 public final class LiveBalancer implements AutoCloseable {
     private static final long RESOLVE_RETRY_MILLIS = 1000;
@@ -150,7 +150,8 @@ public final class LiveBalancer implements AutoCloseable {
         try {
             for (String iface : t.interfaces()) {
                 if (!readers.containsKey(iface)) {
-                    FramePort p = PcapPorts.open(iface, capture);
+                    // nft: the kernel forwards, a capture here would only be a tap every forwarded frame visits
+                    FramePort p = dataplane == Dataplane.NFT ? SendOnlyPort.open(iface, capture.qdiscBypass()) : PcapPorts.open(iface, capture);
                     opened.add(new PortReader(p, dataplane == Dataplane.PCAP && iface.equals(netIf)));
                 }
             }

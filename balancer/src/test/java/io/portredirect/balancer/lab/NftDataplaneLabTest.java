@@ -42,6 +42,14 @@ class NftDataplaneLabTest {
         assertTrue(b.log().contains("event=nft_loaded generation=1"), b.log());
         assertTrue(table().contains("chain from_network"), "table netdev portredirect loaded: " + table());
         assertTrue(lab.exec("gw", "ip", "-br", "link").contains("pr-java-rx"), "the Java path's veth pair exists");
+        // the interfaces the kernel forwards through carry no packet tap of ours (one costs every frame)
+        String packetSockets = lab.exec("gw", "cat", "/proc/net/packet");
+        for (String iface : new String[] {"net0", "srv1", "srv2", "srv3"}) {
+            String index = lab.exec("gw", "cat", "/sys/class/net/" + iface + "/ifindex").trim();
+            assertEquals(0, tapsOn(packetSockets, index), iface + " (ifindex " + index + ") is tapped: " + packetSockets);
+        }
+        assertEquals(1, tapsOn(packetSockets, lab.exec("gw", "cat", "/sys/class/net/pr-java-rx/ifindex").trim()),
+                "the Java path is read: " + packetSockets);
 
         // the kernel forwards: l2 and l3 servers, both families (the client resolves the VIP through the Java path)
         assertEquals("s1", curl("198.18.0.10:8001"));
@@ -86,6 +94,13 @@ class NftDataplaneLabTest {
         assertTrue(again.log().contains("event=nft_removed"), again.log());
         assertEquals("", table());
         assertFalse(lab.exec("gw", "ip", "-br", "link").contains("pr-java"), "the veth pair is gone");
+    }
+
+    /** Packet sockets that receive (protocol not 0) on interface {@code ifIndex}, from /proc/net/packet. */
+    private static long tapsOn(String procNetPacket, String ifIndex) {
+        // sk RefCnt Type Proto Iface R Rmem User Inode
+        return procNetPacket.lines().skip(1).map(l -> l.trim().split("\\s+"))
+                .filter(f -> f.length > 4 && !f[3].equals("0000") && f[4].equals(ifIndex)).count();
     }
 
     private static String table() {
