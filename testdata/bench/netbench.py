@@ -3,7 +3,11 @@
 and time and prints one JSON line (times in microseconds).
 
   netbench.py echo-server PORT...            TCP echo on every PORT (IPv4+IPv6 wildcard) until SIGTERM
-  netbench.py rtt HOST PORT COUNT            connect() to a CLOSED port COUNT times: SYN out, RST back
+  netbench.py rtt HOST PORT COUNT [poll]     connect() to a CLOSED port COUNT times: SYN out, RST back;
+                                             "poll": the client polls for the answer instead of
+                                             sleeping, so its own wake-up is not in the figure
+  netbench.py wake COUNT                     this machine's wake-up cost: a 1-byte round trip over
+                                             pipes between two processes, on one CPU and on two
   netbench.py setup HOST PORT COUNT          COUNT sequential new connections: connect + 1-byte echo
                                              (the set-up time an application sees), then RST-close
   netbench.py setup-ab HOST:PORT HOST:PORT COUNT [WARMUP]
@@ -20,9 +24,11 @@ and time and prints one JSON line (times in microseconds).
 Closing with RST (SO_LINGER 0) keeps TIME_WAIT from exhausting the client's ports across runs.
 """
 import asyncio
+import errno
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import struct
@@ -79,24 +85,84 @@ def one_echo(host, port, timeout=3.0):
         s.close()
 
 
-def cmd_rtt(host, port, count):
+def cmd_rtt(host, port, count, poll=False):
     us, lost = [], 0
     for i in range(count + 20):
         s = socket.socket(family(host), socket.SOCK_STREAM)
-        s.settimeout(1.0)
         t0 = time.perf_counter_ns()
         try:
-            s.connect((host, port))
-            print(json.dumps({"error": "port %d is open; rtt needs a closed port" % port}))
-            sys.exit(4)
-        except ConnectionRefusedError:
-            if i >= 20:  # the first 20 warm up neighbour caches and the forwarders
-                us.append((time.perf_counter_ns() - t0) // 1000)
-        except (socket.timeout, OSError):
-            lost += 1
+            rc = connect_polling(s, (host, port), t0) if poll else connect_sleeping(s, (host, port))
+            if rc == 0:
+                print(json.dumps({"error": "port %d is open; rtt needs a closed port" % port}))
+                sys.exit(4)
+            if rc == errno.ECONNREFUSED:
+                if i >= 20:  # the first 20 warm up neighbour caches and the forwarders
+                    us.append((time.perf_counter_ns() - t0) // 1000)
+            else:
+                lost += 1
         finally:
             s.close()
-    print(json.dumps(summary(us, {"lost": lost})))
+    print(json.dumps(summary(us, {"lost": lost, "client": "polling" if poll else "sleeping"})))
+
+
+def connect_sleeping(s, addr):
+    """connect() with a 1 s timeout: the thread sleeps until the answer; the errno (0: connected)."""
+    s.settimeout(1.0)
+    try:
+        s.connect(addr)
+        return 0
+    except ConnectionRefusedError:
+        return errno.ECONNREFUSED
+    except (socket.timeout, OSError) as e:
+        return e.errno or errno.ETIMEDOUT
+
+
+def connect_polling(s, addr, t0):
+    """Non-blocking connect, then poll(0) until the answer or 1 s: the thread never sleeps."""
+    s.setblocking(False)
+    rc = s.connect_ex(addr)
+    if rc != errno.EINPROGRESS:
+        return rc
+    p = select.poll()
+    p.register(s, select.POLLOUT | select.POLLERR)
+    while not p.poll(0):
+        if time.perf_counter_ns() - t0 > 1_000_000_000:
+            return errno.ETIMEDOUT
+    return s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+
+
+def cmd_wake(count):
+    """Round trips of one byte over two pipes between this process and a child, each pinned to a
+    CPU: on one CPU the wake-up is a context switch, across CPUs it also wakes an idle CPU (on a
+    virtual machine, an idle vCPU halts, and waking it goes through the hypervisor)."""
+    out = {}
+    cpus = sorted(os.sched_getaffinity(0))
+    for name, (a, b) in (("same_cpu", (cpus[0], cpus[0])), ("cross_cpu", (cpus[0], cpus[-1]))):
+        if name == "cross_cpu" and len(cpus) < 2:
+            continue
+        ab, ba = os.pipe(), os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.sched_setaffinity(0, {b})
+            for _ in range(count + 50):
+                os.read(ab[0], 1)
+                os.write(ba[1], b"x")
+            os._exit(0)
+        os.sched_setaffinity(0, {a})
+        us = []
+        for i in range(count + 50):
+            time.sleep(0.0002)  # the peer is asleep when the byte comes, as a server between requests
+            t0 = time.perf_counter_ns()
+            os.write(ab[1], b"x")
+            os.read(ba[0], 1)
+            if i >= 50:
+                us.append((time.perf_counter_ns() - t0) // 1000)
+        os.waitpid(pid, 0)
+        for fd in ab + ba:
+            os.close(fd)
+        out[name] = summary(us, {})
+    os.sched_setaffinity(0, set(cpus))
+    print(json.dumps(out))
 
 
 def cmd_setup(host, port, count):
@@ -235,7 +301,9 @@ def main(argv):
     if mode == "echo-server":
         asyncio.run(echo_server([int(p) for p in a]))
     elif mode == "rtt":
-        cmd_rtt(a[0], int(a[1]), int(a[2]))
+        cmd_rtt(a[0], int(a[1]), int(a[2]), len(a) > 3 and a[3] == "poll")
+    elif mode == "wake":
+        cmd_wake(int(a[0]))
     elif mode == "setup":
         cmd_setup(a[0], int(a[1]), int(a[2]))
     elif mode == "setup-ab":

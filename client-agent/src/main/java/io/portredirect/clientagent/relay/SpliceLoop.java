@@ -52,10 +52,19 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
 
     /** The outcome of {@link #connect}; runs on the loop. */
     public interface ConnectCallback {
-        void connected(SocketChannel upstream);
+        /**
+         * The connection is up. {@code unsent}: bytes of the application's that were read off the
+         * loop and not yet taken by the upstream (null: none); {@link #splice} sends them first.
+         */
+        void connected(SocketChannel upstream, ByteBuffer unsent);
 
         void failed(IOException why);
     }
+
+    /** What the first flight moves at most: a request, not a transfer (the loop relays the rest). */
+    static final int FIRST_FLIGHT_BYTES = 4096;
+    /** The first flight's buffer, one per calling thread (a probe's capture thread, say). */
+    private static final ThreadLocal<ByteBuffer> FIRST_FLIGHT = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(FIRST_FLIGHT_BYTES));
 
     private final Selector selector;
     private final BufferPool pool;
@@ -119,7 +128,12 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
      * (on the loop thread). Any thread.
      */
     public void add(SocketChannel app, SocketChannel upstream, Runnable onClose) {
-        execute(() -> splice(app, upstream, null, onClose));
+        execute(() -> splice(app, upstream, null, null, onClose));
+    }
+
+    /** {@link #connect(InetSocketAddress, Duration, int, SocketChannel, ConnectCallback)} with no first flight. */
+    public void connect(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
+        connect(target, timeout, trafficClass, null, cb);
     }
 
     /**
@@ -128,16 +142,22 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
      * completion goes to the loop, so the loop's wake-up overlaps the handshake instead of
      * preceding it. The callback runs on the loop once the connection is up, refused, or not up
      * within {@code timeout}.
+     *
+     * <p>First flight: when called off the loop with {@code sendFirst} (the application's side of
+     * the pair to be) and the handshake is done before the hand-off (on a LAN the SYN-ACK often
+     * arrives inside connect()), up to {@value #FIRST_FLIGHT_BYTES} bytes the application has sent
+     * so far go upstream right here, so its request does not wait for the loop to wake up.
      */
-    public void connect(InetSocketAddress target, Duration timeout, int trafficClass, ConnectCallback cb) {
+    public void connect(InetSocketAddress target, Duration timeout, int trafficClass, SocketChannel sendFirst, ConnectCallback cb) {
         SocketChannel ch = null;
         try {
             ch = upstreamSocket(target, trafficClass);
-            boolean up = ch.connect(target);
+            boolean up = ch.connect(target) || ch.finishConnect();
+            ByteBuffer unsent = up && sendFirst != null && Thread.currentThread() != thread ? firstFlight(sendFirst, ch) : null;
             SocketChannel started = ch;
             runOnLoop(() -> {
                 if (up) {
-                    cb.connected(started);
+                    cb.connected(started, unsent);
                     return;
                 }
                 try {
@@ -152,6 +172,39 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
             IOException why = new IOException("connect to " + target + " failed: " + e.getMessage(), e);
             runOnLoop(() -> cb.failed(why));
         }
+    }
+
+    /**
+     * Moves what {@code app} has sent so far to {@code up}, before either is registered with the
+     * loop (so no other thread touches them yet). Returns what {@code up} did not take (null:
+     * nothing left), which the loop sends first; an error is left for the loop's splice to meet.
+     */
+    private ByteBuffer firstFlight(SocketChannel app, SocketChannel up) {
+        ByteBuffer b = FIRST_FLIGHT.get();
+        b.clear().limit(Math.min(b.capacity(), pool.bufferSize()));
+        int n;
+        try {
+            app.configureBlocking(false);
+            n = app.read(b);
+        } catch (IOException e) {
+            return null; // the splice's own read meets the error (or the end) again
+        }
+        if (n <= 0) {
+            return null;
+        }
+        stats.add(Counter.BYTES_UP, n);
+        b.flip();
+        try {
+            up.write(b);
+        } catch (IOException e) {
+            // the loop's write meets the error and resets the application, as for any upstream reset
+        }
+        if (!b.hasRemaining()) {
+            return null;
+        }
+        ByteBuffer rest = ByteBuffer.allocate(b.remaining());
+        rest.put(b).flip();
+        return rest;
     }
 
     private static SocketChannel upstreamSocket(InetSocketAddress target, int trafficClass) throws IOException {
@@ -172,8 +225,9 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
     /**
      * Splices two connected channels; call on the loop. Bytes read from the upstream are added to
      * {@code window} (when not null) so mid-connection redirects can be checked against it.
+     * {@code unsent} (may be null): application bytes read already, sent upstream before any other.
      */
-    public void splice(SocketChannel app, SocketChannel upstream, ReceiveWindow window, Runnable onClose) {
+    public void splice(SocketChannel app, SocketChannel upstream, ReceiveWindow window, ByteBuffer unsent, Runnable onClose) {
         Pair p = new Pair(app, upstream, window, onClose);
         try {
             app.configureBlocking(false);
@@ -185,6 +239,10 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
         } catch (IOException e) {
             p.close(true);
             return;
+        }
+        if (unsent != null && unsent.hasRemaining()) {
+            // at most FIRST_FLIGHT_BYTES, never above the pool's buffer size (firstFlight reads no more)
+            p.toUp.buf = pool.take().put(unsent).flip();
         }
         try {
             // what either side sent while the upstream was connecting (a request, a banner) goes now,
@@ -325,7 +383,7 @@ public final class SpliceLoop implements Runnable, Executor, AutoCloseable {
             }
             k.interestOps(0);
             k.attach(null);
-            c.cb.connected(c.channel);
+            c.cb.connected(c.channel, null);
         } catch (IOException e) {
             k.cancel();
             closeQuietly(c.channel);

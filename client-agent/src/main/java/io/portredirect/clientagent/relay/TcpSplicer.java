@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
@@ -122,10 +123,10 @@ public final class TcpSplicer {
     }
 
     private void connect(Attempt a, Resolution r, boolean retried) {
-        a.loop().connect(new InetSocketAddress(a.vip(), r.port()), connectTimeout, trafficClass, new SpliceLoop.ConnectCallback() {
+        a.loop().connect(new InetSocketAddress(a.vip(), r.port()), connectTimeout, trafficClass, a.app(), new SpliceLoop.ConnectCallback() {
             @Override
-            public void connected(SocketChannel upstream) {
-                established(a, r, upstream);
+            public void connected(SocketChannel upstream, ByteBuffer unsent) {
+                established(a, r, upstream, unsent);
             }
 
             @Override
@@ -144,7 +145,7 @@ public final class TcpSplicer {
         });
     }
 
-    private void established(Attempt a, Resolution r, SocketChannel upstream) {
+    private void established(Attempt a, Resolution r, SocketChannel upstream, ByteBuffer unsent) {
         int localPort;
         try {
             a.app().setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -158,7 +159,7 @@ public final class TcpSplicer {
         FlowRegistry.Flow flow = new FlowRegistry.Flow(TransportProtocol.TCP, a.vip(), a.redirectPort(), r.port(), window);
         flows.register(localPort, flow);
         LOG.debug("{}:{} via port {} ({})", a.vip().getHostAddress(), a.redirectPort(), r.port(), r.kind());
-        a.loop().splice(a.app(), upstream, window, () -> {
+        a.loop().splice(a.app(), upstream, window, unsent, () -> {
             flows.unregister(localPort, flow);
             stats.activeConnections().decrementAndGet();
         });

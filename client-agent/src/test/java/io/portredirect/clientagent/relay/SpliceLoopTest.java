@@ -81,7 +81,7 @@ class SpliceLoopTest {
         loop.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), java.time.Duration.ofSeconds(5), 0,
                 new SpliceLoop.ConnectCallback() {
                     @Override
-                    public void connected(SocketChannel upstream) {
+                    public void connected(SocketChannel upstream, java.nio.ByteBuffer unsent) {
                         calledOn.complete(Thread.currentThread());
                         SpliceLoop.closeQuietly(upstream);
                     }
@@ -98,6 +98,65 @@ class SpliceLoopTest {
             hold.countDown();
             assertSame(loopThread.get(5, java.util.concurrent.TimeUnit.SECONDS), calledOn.get(5, java.util.concurrent.TimeUnit.SECONDS));
         }
+    }
+
+    @Test
+    void theApplicationsFirstBytesGoUpstreamFromTheConnectingThreadWhileTheLoopIsBusy() throws Exception {
+        SpliceLoop loop = loops.next();
+        CountDownLatch hold = new CountDownLatch(1);
+        loop.execute(() -> {
+            try {
+                hold.await(); // the loop is busy: the request must not wait for it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (Socket client = new Socket()) {
+            client.connect(front.getLocalAddress(), 5000);
+            client.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            SocketChannel app = front.accept();
+            // the request is in the app socket before the upstream is dialled, as when a probe came first
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (available(app) < 18 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            CompletableFuture<java.nio.ByteBuffer> unsentSeen = new CompletableFuture<>();
+            loop.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()), java.time.Duration.ofSeconds(5), 0, app,
+                    new SpliceLoop.ConnectCallback() {
+                        @Override
+                        public void connected(SocketChannel upstream, java.nio.ByteBuffer unsent) {
+                            unsentSeen.complete(unsent);
+                            loop.splice(app, upstream, null, unsent, () -> { });
+                        }
+
+                        @Override
+                        public void failed(IOException why) {
+                            unsentSeen.completeExceptionally(why);
+                        }
+                    });
+            server.setSoTimeout(5000);
+            try (Socket upstream = server.accept()) {
+                upstream.setSoTimeout(5000);
+                byte[] got = upstream.getInputStream().readNBytes(18);
+                assertEquals("GET / HTTP/1.0\r\n\r\n", new String(got, java.nio.charset.StandardCharsets.US_ASCII),
+                        "the request reached the upstream while the loop was still held");
+                assertFalse(unsentSeen.isDone(), "the loop has not run the callback yet");
+                assertEquals(18, stats.get(Counter.BYTES_UP), "the first flight is counted");
+                hold.countDown();
+                assertEquals(null, unsentSeen.get(5, TimeUnit.SECONDS), "nothing left for the loop to send first");
+                // the rest of the connection is the loop's: a reply comes back through it
+                upstream.getOutputStream().write('!');
+                client.setSoTimeout(5000);
+                assertEquals('!', client.getInputStream().read());
+            }
+        } finally {
+            hold.countDown();
+        }
+    }
+
+    /** Bytes waiting in {@code ch}'s receive queue (FIONREAD through a non-consuming peek). */
+    private static int available(SocketChannel ch) throws IOException {
+        return ch.socket().getInputStream().available();
     }
 
     @Test
