@@ -1,5 +1,7 @@
 package io.portredirect.balancer.nft;
 
+import io.portredirect.protocol.io.NftNetlink;
+import io.portredirect.protocol.io.NftNetlink.Counter;
 import io.portredirect.protocol.log.EventLog;
 
 import java.io.IOException;
@@ -9,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * The named counters of the kernel dataplane for {@code /metrics}: read from the kernel with one
- * netlink dump ({@link NftObjectDump}, microseconds: it never lists the table's large maps), at
+ * netlink dump ({@link NftNetlink#counters}, microseconds: it never lists the table's large maps), at
  * most once per {@value #MAX_AGE_MILLIS} ms so that one scrape reading many of them dumps once.
  *
  * <p>A reload recreates the table and its counters start again from 0; Prometheus counters must
@@ -17,10 +19,6 @@ import java.util.TreeMap;
  * ({@link #aroundReload}).
  */
 public final class NftCounters {
-    /** Packets and bytes of one counter. */
-    public record Value(long packets, long bytes) {
-    }
-
     /** A load that replaces the table. */
     public interface Reload {
         void run() throws IOException;
@@ -34,11 +32,13 @@ public final class NftCounters {
     static final long MAX_AGE_MILLIS = 5;
 
     private final String table;
-    private Map<String, Value> base = Map.of();
-    private Map<String, Value> last = Map.of();
-    private Map<String, Value> derived = Map.of();
+    private Map<String, Counter> base = Map.of();
+    private Map<String, Counter> last = Map.of();
+    private Map<String, Counter> derived = Map.of();
     private long readAtNanos;
     private boolean failing;
+    /** Opened at the first read, in the balancer's namespace; reopened after a failure. */
+    private NftNetlink netlink;
 
     public NftCounters() {
         this(NftRuleset.TABLE);
@@ -49,7 +49,7 @@ public final class NftCounters {
     }
 
     /** Every counter, by name: what the kernel counts now plus what earlier tables counted. */
-    public synchronized Map<String, Value> snapshot() {
+    public synchronized Map<String, Counter> snapshot() {
         fresh();
         return last;
     }
@@ -60,7 +60,7 @@ public final class NftCounters {
      */
     public synchronized long packets(String name) {
         fresh();
-        Value v = derived.get(name);
+        Counter v = derived.get(name);
         return v == null ? 0 : v.packets();
     }
 
@@ -77,7 +77,7 @@ public final class NftCounters {
      */
     public synchronized void aroundReload(Reload load) throws IOException {
         read();
-        Map<String, Value> before = base;
+        Map<String, Counter> before = base;
         base = last;
         try {
             load.run();
@@ -89,18 +89,16 @@ public final class NftCounters {
         }
     }
 
-    private static Value add(Value a, Value b) {
-        return new Value(a.packets() + b.packets(), a.bytes() + b.bytes());
-    }
-
     private void read() {
         try {
-            Map<String, Value> sum = new TreeMap<>(base);
-            NftObjectDump.counters(NftObjectDump.NFPROTO_NETDEV, table)
-                    .forEach((k, v) -> sum.merge(k, v, NftCounters::add));
+            Map<String, Counter> sum = new TreeMap<>(base);
+            if (netlink == null) {
+                netlink = NftNetlink.open();
+            }
+            netlink.counters(NftNetlink.NFPROTO_NETDEV, table).forEach((k, v) -> sum.merge(k, v, Counter::plus));
             last = Collections.unmodifiableMap(sum);
-            Map<String, Value> d = new TreeMap<>();
-            sum.forEach((k, v) -> NftRuleset.countedAs(k).forEach(n -> d.merge(n, v, NftCounters::add)));
+            Map<String, Counter> d = new TreeMap<>();
+            sum.forEach((k, v) -> NftRuleset.countedAs(k).forEach(n -> d.merge(n, v, Counter::plus)));
             derived = d;
             readAtNanos = System.nanoTime();
             failing = false;
@@ -109,6 +107,11 @@ public final class NftCounters {
                 EventLog.warn("nft_counters_failed", "table", "netdev " + table, "error", String.valueOf(e.getMessage()));
             }
             failing = true;
+            if (netlink != null) {
+                // the next read opens a fresh socket: nothing half-read is left in its queue
+                netlink.close();
+                netlink = null;
+            }
         }
     }
 }

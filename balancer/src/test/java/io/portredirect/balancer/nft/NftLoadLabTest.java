@@ -1,6 +1,7 @@
 package io.portredirect.balancer.nft;
 
 import io.portredirect.balancer.table.ForwardingTables;
+import io.portredirect.protocol.io.NftNetlink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -110,8 +111,11 @@ class NftLoadLabTest {
         assertEquals(0, list.rc, "nft list (139 = segfault): " + list.out.substring(Math.max(0, list.out.length() - 2000)));
         assertEquals(0, inNs("nft", "list", "counters").rc);
         // the netlink dump /metrics uses sees the same counters nft lists
-        java.util.Map<String, NftCounters.Value> dumped = io.portredirect.protocol.io.NetNamespace.call(ns,
-                () -> NftObjectDump.counters(NftObjectDump.NFPROTO_NETDEV, NftRuleset.TABLE));
+        java.util.Map<String, NftNetlink.Counter> dumped = io.portredirect.protocol.io.NetNamespace.call(ns, () -> {
+            try (NftNetlink netlink = NftNetlink.open()) {
+                return netlink.counters(NftNetlink.NFPROTO_NETDEV, NftRuleset.TABLE);
+            }
+        });
         long listedCounters = list.out.lines().filter(l -> l.trim().startsWith("counter ") && l.trim().endsWith("{")).count();
         assertEquals(listedCounters, dumped.size(), dumped.toString());
         assertTrue(dumped.containsKey("pass_not_vip"), dumped.toString());

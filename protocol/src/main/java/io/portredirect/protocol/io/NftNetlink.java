@@ -9,15 +9,18 @@ import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Changes nf_tables set elements over netlink, with no process started: one
- * {@code socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER)} opened once, one batch per
- * {@link #commit} ({@link NftBatch}), which the kernel applies whole or not at all. Replaces
- * forking {@code nft -f -} for periodic updates (a lease renewal every 250 ms, the negotiated
- * maps); tables themselves are still loaded from text by {@link Nft#install}. The socket belongs to
- * the network namespace of the thread that {@link #open}s it. Needs CAP_NET_ADMIN. Not thread-safe:
- * one thread at a time.
+ * The programs' one nf_tables netlink client, with no process started: one
+ * {@code socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER)} opened once. It changes set elements,
+ * one batch per {@link #commit} ({@link NftBatch}), which the kernel applies whole or not at all,
+ * replacing forks of {@code nft -f -} for periodic updates (a lease renewal every 250 ms, the
+ * negotiated maps); and it reads a table's named counters ({@link #counters}, one dump, for the
+ * balancer's {@code /metrics}). Tables themselves are still loaded from text by
+ * {@link Nft#install}. The socket belongs to the network namespace of the thread that
+ * {@link #open}s it. Needs CAP_NET_ADMIN. Not thread-safe: one thread at a time.
  */
 public final class NftNetlink implements AutoCloseable {
     private static final int AF_NETLINK = 16;
@@ -33,6 +36,16 @@ public final class NftNetlink implements AutoCloseable {
     private static final int NLMSG_ERROR = 2;
     /** A renewed or flushed element: one key byte, IPPROTO_TCP, for an {@code inet_proto} set. */
     public static final byte[] INET_PROTO_TCP = {6};
+    /** The {@code netdev} address family of nfgenmsg (linux/netfilter.h), the balancer's table's. */
+    public static final int NFPROTO_NETDEV = 5;
+
+    /** Packets and bytes of one named counter. */
+    public record Counter(long packets, long bytes) {
+        /** Both counts added. */
+        public Counter plus(Counter o) {
+            return new Counter(packets + o.packets, bytes + o.bytes);
+        }
+    }
 
     interface LibC extends Library {
         int socket(int domain, int type, int protocol) throws LastErrorException;
@@ -40,6 +53,8 @@ public final class NftNetlink implements AutoCloseable {
         int setsockopt(int fd, int level, int name, byte[] value, int len) throws LastErrorException;
 
         NativeLong send(int fd, Pointer buf, NativeLong len, int flags) throws LastErrorException;
+
+        NativeLong send(int fd, byte[] buf, NativeLong len, int flags) throws LastErrorException;
 
         NativeLong recv(int fd, Pointer buf, NativeLong len, int flags) throws LastErrorException;
 
@@ -180,6 +195,44 @@ public final class NftNetlink implements AutoCloseable {
                 .delete(table, set).element(key, 0, null)
                 .add(table, set).element(key, 0, null);
         commit();
+    }
+
+    /**
+     * Packets and bytes of every named counter of {@code table}, by name: one
+     * {@code NFT_MSG_GETOBJ} dump filtered by the kernel to the table and to counter objects.
+     * Microseconds whatever the size of the table's maps ({@code nft list counters} fetches the
+     * whole ruleset first: about half a second with 64K-slot maps).
+     *
+     * @param family the table's address family, e.g. {@link #NFPROTO_NETDEV}
+     * @throws IOException no such table (ENOENT), or the socket failed
+     */
+    public Map<String, Counter> counters(int family, String table) throws IOException {
+        if (closed) {
+            throw new IOException("nf_tables netlink socket is closed");
+        }
+        int mySeq = seq;
+        seq = seq > 1 << 30 ? 1 : seq + 1;
+        byte[] req = NftCounterDump.request(family, table, mySeq);
+        try {
+            c.send(fd, req, new NativeLong(req.length), 0);
+        } catch (LastErrorException e) {
+            throw new IOException("nf_tables netlink send: " + c.strerror(e.getErrorCode()), e);
+        }
+        Map<String, Counter> out = new TreeMap<>();
+        while (true) {
+            int n;
+            try {
+                n = c.recv(fd, inAddress, inLength, 0).intValue();
+            } catch (LastErrorException e) {
+                throw new IOException("nf_tables netlink: no answer to the counter dump: " + c.strerror(e.getErrorCode()), e);
+            }
+            if (n <= 0) {
+                throw new IOException("nf_tables netlink: connection closed before the end of the dump");
+            }
+            if (NftCounterDump.parse(in, n, mySeq, out)) {
+                return out;
+            }
+        }
     }
 
     /** Closes the socket. Idempotent. */

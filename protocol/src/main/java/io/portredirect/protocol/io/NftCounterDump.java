@@ -1,25 +1,17 @@
-package io.portredirect.balancer.nft;
-
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
+package io.portredirect.protocol.io;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * Reads the named counters of one nftables table straight from the kernel: one
- * {@code NFT_MSG_GETOBJ} dump over a netfilter netlink socket, filtered by the kernel to the table
- * and to counter objects. Microseconds, whatever the size of the table's maps; {@code nft list
- * counters} instead fetches the whole ruleset first (about half a second with 64K-slot maps).
+ * The wire layout of {@link NftNetlink#counters}: a {@code NFT_MSG_GETOBJ} dump of one table's
+ * counter objects, and the replies it brings. Pure encoding, no socket.
  *
  * <pre>
- * request:  nlmsghdr (len, type = NFNL_SUBSYS_NFTABLES &lt;&lt; 8 | NFT_MSG_GETOBJ, flags = REQUEST | DUMP)
+ * request:  nlmsghdr (len, type = NFNL_SUBSYS_NFTABLES &lt;&lt; 8 | NFT_MSG_GETOBJ, flags = REQUEST | DUMP, seq)
  *           nfgenmsg (family, version 0, res_id 0)
  *           NFTA_OBJ_TABLE "name\0", NFTA_OBJ_TYPE be32 NFT_OBJECT_COUNTER
  * reply:    one NFT_MSG_NEWOBJ message per counter: NFTA_OBJ_NAME, NFTA_OBJ_DATA { NFTA_COUNTER_BYTES be64,
@@ -27,15 +19,7 @@ import java.util.TreeMap;
  * </pre>
  * Netlink headers are in host byte order, attribute payloads in network byte order.
  */
-public final class NftObjectDump {
-    /** Address families of nfgenmsg (linux/netfilter.h). */
-    public static final int NFPROTO_NETDEV = 5;
-
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_NETFILTER = 12;
-    private static final int NFNL_SUBSYS_NFTABLES = 10;
+final class NftCounterDump {
     private static final int NFT_MSG_NEWOBJ = 18;
     private static final int NFT_MSG_GETOBJ = 19;
     private static final int NLM_F_REQUEST = 0x1;
@@ -50,66 +34,17 @@ public final class NftObjectDump {
     private static final int NFTA_COUNTER_BYTES = 1;
     private static final int NFTA_COUNTER_PACKETS = 2;
     private static final int NLA_TYPE_MASK = 0x3fff;
-    private static final int HEADER = 16;
-    private static final int RECEIVE_BUFFER = 1 << 16;
+    private static final int HEADER = NftBatch.NLMSG_HDRLEN;
 
-    interface LibC extends Library {
-        int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        NativeLong send(int fd, byte[] buf, NativeLong len, int flags) throws LastErrorException;
-
-        NativeLong recv(int fd, byte[] buf, NativeLong len, int flags) throws LastErrorException;
-
-        int close(int fd);
+    private NftCounterDump() {
     }
 
-    private static final class Holder {
-        static final LibC C = Native.load("c", LibC.class);
-    }
-
-    private NftObjectDump() {
-    }
-
-    /**
-     * Packets and bytes of every named counter of {@code table}, by name.
-     *
-     * @throws IOException the table does not exist (ENOENT), or the socket cannot be used
-     */
-    public static Map<String, NftCounters.Value> counters(int family, String table) throws IOException {
-        LibC c = Holder.C;
-        int fd;
-        try {
-            fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-        } catch (LastErrorException e) {
-            throw new IOException("netlink socket: " + e.getMessage(), e);
-        }
-        try {
-            byte[] req = request(family, table, 1);
-            c.send(fd, req, new NativeLong(req.length), 0);
-            Map<String, NftCounters.Value> out = new TreeMap<>();
-            byte[] buf = new byte[RECEIVE_BUFFER];
-            while (true) {
-                int n = c.recv(fd, buf, new NativeLong(buf.length), 0).intValue();
-                if (n <= 0) {
-                    throw new IOException("netlink: connection closed before the end of the dump");
-                }
-                if (parse(buf, n, out)) {
-                    return out;
-                }
-            }
-        } catch (LastErrorException e) {
-            throw new IOException("netlink: " + e.getMessage(), e);
-        } finally {
-            c.close(fd);
-        }
-    }
-
-    /** The dump request. */
+    /** The dump request, numbered {@code seq}. */
     static byte[] request(int family, String table, int seq) {
         byte[] name = (table + '\0').getBytes(StandardCharsets.US_ASCII);
         int len = HEADER + 4 + attrLength(name.length) + attrLength(4);
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
-        b.putInt(len).putShort((short) (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ))
+        b.putInt(len).putShort((short) (NftBatch.NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ))
                 .putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(seq).putInt(0);
         b.put((byte) family).put((byte) 0).putShort((short) 0);
         b.putShort((short) (4 + name.length)).putShort((short) NFTA_OBJ_TABLE).put(name);
@@ -120,13 +55,15 @@ public final class NftObjectDump {
     }
 
     /**
-     * Adds the counters in {@code n} bytes of replies to {@code out}.
+     * Adds the counters in the first {@code n} bytes of {@code in} (native byte order) to
+     * {@code out}. Messages numbered other than {@code seq} (the rest of an abandoned exchange)
+     * are skipped.
      *
      * @return true at the end of the dump
      * @throws IOException the kernel answered with an error
      */
-    static boolean parse(byte[] buf, int n, Map<String, NftCounters.Value> out) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(buf, 0, n).order(ByteOrder.nativeOrder());
+    static boolean parse(ByteBuffer in, int n, int seq, Map<String, NftNetlink.Counter> out) throws IOException {
+        ByteBuffer b = in.duplicate().order(ByteOrder.nativeOrder());
         int at = 0;
         while (at + HEADER <= n) {
             int len = b.getInt(at);
@@ -134,23 +71,25 @@ public final class NftObjectDump {
             if (len < HEADER || at + len > n) {
                 throw new IOException("netlink: bad message length " + len);
             }
-            if (type == NLMSG_DONE) {
-                return true;
-            }
-            if (type == NLMSG_ERROR) {
-                int errno = -b.getInt(at + HEADER);
-                if (errno != 0) {
-                    throw new IOException("netlink: error " + errno + (errno == 2 ? " (no such table)" : ""));
+            if (b.getInt(at + 8) == seq) {
+                if (type == NLMSG_DONE) {
+                    return true;
                 }
-            } else if (type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWOBJ)) {
-                object(b, at + HEADER + 4, at + len, out);
+                if (type == NLMSG_ERROR) {
+                    int errno = -b.getInt(at + HEADER);
+                    if (errno != 0) {
+                        throw new IOException("netlink: error " + errno + (errno == 2 ? " (no such table)" : ""));
+                    }
+                } else if (type == (NftBatch.NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWOBJ)) {
+                    object(b, at + HEADER + 4, at + len, out);
+                }
             }
-            at += align(len);
+            at += NftBatch.align(len);
         }
         return false;
     }
 
-    private static void object(ByteBuffer b, int from, int to, Map<String, NftCounters.Value> out) {
+    private static void object(ByteBuffer b, int from, int to, Map<String, NftNetlink.Counter> out) {
         String name = null;
         long packets = -1;
         long bytes = -1;
@@ -184,13 +123,13 @@ public final class NftObjectDump {
                             packets = v;
                         }
                     }
-                    d += align(dlen);
+                    d += NftBatch.align(dlen);
                 }
             }
-            a += align(alen);
+            a += NftBatch.align(alen);
         }
         if (name != null && packets >= 0 && bytes >= 0) {
-            out.put(name, new NftCounters.Value(packets, bytes));
+            out.put(name, new NftNetlink.Counter(packets, bytes));
         }
     }
 
@@ -200,9 +139,5 @@ public final class NftObjectDump {
 
     private static int pad(int len) {
         return (4 - (len & 3)) & 3;
-    }
-
-    private static int align(int len) {
-        return (len + 3) & ~3;
     }
 }

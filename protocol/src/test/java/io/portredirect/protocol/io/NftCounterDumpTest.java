@@ -1,4 +1,4 @@
-package io.portredirect.balancer.nft;
+package io.portredirect.protocol.io;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,11 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The netlink request and reply layouts of the counter dump, byte for byte (the live dump runs in NftLoadLabTest). */
-class NftObjectDumpTest {
+/** The netlink request and reply layouts of the counter dump, byte for byte (the live dump runs in the balancer's NftLoadLabTest). */
+class NftCounterDumpTest {
     @Test
     void requestIsAGetobjDumpFilteredByTableAndCounterType() {
-        byte[] r = NftObjectDump.request(NftObjectDump.NFPROTO_NETDEV, "portredirect", 7);
+        byte[] r = NftCounterDump.request(NftNetlink.NFPROTO_NETDEV, "portredirect", 7);
         ByteBuffer b = ByteBuffer.wrap(r).order(ByteOrder.nativeOrder());
         assertEquals(r.length, b.getInt(0));
         assertEquals(10 << 8 | 19, b.getShort(4) & 0xFFFF, "NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ");
@@ -40,19 +40,32 @@ class NftObjectDumpTest {
         ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.nativeOrder());
         object(b, "fwd_s1", 42, 4200);
         object(b, "rule_return", 1L << 40, 7);
-        Map<String, NftCounters.Value> out = new TreeMap<>();
-        assertFalse(NftObjectDump.parse(b.array(), b.position(), out), "no NLMSG_DONE yet");
-        assertEquals(Map.of("fwd_s1", new NftCounters.Value(42, 4200), "rule_return", new NftCounters.Value(1L << 40, 7)), out);
+        Map<String, NftNetlink.Counter> out = new TreeMap<>();
+        assertFalse(NftCounterDump.parse(ByteBuffer.wrap(b.array()), b.position(), 1, out), "no NLMSG_DONE yet");
+        assertEquals(Map.of("fwd_s1", new NftNetlink.Counter(42, 4200), "rule_return", new NftNetlink.Counter(1L << 40, 7)), out);
         ByteBuffer done = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
         done.putInt(20).putShort((short) 3).putShort((short) 2).putInt(1).putInt(0).putInt(0);
-        assertTrue(NftObjectDump.parse(done.array(), 20, out));
+        assertTrue(NftCounterDump.parse(ByteBuffer.wrap(done.array()), 20, 1, out));
+    }
+
+    @Test
+    void messagesOfAnAbandonedDumpAreSkipped() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.nativeOrder());
+        object(b, "stale", 1, 1); // numbered 1, as object() numbers them
+        b.putInt(20).putShort((short) 3).putShort((short) 2).putInt(1).putInt(0).putInt(0); // its NLMSG_DONE
+        int fresh = b.position();
+        object(b, "fresh", 5, 50);
+        b.putInt(fresh + 8, 2); // this dump is numbered 2
+        Map<String, NftNetlink.Counter> out = new TreeMap<>();
+        assertFalse(NftCounterDump.parse(ByteBuffer.wrap(b.array()), b.position(), 2, out), "the stale NLMSG_DONE does not end this dump");
+        assertEquals(Map.of("fresh", new NftNetlink.Counter(5, 50)), out);
     }
 
     @Test
     void kernelErrorIsReported() {
         ByteBuffer e = ByteBuffer.allocate(36).order(ByteOrder.nativeOrder());
         e.putInt(36).putShort((short) 2).putShort((short) 0).putInt(1).putInt(0).putInt(-2);
-        IOException x = assertThrows(IOException.class, () -> NftObjectDump.parse(e.array(), 36, new TreeMap<>()));
+        IOException x = assertThrows(IOException.class, () -> NftCounterDump.parse(ByteBuffer.wrap(e.array()), 36, 1, new TreeMap<>()));
         assertTrue(x.getMessage().contains("no such table"), x.getMessage());
     }
 
