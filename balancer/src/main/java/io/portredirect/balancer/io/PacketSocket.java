@@ -5,10 +5,19 @@ import com.sun.jna.Library;
 import com.sun.jna.Native;
 
 /**
- * Socket options libpcap leaves unset on the {@code AF_PACKET} socket under a {@code pcap_t}
- * ({@code pcap_fileno}). Called once per interface at open, never per packet.
+ * The {@code AF_PACKET} constants the balancer's sockets share, and the socket options libpcap
+ * leaves unset on the socket under a {@code pcap_t} ({@code pcap_fileno}), set once per interface
+ * at open, never per packet.
  */
 final class PacketSocket {
+    /** {@code AF_PACKET} from linux/socket.h. */
+    static final int AF_PACKET = 17;
+    /** {@code SOCK_RAW}: frames with their link-layer header. */
+    static final int SOCK_RAW = 3;
+    /** {@code SOCK_CLOEXEC}: no descriptor leaks into a child process. */
+    static final int SOCK_CLOEXEC = 0x80000;
+    /** {@code sizeof(struct sockaddr_ll)} (linux/if_packet.h); {@code sll_ifindex} is at byte 4. */
+    static final int SOCKADDR_LL = 20;
     /** {@code SOL_PACKET} from linux/socket.h. */
     static final int SOL_PACKET = 263;
     /**
@@ -18,6 +27,8 @@ final class PacketSocket {
      * space, after the kernel copied each one into the ring.
      */
     static final int PACKET_IGNORE_OUTGOING = 23;
+    /** {@code PACKET_QDISC_BYPASS} (linux/if_packet.h, 3.14): hand frames to the driver, not the qdisc. */
+    static final int PACKET_QDISC_BYPASS = 20;
 
     private PacketSocket() {
     }

@@ -25,11 +25,6 @@ final class SendBatch implements AutoCloseable {
     /** Holds at least one frame of the largest size, and a batch of ordinary ones. */
     static final int ARENA_BYTES = 4 * PcapPorts.SNAPLEN;
 
-    private static final int AF_PACKET = 17;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    /** {@code PACKET_QDISC_BYPASS} (linux/if_packet.h, 3.14): hand frames to the driver, not the qdisc. */
-    static final int PACKET_QDISC_BYPASS = 20;
 
     // LP64 Linux layouts (checked in available())
     private static final int MMSGHDR = 64;
@@ -38,7 +33,6 @@ final class SendBatch implements AutoCloseable {
     private static final int MSG_IOV = 16;
     private static final int MSG_IOVLEN = 24;
     private static final int IOVEC = 16;
-    private static final int SOCKADDR_LL = 20;
     private static final int SOCKADDR_LL_STRIDE = 24;
 
     static {
@@ -77,13 +71,13 @@ final class SendBatch implements AutoCloseable {
         if (!Platform.isLinux() || Native.POINTER_SIZE != 8) {
             why = "sendmmsg layout is for 64-bit Linux";
         } else {
-            s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+            s = socket(PacketSocket.AF_PACKET, PacketSocket.SOCK_RAW | PacketSocket.SOCK_CLOEXEC, 0);
             if (s < 0) {
                 why = "socket(AF_PACKET) failed, errno " + Native.getLastError();
             } else if (qdiscBypass) {
                 Memory one = new Memory(4);
                 one.setInt(0, 1);
-                if (setsockopt(s, PacketSocket.SOL_PACKET, PACKET_QDISC_BYPASS, one, 4) != 0) {
+                if (setsockopt(s, PacketSocket.SOL_PACKET, PacketSocket.PACKET_QDISC_BYPASS, one, 4) != 0) {
                     EventLog.warn("qdisc_bypass_unavailable", "errno", Native.getLastError());
                 }
             }
@@ -107,9 +101,9 @@ final class SendBatch implements AutoCloseable {
         long iovAddress = Pointer.nativeValue(iovecs);
         for (int i = 0; i < MAX_FRAMES; i++) {
             long h = (long) i * MMSGHDR;
-            names.setShort((long) i * SOCKADDR_LL_STRIDE, (short) AF_PACKET); // sll_protocol 0: read from the frame
+            names.setShort((long) i * SOCKADDR_LL_STRIDE, (short) PacketSocket.AF_PACKET); // sll_protocol 0: read from the frame
             headers.setLong(h + MSG_NAME, namesAddress + (long) i * SOCKADDR_LL_STRIDE);
-            headers.setInt(h + MSG_NAMELEN, SOCKADDR_LL);
+            headers.setInt(h + MSG_NAMELEN, PacketSocket.SOCKADDR_LL);
             headers.setLong(h + MSG_IOV, iovAddress + (long) i * IOVEC);
             headers.setLong(h + MSG_IOVLEN, 1);
         }

@@ -17,10 +17,6 @@ import java.io.IOException;
  * about 6 % of its TCP throughput. {@link #receive} never reads a frame.
  */
 final class SendOnlyPort implements FramePort {
-    private static final int AF_PACKET = 17;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOCKADDR_LL = 20;
     private static final int SLL_IFINDEX_OFFSET = 4;
 
     static {
@@ -71,15 +67,15 @@ final class SendOnlyPort implements FramePort {
         if (ifIndex <= 0) {
             throw new IOException("cannot open interface " + ifName + " to send: no such interface");
         }
-        int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        int fd = socket(PacketSocket.AF_PACKET, PacketSocket.SOCK_RAW | PacketSocket.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new IOException("cannot open interface " + ifName + " to send: socket(AF_PACKET) errno " + Native.getLastError());
         }
-        Memory sll = new Memory(SOCKADDR_LL);
+        Memory sll = new Memory(PacketSocket.SOCKADDR_LL);
         sll.clear();
-        sll.setShort(0, (short) AF_PACKET); // sll_protocol 0: the kernel reads it from the frame
+        sll.setShort(0, (short) PacketSocket.AF_PACKET); // sll_protocol 0: the kernel reads it from the frame
         sll.setInt(SLL_IFINDEX_OFFSET, ifIndex);
-        if (bind(fd, sll, SOCKADDR_LL) != 0) {
+        if (bind(fd, sll, PacketSocket.SOCKADDR_LL) != 0) {
             int errno = Native.getLastError();
             close(fd);
             throw new IOException("cannot open interface " + ifName + " to send: bind errno " + errno);
@@ -87,7 +83,7 @@ final class SendOnlyPort implements FramePort {
         if (qdiscBypass) {
             Memory one = new Memory(4);
             one.setInt(0, 1);
-            if (setsockopt(fd, PacketSocket.SOL_PACKET, SendBatch.PACKET_QDISC_BYPASS, one, 4) != 0) {
+            if (setsockopt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_QDISC_BYPASS, one, 4) != 0) {
                 EventLog.warn("qdisc_bypass_unavailable", "interface", ifName, "errno", Native.getLastError());
             }
         }
@@ -124,7 +120,7 @@ final class SendOnlyPort implements FramePort {
         }
         Memory out = SEND_BUFFER.get();
         out.write(0, buf, 0, length);
-        if (sendto(fd, out, length, 0, address, SOCKADDR_LL) == length) {
+        if (sendto(fd, out, length, 0, address, PacketSocket.SOCKADDR_LL) == length) {
             counters.txPackets.increment();
             counters.txBytes.add(length);
             return true;
