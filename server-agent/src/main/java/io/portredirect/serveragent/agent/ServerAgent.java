@@ -13,8 +13,10 @@ import io.portredirect.serveragent.proxy.TcpProxy;
 import io.portredirect.serveragent.reply.RedirectResponder;
 import io.portredirect.serveragent.reply.SynCookie;
 import io.portredirect.serveragent.select.LoadCache;
+import io.portredirect.serveragent.select.NetlinkSocketLoadReader;
 import io.portredirect.serveragent.select.PortSelector;
 import io.portredirect.serveragent.select.RoundRobinSelector;
+import io.portredirect.serveragent.select.SocketLoadReader;
 import io.portredirect.serveragent.select.SsSocketLoadReader;
 
 import java.io.IOException;
@@ -90,7 +92,7 @@ public final class ServerAgent implements AutoCloseable {
             watched.add(service[i]);
             watched.add(queue[i]);
         }
-        LoadCache load = new LoadCache(new SsSocketLoadReader(), List.copyOf(watched), log).start(config.refreshMillis());
+        LoadCache load = new LoadCache(socketLoadReader(), List.copyOf(watched), log).start(config.refreshMillis());
         parts.add(load);
         // an empty list only where the config turned that transport off (the loader checks)
         PortSelector tcpSelector = service.length == 0 ? () -> PortSelector.NONE : PortSelector.of(config.policy(), service, queue, load);
@@ -111,6 +113,21 @@ public final class ServerAgent implements AutoCloseable {
             });
             stats.scheduleAtFixedRate(() -> EventLog.infoPairs("stats", statsLine()), config.statsSeconds(), config.statsSeconds(), TimeUnit.SECONDS);
             parts.add(stats::shutdownNow);
+        }
+    }
+
+    /**
+     * The policies' kernel reader: inet_diag over netlink (no process per refresh); where that
+     * socket cannot be opened, {@code ss} forked every refresh, with one warning.
+     */
+    private SocketLoadReader socketLoadReader() {
+        try {
+            NetlinkSocketLoadReader r = NetlinkSocketLoadReader.open();
+            parts.add(r);
+            return r;
+        } catch (IOException e) {
+            EventLog.warn("socket_load_reader", "reader", "ss", "reason", e.getMessage());
+            return new SsSocketLoadReader();
         }
     }
 
