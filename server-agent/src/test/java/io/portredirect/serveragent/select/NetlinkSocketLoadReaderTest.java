@@ -74,6 +74,15 @@ class NetlinkSocketLoadReaderTest {
     }
 
     @Test
+    void withoutEstablishedOnlyListenSocketsAreRead() throws Exception {
+        Ports p = listenAndConnect();
+        SocketLoad all = settled(reader(), p);
+        SocketLoad listen = reader(false).read(p.requested());
+        assertEquals(all.listeners(), listen.listeners());
+        assertEquals(Map.of(), listen.established());
+    }
+
+    @Test
     void reusesOneNetlinkSocketAcrossReads() throws Exception {
         Ports p = listenAndConnect();
         NetlinkSocketLoadReader r = reader();
@@ -145,9 +154,13 @@ class NetlinkSocketLoadReaderTest {
     }
 
     private NetlinkSocketLoadReader reader() throws IOException {
+        return reader(true);
+    }
+
+    private NetlinkSocketLoadReader reader(boolean established) throws IOException {
         NetlinkSocketLoadReader r;
         try {
-            r = NetlinkSocketLoadReader.open();
+            r = NetlinkSocketLoadReader.open(established);
         } catch (IOException e) {
             assumeTrue(false, "no sock_diag netlink socket here: " + e.getMessage());
             throw e;
