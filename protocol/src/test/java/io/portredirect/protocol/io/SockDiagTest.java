@@ -32,6 +32,72 @@ class SockDiagTest {
     }
 
     @Test
+    void onePassRequestIsNlmsghdrAndInetDiagReqWithStatesAfterTheSocketId() {
+        ByteBuffer b = ByteBuffer.allocate(SockDiag.COMPAT_REQUEST_LEN).order(HOST);
+        SockDiag.compatRequest(b, 1 << SockDiag.TCP_LISTEN, 3);
+        assertEquals(76, b.position());
+        ByteBuffer want = ByteBuffer.allocate(76).order(HOST);
+        want.putInt(76).putShort((short) 18).putShort((short) 0x301).putInt(3).putInt(0); // TCPDIAG_GETSOCK, REQUEST|DUMP
+        want.put(new byte[4 + 48]).putInt(0x400).putInt(0); // family (ignored), lens, ext; sockid; states; dbs
+        assertArrayEquals(want.array(), b.array());
+    }
+
+    @Test
+    void onePassRepliesCarryTheRequestTypeAndBothFamilies() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1024).order(HOST);
+        diagMsg(b, 18, 2, SockDiag.AF_INET6, SockDiag.TCP_LISTEN, 8002, 1, 5, true);
+        diagMsg(b, 18, 2, SockDiag.AF_INET, SockDiag.TCP_ESTABLISHED, 8002, 0, 0, false);
+        header(b, 20, 3, 2);
+        b.putInt(0);
+        List<Seen> seen = new ArrayList<>();
+        assertTrue(SockDiag.parse(b, b.position(), 2, collect(seen), e -> "e" + e));
+        assertEquals(List.of(new Seen(10, 10, 8002, 1, 5), new Seen(2, 1, 8002, 0, 0)), seen);
+    }
+
+    @Test
+    void kernelGivesTheSameSocketsInOnePassAsPerFamily() throws Exception {
+        SockDiag d;
+        try {
+            d = SockDiag.open();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no sock_diag netlink socket here: " + e.getMessage());
+            return;
+        }
+        try (d; var l4 = new java.net.ServerSocket(0, 7, java.net.InetAddress.getByName("127.0.0.1"));
+             var c4 = new java.net.Socket("127.0.0.1", l4.getLocalPort())) {
+            int port = l4.getLocalPort();
+            int states = 1 << SockDiag.TCP_LISTEN | 1 << SockDiag.TCP_ESTABLISHED;
+            List<Seen> one = new ArrayList<>();
+            List<Seen> per = new ArrayList<>();
+            SockDiag.Visitor onPort1 = (f, st, p, rq, wq) -> {
+                if (p == port) {
+                    one.add(new Seen(f, st, p, st == SockDiag.TCP_LISTEN ? rq : 0, wq));
+                }
+            };
+            SockDiag.Visitor onPort2 = (f, st, p, rq, wq) -> {
+                if (p == port) {
+                    per.add(new Seen(f, st, p, st == SockDiag.TCP_LISTEN ? rq : 0, wq));
+                }
+            };
+            // the accept queue fills once the server side has the client's ACK: wait for it
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            do {
+                one.clear();
+                d.dump(-1, states, onPort1);
+            } while (!queued(one) && System.nanoTime() < deadline);
+            d.dump(SockDiag.AF_INET, states, onPort2);
+            d.dump(SockDiag.AF_INET6, states, onPort2);
+            assertTrue(queued(one), "listen socket, one queued, backlog 7: " + one);
+            assertTrue(one.stream().anyMatch(x -> x.state() == SockDiag.TCP_ESTABLISHED), "the queued connection: " + one);
+            assertEquals(new java.util.HashSet<>(per), new java.util.HashSet<>(one));
+            assertEquals(per.size(), one.size());
+            List<Seen> viaDumpTcp = new ArrayList<>();
+            d.dumpTcp(states, (f, st, p, rq, wq) -> viaDumpTcp.add(new Seen(f, st, p, rq, wq)));
+            assertTrue(d.onePass(), "this kernel answers the one-pass request");
+        }
+    }
+
+    @Test
     void multiMessageBufferGivesEverySocketOfTheDumpThenDone() throws IOException {
         ByteBuffer b = ByteBuffer.allocate(4096).order(HOST);
         diagMsg(b, 5, SockDiag.AF_INET, SockDiag.TCP_LISTEN, 8001, 3, 128, true);
@@ -67,6 +133,11 @@ class SockDiagTest {
         assertThrows(IOException.class, () -> SockDiag.parse(b, 88, 1, collect(new ArrayList<>()), n -> "?"));
     }
 
+    /** A listen socket with one connection queued, backlog 7 (a JVM's socket is IPv6, v4-mapped). */
+    private static boolean queued(List<Seen> seen) {
+        return seen.stream().anyMatch(x -> x.state() == SockDiag.TCP_LISTEN && x.rqueue() == 1 && x.wqueue() == 7);
+    }
+
     private static SockDiag.Visitor collect(List<Seen> seen) {
         return (family, state, port, rq, wq) -> seen.add(new Seen(family, state, port, rq, wq));
     }
@@ -77,8 +148,12 @@ class SockDiagTest {
 
     /** One inet_diag_msg with an 8-byte attribute (INET_DIAG_SHUTDOWN), as the kernel sends even with ext 0. */
     private static void diagMsg(ByteBuffer b, int seq, int family, int state, int sport, int rq, int wq, boolean withAttr) {
+        diagMsg(b, 20, seq, family, state, sport, rq, wq, withAttr);
+    }
+
+    private static void diagMsg(ByteBuffer b, int type, int seq, int family, int state, int sport, int rq, int wq, boolean withAttr) {
         int len = 16 + 72 + (withAttr ? 8 : 0);
-        header(b, len, 20, seq);
+        header(b, len, type, seq);
         b.put((byte) family).put((byte) state).put((byte) 0).put((byte) 0);
         b.order(ByteOrder.BIG_ENDIAN).putShort((short) sport).putShort((short) 443);
         for (int i = 0; i < 8; i++) {

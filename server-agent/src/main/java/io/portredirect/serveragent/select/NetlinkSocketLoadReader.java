@@ -9,14 +9,14 @@ import java.util.Map;
 
 /**
  * Reads socket state straight from the kernel over netlink ({@link SockDiag}: one inet_diag dump of
- * the LISTEN and ESTABLISHED TCP sockets per address family), with no process started; the same
+ * the LISTEN and ESTABLISHED TCP sockets of both address families), with no process started; the same
  * {@link SocketLoad} as {@link SsSocketLoadReader} (a LISTEN socket's rqueue is its accept-queue
  * length, its wqueue the backlog). The netlink socket is opened once and reopened after an error.
  * Reads are serialized.
  *
  * <p>Established connections are asked for only when counted: the kernel lists them by walking its
- * whole established hash table once per address family (about 1.5 ms of system CPU per family on
- * a 24 GB host with no connections), while listen sockets come from a small table (0.03 ms).
+ * whole established hash table (about 1.4 ms of system CPU on a 24 GB host with no connections),
+ * while listen sockets come from a small table (0.03 ms).
  */
 public final class NetlinkSocketLoadReader implements SocketLoadReader, AutoCloseable {
     private final int states;

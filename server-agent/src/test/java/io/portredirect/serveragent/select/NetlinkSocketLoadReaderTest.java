@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -114,7 +116,10 @@ class NetlinkSocketLoadReaderTest {
      */
     private Ports listenAndConnect() throws IOException {
         InetAddress lo4 = InetAddress.getByName("127.0.0.1");
-        ServerSocket s4 = keep(new ServerSocket(0, 7, lo4));
+        // an AF_INET socket (a plain ServerSocket is AF_INET6, v4-mapped)
+        ServerSocketChannel ch4 = keep(ServerSocketChannel.open(StandardProtocolFamily.INET));
+        ch4.bind(new InetSocketAddress(lo4, 0), 7);
+        ServerSocket s4 = ch4.socket();
         ServerSocket other = keep(new ServerSocket(0, 3, lo4));
         connect(s4, N4);
         connect(other, 1);
