@@ -67,6 +67,11 @@ public final class NftNetlink implements AutoCloseable {
         static final LibC C = Native.load("c", LibC.class);
     }
 
+    /** The libc binding, loaded on first use (shared with {@link SockDiag}). */
+    static LibC libc() {
+        return Holder.C;
+    }
+
     private final LibC c;
     private final int fd;
     private final NftBatch batch = new NftBatch();

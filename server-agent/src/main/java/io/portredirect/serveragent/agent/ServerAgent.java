@@ -6,6 +6,7 @@ import io.portredirect.protocol.log.EventLog;
 import io.portredirect.protocol.metrics.MetricRegistry;
 import io.portredirect.protocol.packet.ParsedPacket;
 import io.portredirect.serveragent.config.ConfigDigest;
+import io.portredirect.serveragent.config.SelectionPolicy;
 import io.portredirect.serveragent.config.ServerAgentConfig;
 import io.portredirect.serveragent.config.ServicePort;
 import io.portredirect.serveragent.kernel.KernelGuard;
@@ -13,8 +14,11 @@ import io.portredirect.serveragent.proxy.TcpProxy;
 import io.portredirect.serveragent.reply.RedirectResponder;
 import io.portredirect.serveragent.reply.SynCookie;
 import io.portredirect.serveragent.select.LoadCache;
+import io.portredirect.serveragent.select.NetlinkSocketLoadReader;
 import io.portredirect.serveragent.select.PortSelector;
 import io.portredirect.serveragent.select.RoundRobinSelector;
+import io.portredirect.serveragent.select.SocketLoad;
+import io.portredirect.serveragent.select.SocketLoadReader;
 import io.portredirect.serveragent.select.SsSocketLoadReader;
 
 import java.io.IOException;
@@ -30,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -90,8 +95,14 @@ public final class ServerAgent implements AutoCloseable {
             watched.add(service[i]);
             watched.add(queue[i]);
         }
-        LoadCache load = new LoadCache(new SsSocketLoadReader(), List.copyOf(watched), log).start(config.refreshMillis());
-        parts.add(load);
+        // round robin reads no kernel state: no refresh timer at all
+        Supplier<SocketLoad> load = () -> SocketLoad.UNKNOWN;
+        if (config.policy() != SelectionPolicy.ROUND_ROBIN) {
+            LoadCache cache = new LoadCache(socketLoadReader(config.policy() == SelectionPolicy.LEAST_CONNECTIONS),
+                    List.copyOf(watched), log).start(config.refreshMillis());
+            parts.add(cache);
+            load = cache;
+        }
         // an empty list only where the config turned that transport off (the loader checks)
         PortSelector tcpSelector = service.length == 0 ? () -> PortSelector.NONE : PortSelector.of(config.policy(), service, queue, load);
         PortSelector udpSelector = udpService.length == 0 ? () -> PortSelector.NONE : new RoundRobinSelector(udpService);
@@ -111,6 +122,21 @@ public final class ServerAgent implements AutoCloseable {
             });
             stats.scheduleAtFixedRate(() -> EventLog.infoPairs("stats", statsLine()), config.statsSeconds(), config.statsSeconds(), TimeUnit.SECONDS);
             parts.add(stats::shutdownNow);
+        }
+    }
+
+    /**
+     * The policies' kernel reader: inet_diag over netlink (no process per refresh); where that
+     * socket cannot be opened, {@code ss} forked every refresh, with one warning.
+     */
+    private SocketLoadReader socketLoadReader(boolean established) {
+        try {
+            NetlinkSocketLoadReader r = NetlinkSocketLoadReader.open(established);
+            parts.add(r);
+            return r;
+        } catch (IOException e) {
+            EventLog.warn("socket_load_reader", "reader", "ss", "reason", e.getMessage());
+            return new SsSocketLoadReader();
         }
     }
 

@@ -234,7 +234,17 @@ class ServerAgentLabTest {
                 return s;
             }));
         }
-        Thread.sleep(300); // a few refreshes (50 ms)
+        // a few refreshes (50 ms), read over netlink: the agent starts no process meanwhile (ss
+        // forked every refresh, a few ms each, and was seen within a few samples)
+        Set<String> children = new HashSet<>();
+        long until = System.nanoTime() + 600_000_000L;
+        while (System.nanoTime() < until) {
+            ProcessHandle.of(agent.pid()).ifPresent(h -> h.descendants()
+                    .forEach(c -> children.add(c.info().command().orElse("pid " + c.pid()))));
+            Thread.sleep(2);
+        }
+        assertEquals(Set.of(), children, "processes the agent started while idle");
+        assertFalse(log().contains("socket_load_reader"), "no fallback to ss: " + log());
         List<Integer> after = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             after.add(probe(false));
