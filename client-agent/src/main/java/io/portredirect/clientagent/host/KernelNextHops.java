@@ -1,10 +1,9 @@
 package io.portredirect.clientagent.host;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import io.portredirect.protocol.io.Neighbors;
+import io.portredirect.protocol.io.Netlink;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -30,23 +29,13 @@ import java.util.Map;
  * Runs in the calling thread's network namespace.
  */
 public final class KernelNextHops {
-    private static final int AF_NETLINK = 16;
     private static final int AF_INET = 2;
     private static final int AF_INET6 = 10;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_ROUTE = 0;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVTIMEO = 20;
     private static final int RTM_NEWROUTE = 24;
     private static final int RTM_GETROUTE = 26;
     private static final int RTM_NEWNEIGH = 28;
     private static final int RTM_GETNEIGH = 30;
-    private static final int NLM_F_REQUEST = 0x1;
-    private static final int NLM_F_DUMP = 0x300;
-    private static final int NLMSG_ERROR = 2;
-    private static final int NLMSG_DONE = 3;
-    private static final int HEADER = 16;
+    private static final int HEADER = Netlink.NLMSG_HDRLEN;
     private static final int RTMSG = 12;
     private static final int NDMSG = 12;
     private static final int RTA_DST = 1;
@@ -63,22 +52,6 @@ public final class KernelNextHops {
     private static final int RECEIVE_BUFFER = 1 << 16;
     private static final long POLL_MILLIS = 20;
     private static final byte[] ZERO_MAC = new byte[6];
-
-    interface LibC extends Library {
-        int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        int setsockopt(int fd, int level, int name, byte[] value, int len) throws LastErrorException;
-
-        NativeLong send(int fd, byte[] buf, NativeLong len, int flags) throws LastErrorException;
-
-        NativeLong recv(int fd, byte[] buf, NativeLong len, int flags) throws LastErrorException;
-
-        int close(int fd);
-    }
-
-    private static final class Holder {
-        static final LibC C = Native.load("c", LibC.class);
-    }
 
     private record Cached(Neighbors.NextHop hop, long expiresNanos) {
     }
@@ -190,7 +163,7 @@ public final class KernelNextHops {
         byte[] a = dst.getAddress();
         int len = HEADER + RTMSG + 4 + a.length;
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
-        b.putInt(len).putShort((short) RTM_GETROUTE).putShort((short) NLM_F_REQUEST).putInt(seq).putInt(0);
+        b.putInt(len).putShort((short) RTM_GETROUTE).putShort((short) Netlink.NLM_F_REQUEST).putInt(seq).putInt(0);
         b.put((byte) (a.length == 4 ? AF_INET : AF_INET6)).put((byte) (a.length * 8)).put((byte) 0).put((byte) 0);
         b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).putInt(0);
         b.putShort((short) (4 + a.length)).putShort((short) RTA_DST).put(a);
@@ -200,24 +173,16 @@ public final class KernelNextHops {
     static byte[] neighborDump(int family, int seq) {
         int len = HEADER + NDMSG;
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
-        b.putInt(len).putShort((short) RTM_GETNEIGH).putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(seq).putInt(0);
+        b.putInt(len).putShort((short) RTM_GETNEIGH).putShort((short) (Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP)).putInt(seq).putInt(0);
         b.put((byte) family).put((byte) 0).putShort((short) 0).putInt(0).putShort((short) 0).put((byte) 0).put((byte) 0);
         return b.array();
     }
 
-    /** Sends one request; returns every reply byte up to the answer (or NLMSG_DONE of a dump). */
+    /** Sends one request; returns every reply byte up to the answer (or Netlink.NLMSG_DONE of a dump). */
     private static byte[] exchange(byte[] request, boolean dump) throws IOException {
-        LibC c = Holder.C;
-        int fd;
+        int fd = Netlink.open(Netlink.NETLINK_ROUTE, 1, "rtnetlink");
+        Netlink.LibC c = Netlink.libc("rtnetlink");
         try {
-            fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-        } catch (LastErrorException e) {
-            throw new IOException("netlink socket: " + e.getMessage(), e);
-        }
-        try {
-            // the kernel answers at once; the timeout only keeps a broken socket from hanging a thread
-            ByteBuffer tv = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(1).putLong(0);
-            c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv.array(), 16);
             c.send(fd, request, new NativeLong(request.length), 0);
             byte[] buf = new byte[RECEIVE_BUFFER];
             byte[] all = new byte[0];
@@ -244,13 +209,13 @@ public final class KernelNextHops {
         for (int at = 0; at + HEADER <= n; ) {
             int len = b.getInt(at);
             int type = b.getShort(at + 4) & 0xFFFF;
-            if (type == NLMSG_DONE || type == NLMSG_ERROR) {
+            if (type == Netlink.NLMSG_DONE || type == Netlink.NLMSG_ERROR) {
                 return true;
             }
             if (len < HEADER) {
                 return true;
             }
-            at += align(len);
+            at += Netlink.align(len);
         }
         return false;
     }
@@ -264,7 +229,7 @@ public final class KernelNextHops {
             if (len < HEADER || at + len > n) {
                 throw new IOException("netlink: bad message length " + len);
             }
-            if (type == NLMSG_ERROR) {
+            if (type == Netlink.NLMSG_ERROR) {
                 int errno = -b.getInt(at + HEADER);
                 throw new IOException("no route to " + dst.getHostAddress() + " (errno " + errno + ")");
             }
@@ -293,7 +258,7 @@ public final class KernelNextHops {
                         default -> {
                         }
                     }
-                    a += align(alen);
+                    a += Netlink.align(alen);
                 }
                 NetworkInterface ni = oif == 0 ? null : NetworkInterface.getByIndex(oif);
                 if (ni == null) {
@@ -301,7 +266,7 @@ public final class KernelNextHops {
                 }
                 return new Neighbors.NextHop(dst, ni.getName(), gw, src, rtType == RTN_LOCAL, null);
             }
-            at += align(len);
+            at += Netlink.align(len);
         }
         throw new IOException("netlink: no route in the answer for " + dst.getHostAddress());
     }
@@ -313,10 +278,10 @@ public final class KernelNextHops {
         for (int at = 0; at + HEADER <= n; ) {
             int len = b.getInt(at);
             int type = b.getShort(at + 4) & 0xFFFF;
-            if (len < HEADER || at + len > n || type == NLMSG_DONE) {
+            if (len < HEADER || at + len > n || type == Netlink.NLMSG_DONE) {
                 return null;
             }
-            if (type == NLMSG_ERROR) {
+            if (type == Netlink.NLMSG_ERROR) {
                 int errno = -b.getInt(at + HEADER);
                 if (errno != 0) {
                     throw new IOException("netlink: neighbour dump failed (errno " + errno + ")");
@@ -337,14 +302,14 @@ public final class KernelNextHops {
                     } else if (atype == NDA_LLADDR) {
                         mac = Arrays.copyOfRange(buf, a + 4, a + alen);
                     }
-                    a += align(alen);
+                    a += Netlink.align(alen);
                 }
                 if (idx == ifindex && Arrays.equals(dst, want) && mac != null && mac.length == 6
                         && (state & (NUD_INCOMPLETE | NUD_FAILED)) == 0) {
                     return mac;
                 }
             }
-            at += align(len);
+            at += Netlink.align(len);
         }
         return null;
     }
@@ -356,9 +321,6 @@ public final class KernelNextHops {
         return InetAddress.getByAddress(Arrays.copyOfRange(buf, at, at + len));
     }
 
-    private static int align(int len) {
-        return (len + 3) & ~3;
-    }
 
     private static void trigger(InetAddress nextHop) {
         // any datagram to the next hop makes the kernel resolve it; port 9 is discard

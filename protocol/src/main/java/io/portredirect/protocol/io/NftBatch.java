@@ -32,11 +32,11 @@ import java.util.Arrays;
  * (NLM_F_ACK), so success and failure both come back. Not thread-safe.
  */
 public final class NftBatch {
-    static final int NLMSG_HDRLEN = 16;
+    static final int NLMSG_HDRLEN = Netlink.NLMSG_HDRLEN;
     static final int NFGENMSG_LEN = 4;
     static final int NLA_HDRLEN = 4;
     static final int NLA_F_NESTED = 0x8000;
-    static final int NLM_F_REQUEST = 0x1;
+    static final int NLM_F_REQUEST = Netlink.NLM_F_REQUEST;
     static final int NLM_F_ACK = 0x4;
     static final int NLM_F_CREATE = 0x400;
     static final int NFNL_MSG_BATCH_BEGIN = 0x10;
@@ -363,7 +363,7 @@ public final class NftBatch {
     }
 
     static int align(int len) {
-        return (len + 3) & ~3;
+        return Netlink.align(len);
     }
 
     private static void checkName(String name) {

@@ -15,17 +15,13 @@ import java.util.Map;
  *           nfgenmsg (family, version 0, res_id 0)
  *           NFTA_OBJ_TABLE "name\0", NFTA_OBJ_TYPE be32 NFT_OBJECT_COUNTER
  * reply:    one NFT_MSG_NEWOBJ message per counter: NFTA_OBJ_NAME, NFTA_OBJ_DATA { NFTA_COUNTER_BYTES be64,
- *           NFTA_COUNTER_PACKETS be64 }; then NLMSG_DONE
+ *           NFTA_COUNTER_PACKETS be64 }; then Netlink.NLMSG_DONE
  * </pre>
  * Netlink headers are in host byte order, attribute payloads in network byte order.
  */
 final class NftCounterDump {
     private static final int NFT_MSG_NEWOBJ = 18;
     private static final int NFT_MSG_GETOBJ = 19;
-    private static final int NLM_F_REQUEST = 0x1;
-    private static final int NLM_F_DUMP = 0x300;
-    private static final int NLMSG_ERROR = 2;
-    private static final int NLMSG_DONE = 3;
     private static final int NFTA_OBJ_TABLE = 1;
     private static final int NFTA_OBJ_NAME = 2;
     private static final int NFTA_OBJ_TYPE = 3;
@@ -34,7 +30,7 @@ final class NftCounterDump {
     private static final int NFTA_COUNTER_BYTES = 1;
     private static final int NFTA_COUNTER_PACKETS = 2;
     private static final int NLA_TYPE_MASK = 0x3fff;
-    private static final int HEADER = NftBatch.NLMSG_HDRLEN;
+    private static final int HEADER = Netlink.NLMSG_HDRLEN;
 
     private NftCounterDump() {
     }
@@ -45,7 +41,7 @@ final class NftCounterDump {
         int len = HEADER + 4 + attrLength(name.length) + attrLength(4);
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
         b.putInt(len).putShort((short) (NftBatch.NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ))
-                .putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(seq).putInt(0);
+                .putShort((short) (Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP)).putInt(seq).putInt(0);
         b.put((byte) family).put((byte) 0).putShort((short) 0);
         b.putShort((short) (4 + name.length)).putShort((short) NFTA_OBJ_TABLE).put(name);
         b.position(b.position() + pad(name.length));
@@ -72,10 +68,10 @@ final class NftCounterDump {
                 throw new IOException("netlink: bad message length " + len);
             }
             if (b.getInt(at + 8) == seq) {
-                if (type == NLMSG_DONE) {
+                if (type == Netlink.NLMSG_DONE) {
                     return true;
                 }
-                if (type == NLMSG_ERROR) {
+                if (type == Netlink.NLMSG_ERROR) {
                     int errno = -b.getInt(at + HEADER);
                     if (errno != 0) {
                         throw new IOException("netlink: error " + errno + (errno == 2 ? " (no such table)" : ""));
@@ -84,7 +80,7 @@ final class NftCounterDump {
                     object(b, at + HEADER + 4, at + len, out);
                 }
             }
-            at += NftBatch.align(len);
+            at += Netlink.align(len);
         }
         return false;
     }
@@ -123,10 +119,10 @@ final class NftCounterDump {
                             packets = v;
                         }
                     }
-                    d += NftBatch.align(dlen);
+                    d += Netlink.align(dlen);
                 }
             }
-            a += NftBatch.align(alen);
+            a += Netlink.align(alen);
         }
         if (name != null && packets >= 0 && bytes >= 0) {
             out.put(name, new NftNetlink.Counter(packets, bytes));

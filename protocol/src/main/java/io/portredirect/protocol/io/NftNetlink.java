@@ -1,7 +1,6 @@
 package io.portredirect.protocol.io;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
@@ -23,17 +22,10 @@ import java.util.TreeMap;
  * {@link #open}s it. Needs CAP_NET_ADMIN. Not thread-safe: one thread at a time.
  */
 public final class NftNetlink implements AutoCloseable {
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_NETFILTER = 12;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVTIMEO = 20;
     private static final int SOL_NETLINK = 270;
     private static final int NETLINK_CAP_ACK = 10;
     private static final int MSG_DONTWAIT = 0x40;
     private static final int EAGAIN = 11;
-    private static final int NLMSG_ERROR = 2;
     /** A renewed or flushed element: one key byte, IPPROTO_TCP, for an {@code inet_proto} set. */
     public static final byte[] INET_PROTO_TCP = {6};
     /** The {@code netdev} address family of nfgenmsg (linux/netfilter.h), the balancer's table's. */
@@ -47,32 +39,7 @@ public final class NftNetlink implements AutoCloseable {
         }
     }
 
-    interface LibC extends Library {
-        int socket(int domain, int type, int protocol) throws LastErrorException;
-
-        int setsockopt(int fd, int level, int name, byte[] value, int len) throws LastErrorException;
-
-        NativeLong send(int fd, Pointer buf, NativeLong len, int flags) throws LastErrorException;
-
-        NativeLong send(int fd, byte[] buf, NativeLong len, int flags) throws LastErrorException;
-
-        NativeLong recv(int fd, Pointer buf, NativeLong len, int flags) throws LastErrorException;
-
-        int close(int fd);
-
-        String strerror(int errnum);
-    }
-
-    private static final class Holder {
-        static final LibC C = Native.load("c", LibC.class);
-    }
-
-    /** The libc binding, loaded on first use (shared with {@link SockDiag}). */
-    static LibC libc() {
-        return Holder.C;
-    }
-
-    private final LibC c;
+    private final Netlink.LibC c;
     private final int fd;
     private final NftBatch batch = new NftBatch();
     // with NETLINK_CAP_ACK an ack is 36 bytes, so this holds the answers to ~1800 messages per read
@@ -84,7 +51,7 @@ public final class NftNetlink implements AutoCloseable {
     private int seq = 1;
     private boolean closed;
 
-    private NftNetlink(LibC c, int fd) {
+    private NftNetlink(Netlink.LibC c, int fd) {
         this.c = c;
         this.fd = fd;
     }
@@ -95,23 +62,11 @@ public final class NftNetlink implements AutoCloseable {
      * @throws IOException when no netlink socket can be had (no nf_tables, no JNA, not permitted)
      */
     public static NftNetlink open() throws IOException {
-        LibC c;
-        try {
-            c = Holder.C;
-        } catch (LinkageError e) {
-            throw new IOException("nf_tables netlink: cannot load libc through JNA: " + e, e);
-        }
-        int fd;
-        try {
-            fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-        } catch (LastErrorException e) {
-            throw new IOException("nf_tables netlink socket: " + c.strerror(e.getErrorCode()) + " (errno " + e.getErrorCode() + ")", e);
-        }
+        int fd = Netlink.open(Netlink.NETLINK_NETFILTER, 2, "nf_tables netlink");
+        Netlink.LibC c = Netlink.libc("nf_tables netlink");
         try {
             // errors quote only the failed message's header, not the whole batch back
             c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(1).array(), 4);
-            // the kernel answers during send(); the timeout only keeps a lost answer from hanging a thread
-            c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(2).putLong(0).array(), 16);
         } catch (LastErrorException e) {
             c.close(fd);
             throw new IOException("nf_tables netlink setsockopt: " + c.strerror(e.getErrorCode()), e);
@@ -165,15 +120,15 @@ public final class NftNetlink implements AutoCloseable {
                 throw new IOException("nf_tables netlink: no answer to the batch (" + acks + " of " + expected + " acks): "
                         + c.strerror(e.getErrorCode()), e);
             }
-            for (int at = 0; at + NftBatch.NLMSG_HDRLEN <= n; ) {
+            for (int at = 0; at + Netlink.NLMSG_HDRLEN <= n; ) {
                 int len = in.getInt(at);
                 int type = in.getShort(at + 4) & 0xFFFF;
-                if (len < NftBatch.NLMSG_HDRLEN || at + len > n) {
+                if (len < Netlink.NLMSG_HDRLEN || at + len > n) {
                     break;
                 }
-                if (type == NLMSG_ERROR && len >= NftBatch.NLMSG_HDRLEN + 4 + NftBatch.NLMSG_HDRLEN) {
-                    int errno = -in.getInt(at + NftBatch.NLMSG_HDRLEN);
-                    int origSeq = in.getInt(at + NftBatch.NLMSG_HDRLEN + 4 + 8);
+                if (type == Netlink.NLMSG_ERROR && len >= Netlink.NLMSG_HDRLEN + 4 + Netlink.NLMSG_HDRLEN) {
+                    int errno = -in.getInt(at + Netlink.NLMSG_HDRLEN);
+                    int origSeq = in.getInt(at + Netlink.NLMSG_HDRLEN + 4 + 8);
                     String what = batch.describe(origSeq);
                     if (what != null) {
                         // answers to an earlier, abandoned batch have other numbers and are skipped
@@ -183,7 +138,7 @@ public final class NftNetlink implements AutoCloseable {
                         }
                     }
                 }
-                at += NftBatch.align(len);
+                at += Netlink.align(len);
             }
         }
         if (failure != null) {

@@ -41,13 +41,13 @@ public final class SockDiag implements AutoCloseable {
     public static final int TCP_ESTABLISHED = 1;
     public static final int TCP_LISTEN = 10;
 
-    static final int NLMSG_HDRLEN = 16;
-    static final int NLMSG_ERROR = 2;
-    static final int NLMSG_DONE = 3;
+    static final int NLMSG_HDRLEN = Netlink.NLMSG_HDRLEN;
+    static final int NLMSG_ERROR = Netlink.NLMSG_ERROR;
+    static final int NLMSG_DONE = Netlink.NLMSG_DONE;
     static final int SOCK_DIAG_BY_FAMILY = 20;
     static final int TCPDIAG_GETSOCK = 18;
-    static final int NLM_F_REQUEST = 0x1;
-    static final int NLM_F_DUMP = 0x300;
+    static final int NLM_F_REQUEST = Netlink.NLM_F_REQUEST;
+    static final int NLM_F_DUMP = Netlink.NLM_F_DUMP;
     static final int IPPROTO_TCP = 6;
     static final int REQUEST_LEN = NLMSG_HDRLEN + 56;
     static final int COMPAT_REQUEST_LEN = NLMSG_HDRLEN + 60;
@@ -59,12 +59,6 @@ public final class SockDiag implements AutoCloseable {
     private static final int MSG_RQUEUE = 56;
     private static final int MSG_WQUEUE = 60;
 
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_SOCK_DIAG = 4;
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_RCVTIMEO = 20;
 
     /** One TCP socket of a dump; ports are host numbers. Called once per socket. */
     @FunctionalInterface
@@ -72,7 +66,7 @@ public final class SockDiag implements AutoCloseable {
         void socket(int family, int state, int localPort, int rqueue, int wqueue);
     }
 
-    private final NftNetlink.LibC c;
+    private final Netlink.LibC c;
     private final int fd;
     // a dump's messages come in skbs of at most 32 KiB (the kernel's cap for a dump part): one always fits
     private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.nativeOrder());
@@ -84,7 +78,7 @@ public final class SockDiag implements AutoCloseable {
     private boolean onePass = true;
     private boolean closed;
 
-    private SockDiag(NftNetlink.LibC c, int fd) {
+    private SockDiag(Netlink.LibC c, int fd) {
         this.c = c;
         this.fd = fd;
     }
@@ -95,26 +89,8 @@ public final class SockDiag implements AutoCloseable {
      * @throws IOException when no sock_diag socket can be had (not Linux, no JNA, not permitted)
      */
     public static SockDiag open() throws IOException {
-        NftNetlink.LibC c;
-        try {
-            c = NftNetlink.libc();
-        } catch (LinkageError e) {
-            throw new IOException("sock_diag netlink: cannot load libc through JNA: " + e, e);
-        }
-        int fd;
-        try {
-            fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-        } catch (LastErrorException e) {
-            throw new IOException("sock_diag netlink socket: " + c.strerror(e.getErrorCode()) + " (errno " + e.getErrorCode() + ")", e);
-        }
-        try {
-            // the kernel answers at once; the timeout only keeps a lost answer from hanging the caller
-            c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(1).putLong(0).array(), 16);
-        } catch (LastErrorException e) {
-            c.close(fd);
-            throw new IOException("sock_diag netlink setsockopt: " + c.strerror(e.getErrorCode()), e);
-        }
-        return new SockDiag(c, fd);
+        int fd = Netlink.open(Netlink.NETLINK_SOCK_DIAG, 1, "sock_diag netlink");
+        return new SockDiag(Netlink.libc("sock_diag netlink"), fd);
     }
 
     /**
@@ -230,7 +206,7 @@ public final class SockDiag implements AutoCloseable {
                             b.getInt(body + MSG_RQUEUE), b.getInt(body + MSG_WQUEUE));
                 }
             }
-            at += (msgLen + 3) & ~3;
+            at += Netlink.align(msgLen);
         }
         return false;
     }
