@@ -29,8 +29,17 @@ public final class PcapPorts {
     public static final int SNAPLEN = 65536;
     /** Read timeout; only bounds how long a stop request waits, immediate mode delivers at once. */
     static final int READ_TIMEOUT_MILLIS = 100;
+    /** Several threads send on one port: each copies a frame into its own native buffer. */
+    private static final ThreadLocal<Memory> SEND_BUFFER = ThreadLocal.withInitial(() -> new Memory(SNAPLEN));
 
     private PcapPorts() {
+    }
+
+    /** {@code buf[0, length)} copied into the calling thread's native send buffer ({@code length <= SNAPLEN}). */
+    static Memory staged(byte[] buf, int length) {
+        Memory out = SEND_BUFFER.get();
+        out.write(0, buf, 0, length);
+        return out;
     }
 
     /** Opens one interface. */
@@ -156,7 +165,6 @@ public final class PcapPorts {
      * {@link #await}s in poll.
      */
     static final class DirectPort extends Base {
-        private static final ThreadLocal<Memory> SEND_BUFFER = ThreadLocal.withInitial(() -> new Memory(PcapPorts.SNAPLEN));
 
         private final Pointer pcapT;
         private final int ifIndex;
@@ -253,16 +261,7 @@ public final class PcapPorts {
                 counters.txErrors.increment();
                 return false;
             }
-            // several threads send on one port: each copies into its own native buffer
-            Memory out = SEND_BUFFER.get();
-            out.write(0, buf, 0, length);
-            if (LibPcap.pcap_sendpacket(pcapT, out, length) == 0) {
-                counters.txPackets.increment();
-                counters.txBytes.add(length);
-                return true;
-            }
-            counters.txErrors.increment();
-            return false;
+            return counters.sent(LibPcap.pcap_sendpacket(pcapT, staged(buf, length), length) == 0, length);
         }
 
         @Override
@@ -318,15 +317,14 @@ public final class PcapPorts {
 
         @Override
         public boolean send(byte[] buf, int length) {
+            boolean sent;
             try {
                 handle.sendPacket(buf, length);
-                counters.txPackets.increment();
-                counters.txBytes.add(length);
-                return true;
+                sent = true;
             } catch (Exception e) {
-                counters.txErrors.increment();
-                return false;
+                sent = false;
             }
+            return counters.sent(sent, length);
         }
 
         @Override

@@ -11,6 +11,17 @@ public final class PortCounters {
     final LongAdder txBytes = new LongAdder();
     final LongAdder txErrors = new LongAdder();
 
+    /** Counts one send of {@code length} bytes: a frame out when {@code sent}, else a tx error. Returns {@code sent}. */
+    boolean sent(boolean sent, int length) {
+        if (sent) {
+            txPackets.increment();
+            txBytes.add(length);
+        } else {
+            txErrors.increment();
+        }
+        return sent;
+    }
+
     public long rxPackets() {
         return rxPackets.sum();
     }

@@ -158,14 +158,12 @@ final class SendBatch implements AutoCloseable {
             int sent = sendmmsg(fd, view, count - done, 0);
             if (sent <= 0) {
                 // the first message was refused (interface down, too long): count it, send the rest
-                ports[done].counters().txErrors.increment();
+                ports[done].counters().sent(false, lengths[done]);
                 done++;
                 continue;
             }
             for (int k = done; k < done + sent; k++) {
-                PortCounters c = ports[k].counters();
-                c.txPackets.increment();
-                c.txBytes.add(lengths[k]);
+                ports[k].counters().sent(true, lengths[k]);
             }
             done += sent;
         }

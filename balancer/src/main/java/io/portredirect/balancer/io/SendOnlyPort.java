@@ -33,8 +33,6 @@ final class SendOnlyPort implements FramePort {
 
     private static native int close(int fd);
 
-    /** Several threads send on one port: each copies into its own native buffer. */
-    private static final ThreadLocal<Memory> SEND_BUFFER = ThreadLocal.withInitial(() -> new Memory(PcapPorts.SNAPLEN));
 
     private final String name;
     private final int ifIndex;
@@ -118,15 +116,7 @@ final class SendOnlyPort implements FramePort {
             counters.txErrors.increment();
             return false;
         }
-        Memory out = SEND_BUFFER.get();
-        out.write(0, buf, 0, length);
-        if (sendto(fd, out, length, 0, address, PacketSocket.SOCKADDR_LL) == length) {
-            counters.txPackets.increment();
-            counters.txBytes.add(length);
-            return true;
-        }
-        counters.txErrors.increment();
-        return false;
+        return counters.sent(sendto(fd, PcapPorts.staged(buf, length), length, 0, address, PacketSocket.SOCKADDR_LL) == length, length);
     }
 
     @Override
