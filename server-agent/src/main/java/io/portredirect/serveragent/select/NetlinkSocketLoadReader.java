@@ -4,7 +4,6 @@ import io.portredirect.protocol.io.SockDiag;
 
 import java.io.IOException;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -50,7 +49,7 @@ public final class NetlinkSocketLoadReader implements SocketLoadReader, AutoClos
         if (diag == null) {
             diag = SockDiag.open();
         }
-        Collector collector = new Collector(ports);
+        SocketLoadCollector collector = new SocketLoadCollector(ports);
         try {
             diag.dumpTcp(states, collector);
         } catch (IOException | RuntimeException e) {
@@ -68,43 +67,6 @@ public final class NetlinkSocketLoadReader implements SocketLoadReader, AutoClos
         if (diag != null) {
             diag.close();
             diag = null;
-        }
-    }
-
-    /** The sockets of one dump on the requested ports, merged as {@link SsSocketLoadReader#parse} does. */
-    static final class Collector implements SockDiag.Visitor {
-        private final int[] ports;
-        private final Map<Integer, SocketLoad.Listen> listeners = new HashMap<>();
-        private final Map<Integer, Integer> est = new HashMap<>();
-
-        Collector(Collection<Integer> ports) {
-            // the kernel lists every connection of the host: match without boxing
-            this.ports = ports.stream().mapToInt(Integer::intValue).toArray();
-        }
-
-        @Override
-        public void socket(int family, int state, int localPort, int rqueue, int wqueue) {
-            if (!wanted(localPort)) {
-                return;
-            }
-            if (state == SockDiag.TCP_LISTEN) {
-                listeners.merge(localPort, SocketLoad.Listen.of(rqueue, wqueue), SocketLoad.Listen::plus);
-            } else if (state == SockDiag.TCP_ESTABLISHED) {
-                est.merge(localPort, 1, Integer::sum);
-            }
-        }
-
-        private boolean wanted(int port) {
-            for (int p : ports) {
-                if (p == port) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        SocketLoad load() {
-            return new SocketLoad(true, listeners, est);
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.portredirect.serveragent.select;
 
 import io.portredirect.protocol.io.HostCommand;
+import io.portredirect.protocol.io.SockDiag;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,8 +36,7 @@ public final class SsSocketLoadReader implements SocketLoadReader {
 
     /** Parses {@code ss -Htan} lines: STATE RECV-Q SEND-Q LOCAL PEER. */
     static SocketLoad parse(String out, Collection<Integer> ports) {
-        Map<Integer, SocketLoad.Listen> listeners = new HashMap<>();
-        Map<Integer, Integer> est = new HashMap<>();
+        SocketLoadCollector load = new SocketLoadCollector(ports);
         for (String line : out.split("\n")) {
             String[] t = line.trim().split("\\s+");
             if (t.length < 5) {
@@ -47,17 +46,15 @@ public final class SsSocketLoadReader implements SocketLoadReader {
             if (port < 0 || !ports.contains(port)) {
                 continue;
             }
+            // ss prints no address family column; the collector does not need one
             switch (t[0]) {
-                case "LISTEN" -> {
-                    SocketLoad.Listen l = SocketLoad.Listen.of(Integer.parseInt(t[1]), Integer.parseInt(t[2]));
-                    listeners.merge(port, l, SocketLoad.Listen::plus);
-                }
-                case "ESTAB" -> est.merge(port, 1, Integer::sum);
+                case "LISTEN" -> load.socket(0, SockDiag.TCP_LISTEN, port, Integer.parseInt(t[1]), Integer.parseInt(t[2]));
+                case "ESTAB" -> load.socket(0, SockDiag.TCP_ESTABLISHED, port, 0, 0);
                 default -> {
                 }
             }
         }
-        return new SocketLoad(true, listeners, est);
+        return load.load();
     }
 
     private static int localPort(String addr) {

@@ -42,7 +42,7 @@ class NetlinkSocketLoadReaderTest {
 
     @Test
     void mergesListenSocketsAcrossFamiliesAndCountsEstablishedOnRequestedPortsOnly() {
-        var c = new NetlinkSocketLoadReader.Collector(List.of(8001, 8002, 8003));
+        var c = new SocketLoadCollector(List.of(8001, 8002, 8003));
         c.socket(SockDiag.AF_INET, SockDiag.TCP_LISTEN, 8001, 2, 2);
         c.socket(SockDiag.AF_INET6, SockDiag.TCP_LISTEN, 8001, 1, 4); // same port, IPv6 (or SO_REUSEPORT)
         c.socket(SockDiag.AF_INET6, SockDiag.TCP_LISTEN, 8002, 0, 4096);
