@@ -29,6 +29,8 @@ public final class NftDataplane implements AutoCloseable {
     /** The pcap dataplane's guard only: no Java path, drops what the balancer forwards itself. */
     private final boolean guardOnly;
     private long loadedGeneration;
+    /** The base chains of the loaded ruleset: unhooked first at {@link #close()}. */
+    private List<String> baseChains = List.of();
     private boolean closed;
 
     private NftDataplane(String networkInterface, boolean guardOnly) {
@@ -127,6 +129,7 @@ public final class NftDataplane implements AutoCloseable {
         // separate "nft -c" pass (it would double the ~1 s a 64K-slot ruleset takes)
         HostCommand.run(List.of("nft", "-f", "-"), text);
         loadedGeneration = generation;
+        baseChains = NftRuleset.baseChains(text);
         EventLog.info(guardOnly ? "guard_loaded" : "nft_loaded", "generation", generation, "table", "netdev " + NftRuleset.TABLE,
                 "bytes", text.length(), "millis", (System.nanoTime() - t0) / 1_000_000);
     }
@@ -154,6 +157,15 @@ public final class NftDataplane implements AutoCloseable {
         }
         closed = true;
         List<String> failed = new ArrayList<>();
+        if (!baseChains.isEmpty()) {
+            try {
+                // off the devices first, with the maps intact (see NftRuleset.unhook)
+                HostCommand.run(List.of("nft", "-f", "-"), NftRuleset.unhook(baseChains));
+            } catch (IOException e) {
+                // the table is deleted next in any case: it takes the chains with it
+                EventLog.warn("nft_unhook_failed", "error", String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+        }
         try {
             HostCommand.run(List.of("nft", "delete", "table", "netdev", NftRuleset.TABLE));
         } catch (IOException e) {

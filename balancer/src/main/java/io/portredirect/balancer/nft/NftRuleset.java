@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -662,6 +664,36 @@ public final class NftRuleset {
 
     private static List<String> nextHopElements(byte[] mac) {
         return List.of("ip : " + mac(mac), "ip6 : " + mac(mac));
+    }
+
+    /** A base chain's header in rendered text: {@code chain NAME {} then its {@code type ... hook} line. */
+    private static final Pattern BASE_CHAIN =
+            Pattern.compile("(?m)^\\tchain (\\S+) \\{\\n\\t\\ttype filter hook ");
+
+    /** The base chains (those hooked to a device) of a ruleset this class rendered, in its order. */
+    public static List<String> baseChains(String rendered) {
+        List<String> out = new ArrayList<>();
+        Matcher m = BASE_CHAIN.matcher(rendered);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Takes the table off the devices, to run before the table is deleted: one transaction that
+     * deletes only the base chains, while the maps they look up still exist. Deleting the whole
+     * table in one transaction deactivates its maps at once, but a base chain being deleted keeps
+     * running its rules until the kernel unhooks it: for that while every lookup misses, and a
+     * packet of an established flow went to the default server, which reset it (seen here about
+     * once in 15-30 stops under traffic).
+     */
+    public static String unhook(List<String> baseChains) {
+        StringBuilder b = new StringBuilder();
+        for (String c : baseChains) {
+            b.append("delete chain netdev ").append(TABLE).append(' ').append(c).append('\n');
+        }
+        return b.toString();
     }
 
     /**

@@ -52,6 +52,19 @@ class NftRulesetTest {
     }
 
     @Test
+    void stoppingUnhooksTheBaseChainsBeforeTheTableGoes() throws Exception {
+        String text = NftRuleset.render(labTables(), 1, NftDataplane.JAVA_PATH);
+        // every chain hooked to a device, found in the text the kernel loads: the network side, the
+        // l3 server's return side, the Java path's read end
+        assertEquals(List.of("from_network", "from_srv3", "java_read"), NftRuleset.baseChains(text));
+        assertEquals("delete chain netdev portredirect from_network\n"
+                + "delete chain netdev portredirect from_srv3\n"
+                + "delete chain netdev portredirect java_read\n", NftRuleset.unhook(NftRuleset.baseChains(text)));
+        assertEquals(List.of("from_network", "from_srv3"),
+                NftRuleset.baseChains(NftRuleset.renderGuard(labTables(), 1)), "the pcap dataplane's guard");
+    }
+
+    @Test
     void labRulesetMatchesGoldenFile() throws Exception {
         String text = NftRuleset.render(labTables(), 1, NftDataplane.JAVA_PATH);
         if (Boolean.getBoolean("nft.golden.update")) {
