@@ -25,7 +25,6 @@ final class SendBatch implements AutoCloseable {
     /** Holds at least one frame of the largest size, and a batch of ordinary ones. */
     static final int ARENA_BYTES = 4 * PcapPorts.SNAPLEN;
 
-
     // LP64 Linux layouts (checked in available())
     private static final int MMSGHDR = 64;
     private static final int MSG_NAME = 0;

@@ -33,7 +33,6 @@ final class SendOnlyPort implements FramePort {
 
     private static native int close(int fd);
 
-
     private final String name;
     private final int ifIndex;
     private final int mtu;

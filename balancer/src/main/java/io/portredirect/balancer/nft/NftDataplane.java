@@ -148,7 +148,6 @@ public final class NftDataplane implements AutoCloseable {
         return loadedGeneration;
     }
 
-
     /** Removes the ruleset and the Java path; what is already gone is not an error. */
     @Override
     public synchronized void close() {

@@ -178,7 +178,7 @@ public final class KernelNextHops {
         return b.array();
     }
 
-    /** Sends one request; returns every reply byte up to the answer (or Netlink.NLMSG_DONE of a dump). */
+    /** Sends one request; returns every reply byte up to the answer (or NLMSG_DONE of a dump). */
     private static byte[] exchange(byte[] request, boolean dump) throws IOException {
         int fd = Netlink.open(Netlink.NETLINK_ROUTE, 1, "rtnetlink");
         Netlink.LibC c = Netlink.libc("rtnetlink");
@@ -320,7 +320,6 @@ public final class KernelNextHops {
         }
         return InetAddress.getByAddress(Arrays.copyOfRange(buf, at, at + len));
     }
-
 
     private static void trigger(InetAddress nextHop) {
         // any datagram to the next hop makes the kernel resolve it; port 9 is discard

@@ -15,7 +15,7 @@ import java.util.Map;
  *           nfgenmsg (family, version 0, res_id 0)
  *           NFTA_OBJ_TABLE "name\0", NFTA_OBJ_TYPE be32 NFT_OBJECT_COUNTER
  * reply:    one NFT_MSG_NEWOBJ message per counter: NFTA_OBJ_NAME, NFTA_OBJ_DATA { NFTA_COUNTER_BYTES be64,
- *           NFTA_COUNTER_PACKETS be64 }; then Netlink.NLMSG_DONE
+ *           NFTA_COUNTER_PACKETS be64 }; then NLMSG_DONE
  * </pre>
  * Netlink headers are in host byte order, attribute payloads in network byte order.
  */
@@ -31,6 +31,7 @@ final class NftCounterDump {
     private static final int NFTA_COUNTER_PACKETS = 2;
     private static final int NLA_TYPE_MASK = 0x3fff;
     private static final int HEADER = Netlink.NLMSG_HDRLEN;
+    private static final int NLA_HDRLEN = NftBatch.NLA_HDRLEN;
 
     private NftCounterDump() {
     }
@@ -38,13 +39,13 @@ final class NftCounterDump {
     /** The dump request, numbered {@code seq}. */
     static byte[] request(int family, String table, int seq) {
         byte[] name = (table + '\0').getBytes(StandardCharsets.US_ASCII);
-        int len = HEADER + 4 + attrLength(name.length) + attrLength(4);
+        int len = HEADER + 4 + Netlink.align(NLA_HDRLEN + name.length) + Netlink.align(NLA_HDRLEN + 4);
         ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.nativeOrder());
         b.putInt(len).putShort((short) (NftBatch.NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ))
                 .putShort((short) (Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP)).putInt(seq).putInt(0);
         b.put((byte) family).put((byte) 0).putShort((short) 0);
         b.putShort((short) (4 + name.length)).putShort((short) NFTA_OBJ_TABLE).put(name);
-        b.position(b.position() + pad(name.length));
+        b.position(b.position() + Netlink.align(name.length) - name.length);
         b.putShort((short) 8).putShort((short) NFTA_OBJ_TYPE);
         b.order(ByteOrder.BIG_ENDIAN).putInt(NFT_OBJECT_COUNTER);
         return b.array();
@@ -127,13 +128,5 @@ final class NftCounterDump {
         if (name != null && packets >= 0 && bytes >= 0) {
             out.put(name, new NftNetlink.Counter(packets, bytes));
         }
-    }
-
-    private static int attrLength(int payload) {
-        return 4 + payload + pad(payload);
-    }
-
-    private static int pad(int len) {
-        return (4 - (len & 3)) & 3;
     }
 }

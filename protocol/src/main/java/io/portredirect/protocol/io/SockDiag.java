@@ -59,7 +59,6 @@ public final class SockDiag implements AutoCloseable {
     private static final int MSG_RQUEUE = 56;
     private static final int MSG_WQUEUE = 60;
 
-
     /** One TCP socket of a dump; ports are host numbers. Called once per socket. */
     @FunctionalInterface
     public interface Visitor {

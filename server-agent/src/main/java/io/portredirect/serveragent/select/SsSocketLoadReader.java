@@ -43,10 +43,10 @@ public final class SsSocketLoadReader implements SocketLoadReader {
                 continue;
             }
             int port = localPort(t[3]);
-            if (port < 0 || !ports.contains(port)) {
+            if (port < 0) {
                 continue;
             }
-            // ss prints no address family column; the collector does not need one
+            // ss prints no address family column; the collector does not need one (it skips other ports)
             switch (t[0]) {
                 case "LISTEN" -> load.socket(0, SockDiag.TCP_LISTEN, port, Integer.parseInt(t[1]), Integer.parseInt(t[2]));
                 case "ESTAB" -> load.socket(0, SockDiag.TCP_ESTABLISHED, port, 0, 0);
